@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod admin;
+pub mod b64;
+pub mod catalog;
+pub mod directory;
+pub mod engine;
+pub mod error;
+pub mod json;
+pub mod presets;
+pub mod rules;
+pub mod sso;
+pub mod time;
+pub mod vectors;
+
+pub use admin::{AdminDecision, AdminOp, AdminReason};
+pub use catalog::Catalog;
+pub use directory::Directory;
+pub use engine::{Decision, Model};
+pub use error::{LoadError, LoadErrorKind};
+pub use rules::{Reason, Resource, Scalar};
+pub use sso::{Login, SsoConfig, SsoOutcome, SsoReason};

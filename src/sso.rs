@@ -1,0 +1,228 @@
+//! SSO provisioning (the seeds' "Authorization with SSO"): match a login to
+//! a user, or create one, in the order of `docs/rules.md` ("SSO"). Nothing
+//! is changed here: the outcome says what the host should do.
+
+use crate::directory::Status;
+use crate::engine::Model;
+use crate::error::{codes, LoadError};
+use crate::json::Val;
+use crate::time::Millis;
+
+/// Email domains of public mail services: never accepted for SSO.
+pub const PUBLIC_DOMAINS: &[&str] = &[
+    "gmail.com", "googlemail.com", "googe.com", "yahoo.com", "ymail.com", "outlook.com", "hotmail.com",
+    "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com",
+    "gmx.com", "gmx.net", "gmx.de", "mail.com", "yandex.ru", "yandex.com", "mail.ru", "zoho.com", "qq.com",
+    "163.com", "web.de",
+];
+
+/// An SSO configuration as the host writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoConfig {
+    /// allowed providers, e.g. `google`, `microsoft`
+    pub providers: Vec<String>,
+    /// company mail domains
+    pub domains: Vec<String>,
+    /// whether unknown users are created
+    pub allow_creation: bool,
+    /// the role new users get
+    pub default_role: Option<String>,
+    /// the labels new users get access to
+    pub labels: Vec<u64>,
+    /// the home label of new users
+    pub home_label: Option<u64>,
+}
+
+/// One SSO login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    /// provider name
+    pub provider: String,
+    /// the token issuer
+    pub iss: String,
+    /// the subject at that issuer
+    pub sub: String,
+    /// the email the provider asserts
+    pub email: String,
+    /// whether the provider verified that email
+    pub email_verified: bool,
+}
+
+fn strings(v: Val<'_>) -> Result<Vec<String>, LoadError> {
+    v.each(|s| s.str().map(str::to_string))
+}
+
+impl SsoConfig {
+    /// Reads a config object.
+    pub fn from_json(v: Val<'_>) -> Result<SsoConfig, LoadError> {
+        v.object(|o| {
+            Ok(SsoConfig {
+                providers: o.req("providers", strings)?,
+                domains: o.req("domains", strings)?,
+                allow_creation: o.req("allow_creation", |v| v.bool())?,
+                default_role: o.opt_nullable("default_role", |v| v.str().map(str::to_string))?,
+                labels: o.opt("labels", |l| l.each(|v| v.u64()))?.unwrap_or_default(),
+                home_label: o.opt_nullable("home_label", |v| v.u64())?,
+            })
+        })
+    }
+}
+
+impl Login {
+    /// Reads a login object.
+    pub fn from_json(v: Val<'_>) -> Result<Login, LoadError> {
+        v.object(|o| {
+            Ok(Login {
+                provider: o.req("provider", |v| v.str().map(str::to_string))?,
+                iss: o.req("iss", |v| v.str().map(str::to_string))?,
+                sub: o.req("sub", |v| v.str().map(str::to_string))?,
+                email: o.req("email", |v| v.str().map(str::to_string))?,
+                email_verified: o.req("email_verified", |v| v.bool())?,
+            })
+        })
+    }
+}
+
+codes! {
+    /// Why an SSO login was rejected, or its config refused.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum SsoReason {
+        /// the provider is not in the config
+        ProviderNotAllowed = "provider_not_allowed",
+        /// the provider did not verify the email
+        EmailUnverified = "email_unverified",
+        /// a public mail domain
+        PublicDomain = "public_domain",
+        /// a domain the config does not list
+        DomainNotAllowed = "domain_not_allowed",
+        /// no user matches and creation is off
+        CreationDisabled = "creation_disabled",
+        /// the matched user is disabled
+        Disabled = "disabled",
+        /// the matched user's access has expired
+        Expired = "expired",
+        /// config: the home label is a QA label
+        QaHomeLabel = "qa_home_label",
+        /// config: the home label is not among the labels
+        HomeLabelNotInLabels = "home_label_not_in_labels",
+        /// config: the default role is not a role of the catalog
+        UnknownRole = "unknown_role",
+        /// config: a label is not in the directory
+        UnknownLabel = "unknown_label",
+    }
+}
+
+/// What a login comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SsoOutcome {
+    /// an existing user; `linked` when the identity should be linked to them
+    Matched {
+        /// the user id
+        user: String,
+        /// whether the login's identity is new for this user
+        linked: bool,
+    },
+    /// a new user to create
+    Created {
+        /// `local@suffix`, made unique
+        username: String,
+        /// the home label
+        home_label: u64,
+        /// labels with access
+        labels: Vec<u64>,
+        /// the role on each label
+        role: String,
+    },
+    /// refused
+    Rejected(SsoReason),
+    /// the config itself is wrong
+    InvalidConfig(SsoReason),
+}
+
+impl Model {
+    /// Checks an SSO config against the catalog and directory.
+    pub fn validate_sso(&self, c: &SsoConfig) -> Result<(), SsoReason> {
+        if c.labels.iter().chain(&c.home_label).any(|l| self.directory.label(*l).is_none()) {
+            return Err(SsoReason::UnknownLabel);
+        }
+        if c.allow_creation || c.home_label.is_some() {
+            match c.home_label {
+                Some(h) if c.labels.contains(&h) => {
+                    if self.directory.label(h).is_some_and(|l| l.qa) {
+                        return Err(SsoReason::QaHomeLabel);
+                    }
+                }
+                _ => return Err(SsoReason::HomeLabelNotInLabels),
+            }
+        }
+        if c.allow_creation || c.default_role.is_some() {
+            match &c.default_role {
+                Some(r) if self.catalog.role(r).is_some() => {}
+                _ => return Err(SsoReason::UnknownRole),
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides a login under `config` at `now`.
+    pub fn sso(&self, config: &SsoConfig, login: &Login, now: Millis) -> SsoOutcome {
+        if let Err(r) = self.validate_sso(config) {
+            return SsoOutcome::InvalidConfig(r);
+        }
+        if !config.providers.iter().any(|p| p.eq_ignore_ascii_case(&login.provider)) {
+            return SsoOutcome::Rejected(SsoReason::ProviderNotAllowed);
+        }
+        let usable = |u: &crate::directory::User, linked: bool| {
+            if u.status == Status::Disabled {
+                SsoOutcome::Rejected(SsoReason::Disabled)
+            } else if u.expires_at.is_some_and(|e| now >= e) {
+                SsoOutcome::Rejected(SsoReason::Expired)
+            } else {
+                SsoOutcome::Matched { user: u.id.clone(), linked }
+            }
+        };
+        if let Some(u) = self
+            .directory
+            .users
+            .iter()
+            .find(|u| u.identities.iter().any(|i| i.iss == login.iss && i.sub == login.sub))
+        {
+            return usable(u, false);
+        }
+        if !login.email_verified {
+            return SsoOutcome::Rejected(SsoReason::EmailUnverified);
+        }
+        let email = login.email.to_lowercase();
+        let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
+        if PUBLIC_DOMAINS.contains(&domain) {
+            return SsoOutcome::Rejected(SsoReason::PublicDomain);
+        }
+        if local.is_empty() || !config.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+            return SsoOutcome::Rejected(SsoReason::DomainNotAllowed);
+        }
+        if let Some(u) = self.directory.users.iter().find(|u| u.email.to_lowercase() == email) {
+            return usable(u, true);
+        }
+        if !config.allow_creation {
+            return SsoOutcome::Rejected(SsoReason::CreationDisabled);
+        }
+        let (Some(home), Some(role)) = (config.home_label, &config.default_role) else {
+            return SsoOutcome::InvalidConfig(SsoReason::HomeLabelNotInLabels);
+        };
+        let suffix = self.directory.label(home).map(|l| l.suffix.as_str()).unwrap_or_default();
+        let taken = |name: &str| self.directory.users.iter().any(|u| u.username.eq_ignore_ascii_case(name));
+        let mut username = format!("{local}@{suffix}");
+        let mut n = 2;
+        while taken(&username) {
+            username = format!("{local}{n}@{suffix}");
+            n += 1;
+        }
+        SsoOutcome::Created { username, home_label: home, labels: config.labels.clone(), role: role.clone() }
+    }
+}
+
+/// Reads an SSO config from JSON text (for the CLI), naming `file` in errors.
+pub fn config_from_text(text: &str, file: &str) -> Result<SsoConfig, LoadError> {
+    let json = crate::json::Json::parse(text).map_err(|e| LoadError::from(e).in_file(file))?;
+    SsoConfig::from_json(Val::root(&json)).map_err(|e| e.in_file(file))
+}
