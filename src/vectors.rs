@@ -120,32 +120,40 @@ fn target(o: &mut crate::json::Obj<'_>) -> Result<String, LoadError> {
     o.req("target", |v| v.str().map(str::to_string))
 }
 
+/// Reads an admin op (`op` and its fields, as in a vector file's `admin` case).
+pub fn admin_op_fields(o: &mut crate::json::Obj<'_>, c: &Catalog) -> Result<AdminOp, LoadError> {
+    let op_name = o.req("op", |v| v.str().map(str::to_string))?;
+    Ok(match op_name.as_str() {
+        "create_user" => AdminOp::CreateUser(Box::new(o.req("user", |v| User::from_json(v, c))?)),
+        "edit_access" => AdminOp::EditAccess {
+            target: target(o)?,
+            label: o.req("label", |v| v.u64())?,
+            access: o.req("access", |v| access_entry(v, c))?,
+        },
+        "edit_profile" => AdminOp::EditProfile { target: target(o)? },
+        "disable" => AdminOp::Disable { target: target(o)? },
+        "enable" => AdminOp::Enable { target: target(o)? },
+        "delete" => AdminOp::Delete { target: target(o)? },
+        "set_expiry" => AdminOp::SetExpiry {
+            target: target(o)?,
+            expires_at: o.req("expires_at", |v| if v.v == &Json::Null { Ok(None) } else { timestamp(v).map(Some) })?,
+        },
+        other => {
+            return Err(LoadError::new(K::BadValue, format!("{}.op", o.path()), format!("`{other}` is not an admin op")))
+        }
+    })
+}
+
+/// Reads an admin op object (`{"op": "disable", "target": "u2"}`).
+pub fn admin_op(v: Val<'_>, c: &Catalog) -> Result<AdminOp, LoadError> {
+    v.object(|o| admin_op_fields(o, c))
+}
+
 fn admin_case(v: Val<'_>, c: &Catalog) -> Result<AdminCase, LoadError> {
     v.object(|o| {
-        let actor = o.req("actor", |v| v.str().map(str::to_string))?;
-        let op_name = o.req("op", |v| v.str().map(str::to_string))?;
-        let op = match op_name.as_str() {
-            "create_user" => AdminOp::CreateUser(Box::new(o.req("user", |v| User::from_json(v, c))?)),
-            "edit_access" => AdminOp::EditAccess {
-                target: target(o)?,
-                label: o.req("label", |v| v.u64())?,
-                access: o.req("access", |v| access_entry(v, c))?,
-            },
-            "edit_profile" => AdminOp::EditProfile { target: target(o)? },
-            "disable" => AdminOp::Disable { target: target(o)? },
-            "enable" => AdminOp::Enable { target: target(o)? },
-            "delete" => AdminOp::Delete { target: target(o)? },
-            "set_expiry" => AdminOp::SetExpiry {
-                target: target(o)?,
-                expires_at: o.req("expires_at", |v| if v.v == &Json::Null { Ok(None) } else { timestamp(v).map(Some) })?,
-            },
-            other => {
-                return Err(LoadError::new(K::BadValue, format!("{}.op", o.path()), format!("`{other}` is not an admin op")))
-            }
-        };
         Ok(AdminCase {
-            actor,
-            op,
+            actor: o.req("actor", |v| v.str().map(str::to_string))?,
+            op: admin_op_fields(o, c)?,
             allow: o.req("expect", expect_allow)?,
             reason: o.opt("reason", |v| code(v, AdminReason::from_code, "an admin reason"))?,
         })
@@ -236,8 +244,11 @@ impl VectorFile {
                     .map(|k| k.code().to_string())
                     .ok_or_else(|| v.error(K::BadValue, format!("`{s}` is not a load error code")))
             })?;
-            // Every field is read whatever happens, so that a typo next to
-            // an expected error is still refused as `unknown_field`.
+            // The scenario's fields count as known even when loading stops
+            // early, so that a typo beside them is still `unknown_field`.
+            for key in ["catalog", "directory", "now", "checks", "admin", "sso"] {
+                o.raw(key);
+            }
             let s = scenario(o);
             Ok(s)
         });

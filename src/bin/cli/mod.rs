@@ -1,0 +1,308 @@
+//! Argument parsing and the commands. Kept apart from `main` so each command
+//! is a function from arguments to a JSON answer or a coded error.
+
+use permsnap::json::{Json, Val};
+use permsnap::time::{parse_rfc3339, Millis};
+use permsnap::vectors::{resource, VectorFile};
+use permsnap::{Catalog, Directory, LoadError, Model};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// A command failure with a stable code.
+pub struct CliError {
+    code: String,
+    message: String,
+}
+
+impl CliError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        CliError { code: code.to_string(), message: message.into() }
+    }
+}
+
+impl From<LoadError> for CliError {
+    fn from(e: LoadError) -> Self {
+        CliError { code: e.code().to_string(), message: e.to_string() }
+    }
+}
+
+type Out = Result<Json, CliError>;
+
+const USAGE: &str = "usage: permsnap COMMAND [OPTIONS]
+
+commands:
+  check --catalog C --directory D --user U --label L --action A [--resource JSON] [--now T]
+  admin --catalog C --directory D --actor U --op JSON [--now T]
+  sso --catalog C --directory D --config FILE|JSON --login JSON [--now T]
+  lint CATALOG...
+  conformance FILE|DIR...
+
+C is a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog file;
+T is an RFC 3339 time (default: now).";
+
+/// Runs the CLI; returns the exit status.
+pub fn main(args: Vec<String>) -> i32 {
+    let Some((cmd, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return 2;
+    };
+    let result = match cmd.as_str() {
+        "conformance" => return conformance(rest),
+        "check" => Opts::parse(rest).and_then(|o| check(&o)),
+        "admin" => Opts::parse(rest).and_then(|o| admin(&o)),
+        "sso" => Opts::parse(rest).and_then(|o| sso(&o)),
+        "lint" => lint(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            return 0;
+        }
+        other => Err(CliError::new("usage", format!("unknown command `{other}`\n{USAGE}"))),
+    };
+    match result {
+        Ok(json) => {
+            println!("{}", json.to_text());
+            0
+        }
+        Err(e) => {
+            let err = obj(vec![("error", obj(vec![("code", s(&e.code)), ("message", s(&e.message))]))]);
+            println!("{}", err.to_text());
+            2
+        }
+    }
+}
+
+/// `--name value` options.
+pub struct Opts {
+    map: HashMap<String, String>,
+    positional: Vec<String>,
+}
+
+impl Opts {
+    pub fn parse(args: &[String]) -> Result<Opts, CliError> {
+        let mut map = HashMap::new();
+        let mut positional = Vec::new();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if let Some(name) = a.strip_prefix("--") {
+                let v = it.next().ok_or_else(|| CliError::new("usage", format!("`--{name}` needs a value")))?;
+                map.insert(name.to_string(), v.clone());
+            } else {
+                positional.push(a.clone());
+            }
+        }
+        Ok(Opts { map, positional })
+    }
+
+    pub fn req(&self, name: &str) -> Result<&str, CliError> {
+        self.map.get(name).map(String::as_str).ok_or_else(|| CliError::new("usage", format!("missing `--{name}`")))
+    }
+
+    pub fn opt(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(String::as_str)
+    }
+
+    pub fn now(&self) -> Result<Millis, CliError> {
+        match self.opt("now") {
+            None => Ok(system_now()),
+            Some(t) => parse_rfc3339(t)
+                .ok_or_else(|| CliError::new("bad_timestamp", format!("`--now {t}` is not an RFC 3339 time"))),
+        }
+    }
+
+    pub fn model(&self) -> Result<Model, CliError> {
+        let catalog = load_catalog(self.req("catalog")?)?;
+        let path = self.req("directory")?;
+        let directory = Directory::from_json_text(&read(path)?, path, &catalog)?;
+        Ok(Model::new(catalog, directory))
+    }
+}
+
+pub fn system_now() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+pub fn read(path: &str) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::new("io", format!("{path}: {e}")))
+}
+
+/// A preset id, or a path to a catalog file.
+pub fn load_catalog(name: &str) -> Result<Catalog, CliError> {
+    if Path::new(name).is_file() {
+        Ok(Catalog::from_json_text(&read(name)?, name)?)
+    } else {
+        Ok(permsnap::presets::preset(name)?)
+    }
+}
+
+/// JSON given inline, or the path of a JSON file.
+fn json_arg(text: &str, what: &str) -> Result<Json, CliError> {
+    let text = if text.trim_start().starts_with(['{', '[']) { text.to_string() } else { read(text)? };
+    Json::parse(&text).map_err(|e| CliError::new(e.kind.code(), format!("{what}: {e}")))
+}
+
+pub fn s(v: &str) -> Json {
+    Json::Str(v.to_string())
+}
+
+pub fn obj(fields: Vec<(&str, Json)>) -> Json {
+    Json::Obj(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+fn check(o: &Opts) -> Out {
+    let model = o.model()?;
+    let label: u64 = o.req("label")?.parse().map_err(|_| CliError::new("wrong_type", "`--label` is a label id"))?;
+    let res = match o.opt("resource") {
+        Some(r) => Some(resource(Val::root(&json_arg(r, "--resource")?))?),
+        None => None,
+    };
+    let d = model.check(o.req("user")?, label, o.req("action")?, res.as_ref(), o.now()?);
+    let mut fields = vec![("allowed", Json::Bool(d.allowed)), ("reason", s(d.reason.code()))];
+    if let Some(by) = &d.by {
+        fields.push(("by", s(by)));
+    }
+    fields.push(("message", s(&model.message(&d))));
+    Ok(obj(fields))
+}
+
+fn admin(o: &Opts) -> Out {
+    let model = o.model()?;
+    // The op is written as in a vector file's `admin` case, without `actor` and `expect`.
+    let op = permsnap::vectors::admin_op(Val::root(&json_arg(o.req("op")?, "--op")?), &model.catalog)?;
+    let d = model.admin(o.req("actor")?, &op, o.now()?);
+    Ok(obj(vec![
+        ("allowed", Json::Bool(d.allowed)),
+        ("reason", s(d.reason.code())),
+        ("message", s(d.reason.message())),
+    ]))
+}
+
+fn sso(o: &Opts) -> Out {
+    let model = o.model()?;
+    let config = permsnap::SsoConfig::from_json(Val::root(&json_arg(o.req("config")?, "--config")?))?;
+    let login = permsnap::Login::from_json(Val::root(&json_arg(o.req("login")?, "--login")?))?;
+    Ok(match model.sso(&config, &login, o.now()?) {
+        permsnap::SsoOutcome::Matched { user, linked } => {
+            obj(vec![("outcome", s("matched")), ("user", s(&user)), ("link_identity", Json::Bool(linked))])
+        }
+        permsnap::SsoOutcome::Created { username, home_label, labels, role } => obj(vec![
+            ("outcome", s("created")),
+            ("username", s(&username)),
+            ("home_label", Json::Num(home_label as f64)),
+            ("labels", Json::Arr(labels.iter().map(|l| Json::Num(*l as f64)).collect())),
+            ("role", s(&role)),
+        ]),
+        permsnap::SsoOutcome::Rejected(r) => obj(vec![("outcome", s("rejected")), ("reason", s(r.code()))]),
+        permsnap::SsoOutcome::InvalidConfig(r) => {
+            obj(vec![("outcome", s("invalid_config")), ("reason", s(r.code()))])
+        }
+    })
+}
+
+fn lint(files: &[String]) -> Out {
+    if files.is_empty() {
+        return Err(CliError::new("usage", "lint needs at least one catalog (file or preset id)"));
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let c = load_catalog(f)?;
+        out.push(obj(vec![
+            ("catalog", s(&c.id)),
+            ("ok", Json::Bool(true)),
+            ("sections", Json::Num(c.sections.len() as f64)),
+            ("permissions", Json::Num(c.permissions.len() as f64)),
+            ("roles", Json::Num(c.roles.len() as f64)),
+            ("additional", Json::Num(c.additional.len() as f64)),
+            ("restrictions", Json::Num(c.restrictions.len() as f64)),
+        ]));
+    }
+    Ok(Json::Arr(out))
+}
+
+/// Every `*.json` under the given files and folders, sorted.
+pub fn vector_files(args: &[String]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for a in args {
+        let p = PathBuf::from(a);
+        if p.is_dir() {
+            let entries = std::fs::read_dir(&p).map_err(|e| CliError::new("io", format!("{a}: {e}")))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if p.is_file() {
+            files.push(p);
+        } else {
+            return Err(CliError::new("io", format!("{a}: no such file or folder")));
+        }
+    }
+    Ok(files)
+}
+
+fn conformance(args: &[String]) -> i32 {
+    let files = match vector_files(args) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            eprintln!("conformance: no vector files given");
+            return 2;
+        }
+        Err(e) => {
+            eprintln!("conformance: {}", e.message);
+            return 2;
+        }
+    };
+    let (mut passed, mut failed) = (0, 0);
+    let parity = crate::cli::parity::checker();
+    for f in files {
+        let name = f.display().to_string();
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                println!("FAIL {name}: cannot read: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        let vf = match VectorFile::from_text(&text, &name) {
+            Ok(v) => v,
+            Err(e) => {
+                println!("FAIL {name}: not a vector file: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        let report = vf.run(Some(&*parity));
+        passed += report.passed;
+        for fl in &report.failures {
+            failed += 1;
+            println!("FAIL {name} {}: expected {}, got {}", fl.case, fl.expected, fl.got);
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    i32::from(failed > 0)
+}
+
+pub mod parity {
+    //! The snapshot side of conformance: issue → verify → check, per case.
+    use permsnap::engine::Decision;
+    use permsnap::vectors::{CheckCase, Scenario};
+    use permsnap::{IssueOptions, Jwks, PrivateKey, VerifyOptions};
+
+    /// A checker that signs with a fixed test key (conformance must be reproducible).
+    pub fn checker() -> Box<dyn Fn(&Scenario, &CheckCase) -> Result<Decision, String>> {
+        let key = PrivateKey::from_seed(&[7; 32], Some("conformance"));
+        let jwks = Jwks::from_json_text(&key.to_jwks().to_text());
+        Box::new(move |s, c| {
+            let jwks = jwks.as_ref().map_err(|e| e.to_string())?;
+            let opts = IssueOptions::default();
+            let token = permsnap::issue(&s.model, &c.user, s.now, &opts, &key).map_err(|e| e.to_string())?;
+            let v = permsnap::verify(&token, jwks, &VerifyOptions::new(&opts.audience, s.now)).map_err(|e| e.to_string())?;
+            let verdict = v.snapshot.check(&c.action, c.label, c.resource.as_ref(), s.now);
+            Ok(Decision { allowed: verdict.allowed(), reason: verdict.reason, by: verdict.by.map(str::to_string) })
+        })
+    }
+}
