@@ -54,14 +54,25 @@ impl std::fmt::Display for JsonError {
 impl Json {
     /// Parses one JSON text (surrounding white space allowed, nothing else).
     pub fn parse(text: &str) -> Result<Json, JsonError> {
-        let mut p = Parser { s: text.as_bytes(), i: 0, depth: 0 };
+        let (v, dup) = Json::parse_noting_duplicates(text)?;
+        match dup {
+            Some(e) => Err(e),
+            None => Ok(v),
+        }
+    }
+
+    /// Parses like [`Json::parse`], but a duplicate key does not stop the
+    /// parse: the first one is returned beside the value (the later value
+    /// wins in the tree). For vector files that must *report* `duplicate_key`.
+    pub fn parse_noting_duplicates(text: &str) -> Result<(Json, Option<JsonError>), JsonError> {
+        let mut p = Parser { s: text.as_bytes(), i: 0, depth: 0, dup: None };
         p.ws();
         let v = p.value()?;
         p.ws();
         if p.i != p.s.len() {
             return Err(p.err("unexpected text after the JSON value"));
         }
-        Ok(v)
+        Ok((v, p.dup))
     }
 
     /// The value under `key` when this is an object.
@@ -211,6 +222,7 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    dup: Option<JsonError>,
 }
 
 impl Parser<'_> {
@@ -307,12 +319,15 @@ impl Parser<'_> {
             }
             let key_at = self.i;
             let key = self.string()?;
-            if !seen.insert(key.clone()) {
+            let duplicate = !seen.insert(key.clone());
+            if duplicate && self.dup.is_none() {
+                let after = self.i;
                 self.i = key_at;
-                return Err(self.err_kind(
+                self.dup = Some(self.err_kind(
                     LoadErrorKind::DuplicateKey,
                     format!("the key `{key}` appears twice in one object"),
                 ));
+                self.i = after;
             }
             self.ws();
             if self.s.get(self.i) != Some(&b':') {
@@ -321,7 +336,13 @@ impl Parser<'_> {
             self.i += 1;
             self.ws();
             let v = self.value()?;
-            fields.push((key, v));
+            if duplicate {
+                if let Some(slot) = fields.iter_mut().find(|(k, _)| *k == key) {
+                    slot.1 = v;
+                }
+            } else {
+                fields.push((key, v));
+            }
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,

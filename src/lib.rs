@@ -16,6 +16,8 @@ pub mod snapshot;
 pub mod sso;
 pub mod time;
 pub mod vectors;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use admin::{AdminDecision, AdminOp, AdminReason};
 pub use catalog::Catalog;

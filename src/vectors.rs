@@ -232,7 +232,9 @@ impl VectorFile {
     /// file that is not a vector file at all (not JSON, no `description`);
     /// a scenario that fails to load is kept in [`VectorFile::loaded`].
     pub fn from_text(text: &str, file: &str) -> Result<VectorFile, LoadError> {
-        let json = Json::parse(text).map_err(|e| LoadError::from(e).in_file(file))?;
+        // A duplicate key is reported as the scenario's load error, so that
+        // a file can say `"expect_error": "duplicate_key"`.
+        let (json, duplicate) = Json::parse_noting_duplicates(text).map_err(|e| LoadError::from(e).in_file(file))?;
         let root = Val::root(&json);
         let mut description = String::new();
         let mut expect_error = None;
@@ -256,6 +258,10 @@ impl VectorFile {
             Ok(inner) => inner,
             Err(e) if description.is_empty() => return Err(e.in_file(file)),
             Err(e) => Err(e),
+        };
+        let loaded = match duplicate {
+            Some(d) => Err(LoadError::from(d)),
+            None => loaded,
         };
         Ok(VectorFile { description, loaded: loaded.map_err(|e| e.in_file(file)), expect_error })
     }

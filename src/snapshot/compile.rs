@@ -32,9 +32,11 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
     let u = model.directory.user(user)?;
     let c = &model.catalog;
     let denial = model.global_denial(u, now);
-    let mut exp = now.div_euclid(1000) + ttl_secs.max(1);
+    // Milliseconds: a fractional `expires_at` must not be rounded up (that
+    // would allow past it) nor down (the UI would deny before the server).
+    let mut exp = now.saturating_add(ttl_secs.max(1).saturating_mul(1000));
     if let Some(e) = u.expires_at.filter(|&e| e > now) {
-        exp = exp.min(e.div_euclid(1000));
+        exp = exp.min(e);
     }
 
     // Permissions grouped by first segment (the encoding names each group
@@ -101,5 +103,5 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
             }
         }
     }
-    Some(Snapshot::new(c.id.clone(), u.id.clone(), permissions, sources, labels, denial, u.owner, exp * 1000))
+    Some(Snapshot::new(c.id.clone(), u.id.clone(), permissions, sources, labels, denial, u.owner, exp))
 }

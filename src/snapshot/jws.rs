@@ -285,15 +285,16 @@ pub fn issue(
 pub fn claims_for(snap: &Snapshot, now: Millis, opts: &super::IssueOptions) -> Json {
     let claim = snap.to_claim();
     let iat = now.div_euclid(1000);
-    let exp = snap.expires_at.div_euclid(1000);
-    let digest = Sha256::digest(format!("{}|{iat}|{exp}|{}", snap.subject, claim.to_text()).as_bytes());
+    // NumericDate may be fractional (RFC 7519 section 2): keep milliseconds.
+    let exp = Json::Num(snap.expires_at as f64 / 1000.0);
+    let digest = Sha256::digest(format!("{}|{iat}|{}|{}", snap.subject, snap.expires_at, claim.to_text()).as_bytes());
     let n = |x: i64| Json::Num(x as f64);
     Json::Obj(vec![
         ("iss".into(), Json::Str(opts.issuer.clone())),
         ("sub".into(), Json::Str(snap.subject.clone())),
         ("aud".into(), Json::Str(opts.audience.clone())),
         ("iat".into(), n(iat)),
-        ("exp".into(), n(exp)),
+        ("exp".into(), exp),
         ("jti".into(), Json::Str(b64::encode(&digest[..12]))),
         (CLAIM.into(), claim),
     ])
@@ -330,9 +331,9 @@ pub struct Claims {
     pub sub: String,
     /// `aud`
     pub aud: Vec<String>,
-    /// `iat`, seconds
+    /// `iat`, whole seconds
     pub iat: Option<i64>,
-    /// `exp`, seconds
+    /// `exp`, whole seconds (the snapshot keeps milliseconds)
     pub exp: i64,
     /// `nbf`, seconds
     pub nbf: Option<i64>,
@@ -355,10 +356,11 @@ fn part(text: &str, what: &str) -> Result<Vec<u8>, TokenError> {
     b64::decode(text).ok_or_else(|| TokenError::new(T::Malformed, format!("the {what} is not base64url without padding")))
 }
 
-fn seconds(v: Option<&Json>, name: &str) -> Result<Option<i64>, TokenError> {
+/// A NumericDate claim in milliseconds.
+fn millis(v: Option<&Json>, name: &str) -> Result<Option<i64>, TokenError> {
     match v {
         None => Ok(None),
-        Some(Json::Num(n)) if n.is_finite() && n.abs() < 1e15 => Ok(Some(n.floor() as i64)),
+        Some(Json::Num(n)) if n.is_finite() && n.abs() < 1e12 => Ok(Some((n * 1000.0).round() as i64)),
         Some(_) => err(T::Malformed, format!("`{name}` is not a number of seconds")),
     }
 }
@@ -428,11 +430,11 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         None => Vec::new(),
         Some(_) => return err(T::Malformed, "`aud` is not a string or a list"),
     };
-    let exp = seconds(payload.get("exp"), "exp")?.ok_or_else(|| TokenError::new(T::Malformed, "the token has no `exp`"))?;
-    let iat = seconds(payload.get("iat"), "iat")?;
-    let nbf = seconds(payload.get("nbf"), "nbf")?;
-    let now = opts.now.div_euclid(1000);
-    let leeway = opts.leeway_secs.max(0);
+    let exp = millis(payload.get("exp"), "exp")?.ok_or_else(|| TokenError::new(T::Malformed, "the token has no `exp`"))?;
+    let iat = millis(payload.get("iat"), "iat")?;
+    let nbf = millis(payload.get("nbf"), "nbf")?;
+    let now = opts.now;
+    let leeway = opts.leeway_secs.clamp(0, 86_400) * 1000;
     if let Some(want) = &opts.issuer {
         if iss.as_deref() != Some(want.as_str()) {
             return err(T::WrongIssuer, format!("`iss` is `{}`, not `{want}`", iss.as_deref().unwrap_or("")));
@@ -442,7 +444,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         return err(T::WrongAudience, format!("`aud` does not name `{}`", opts.audience));
     }
     if now >= exp.saturating_add(leeway) {
-        return err(T::Expired, format!("the token expired at {}", crate::time::format_rfc3339(exp * 1000)));
+        return err(T::Expired, format!("the token expired at {}", crate::time::format_rfc3339(exp)));
     }
     for (name, t) in [("nbf", nbf), ("iat", iat)] {
         if let Some(t) = t {
@@ -453,5 +455,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
     }
     let claim = payload.get(CLAIM).ok_or_else(|| TokenError::new(T::Malformed, format!("the token has no `{CLAIM}` claim")))?;
     let snapshot = Snapshot::from_claim(claim, &sub, exp.saturating_add(leeway)).map_err(|e| TokenError::new(e.kind, e.message))?;
-    Ok(Verified { kid: kid.to_string(), claims: Claims { iss, sub, aud, iat, exp, nbf, jti }, snapshot })
+    let secs = |ms: i64| ms.div_euclid(1000);
+    let claims = Claims { iss, sub, aud, iat: iat.map(secs), exp: secs(exp), nbf: nbf.map(secs), jti };
+    Ok(Verified { kid: kid.to_string(), claims, snapshot })
 }

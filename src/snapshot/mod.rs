@@ -242,8 +242,8 @@ impl Snapshot {
         Json::Obj(fields)
     }
 
-    /// Reads a `psnap` claim for `subject`, whose token expires at `exp` (seconds).
-    pub fn from_claim(claim: &Json, subject: &str, exp: i64) -> Result<Snapshot, SnapshotError> {
+    /// Reads a `psnap` claim for `subject`, whose token expires at `exp_ms`.
+    pub fn from_claim(claim: &Json, subject: &str, exp_ms: i64) -> Result<Snapshot, SnapshotError> {
         let Json::Obj(fields) = claim else {
             return Err(bad("the snapshot claim is not an object"));
         };
@@ -337,7 +337,7 @@ impl Snapshot {
             },
         };
         let count = labels.len();
-        let s = Snapshot::new(catalog, subject.to_string(), permissions, sources, labels, denial, owner, exp.saturating_mul(1000));
+        let s = Snapshot::new(catalog, subject.to_string(), permissions, sources, labels, denial, owner, exp_ms);
         if s.labels.len() != count {
             return Err(bad("a label appears twice in the snapshot"));
         }

@@ -20,6 +20,12 @@ impl CliError {
     }
 }
 
+impl From<permsnap::TokenError> for CliError {
+    fn from(e: permsnap::TokenError) -> Self {
+        CliError { code: e.code().to_string(), message: e.message }
+    }
+}
+
 impl From<LoadError> for CliError {
     fn from(e: LoadError) -> Self {
         CliError { code: e.code().to_string(), message: e.to_string() }
@@ -36,6 +42,9 @@ commands:
   sso --catalog C --directory D --config FILE|JSON --login JSON [--now T]
   lint CATALOG...
   conformance FILE|DIR...
+  keygen [--kid K]                       a private JWK and its public JWKS
+  issue --catalog C --directory D --user U --key JWK_FILE [--now T] [--ttl SECS] [--audience A] [--issuer I]
+  verify --token TOKEN|FILE --jwks FILE [--audience A] [--issuer I] [--now T] [--leeway SECS]
 
 C is a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog file;
 T is an RFC 3339 time (default: now).";
@@ -52,6 +61,9 @@ pub fn main(args: Vec<String>) -> i32 {
         "admin" => Opts::parse(rest).and_then(|o| admin(&o)),
         "sso" => Opts::parse(rest).and_then(|o| sso(&o)),
         "lint" => lint(rest),
+        "keygen" => Opts::parse(rest).and_then(|o| keygen(&o)),
+        "issue" => Opts::parse(rest).and_then(|o| issue(&o)),
+        "verify" => Opts::parse(rest).and_then(|o| verify(&o)),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return 0;
@@ -199,6 +211,60 @@ fn sso(o: &Opts) -> Out {
             obj(vec![("outcome", s("invalid_config")), ("reason", s(r.code()))])
         }
     })
+}
+
+fn keygen(o: &Opts) -> Out {
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
+    let key = permsnap::PrivateKey::from_seed(&seed, o.opt("kid"));
+    Ok(obj(vec![("private", key.to_private_jwk()), ("jwks", key.to_jwks())]))
+}
+
+fn int_opt(o: &Opts, name: &str, default: i64) -> Result<i64, CliError> {
+    o.opt(name).map_or(Ok(default), |v| {
+        v.parse().map_err(|_| CliError::new("wrong_type", format!("`--{name} {v}` is not a whole number")))
+    })
+}
+
+fn issue(o: &Opts) -> Out {
+    let model = o.model()?;
+    let key = permsnap::PrivateKey::from_json_text(&read(o.req("key")?)?)?;
+    let defaults = permsnap::IssueOptions::default();
+    let opts = permsnap::IssueOptions {
+        issuer: o.opt("issuer").map_or(defaults.issuer, str::to_string),
+        audience: o.opt("audience").map_or(defaults.audience, str::to_string),
+        ttl_secs: int_opt(o, "ttl", defaults.ttl_secs)?,
+    };
+    let token = permsnap::issue(&model, o.req("user")?, o.now()?, &opts, &key)?;
+    Ok(obj(vec![("token", s(&token)), ("bytes", Json::Num(token.len() as f64)), ("kid", s(key.kid()))]))
+}
+
+fn verify(o: &Opts) -> Out {
+    let token_arg = o.req("token")?;
+    let token = if Path::new(token_arg).is_file() { read(token_arg)?.trim().to_string() } else { token_arg.to_string() };
+    let jwks = permsnap::Jwks::from_json_text(&read(o.req("jwks")?)?)?;
+    let mut opts = permsnap::VerifyOptions::new(o.opt("audience").unwrap_or("backoffice"), o.now()?);
+    opts.issuer = o.opt("issuer").map(str::to_string);
+    opts.leeway_secs = int_opt(o, "leeway", 0)?;
+    let v = permsnap::verify(&token, &jwks, &opts)?;
+    let opt_num = |x: Option<i64>| x.map_or(Json::Null, |n| Json::Num(n as f64));
+    let opt_str = |x: &Option<String>| x.as_deref().map_or(Json::Null, s);
+    Ok(obj(vec![
+        ("kid", s(&v.kid)),
+        (
+            "claims",
+            obj(vec![
+                ("iss", opt_str(&v.claims.iss)),
+                ("sub", s(&v.claims.sub)),
+                ("aud", Json::Arr(v.claims.aud.iter().map(|a| s(a)).collect())),
+                ("iat", opt_num(v.claims.iat)),
+                ("exp", Json::Num(v.claims.exp as f64)),
+                ("nbf", opt_num(v.claims.nbf)),
+                ("jti", opt_str(&v.claims.jti)),
+            ]),
+        ),
+        ("snapshot", v.snapshot.to_claim()),
+    ]))
 }
 
 fn lint(files: &[String]) -> Out {

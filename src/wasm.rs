@@ -1,0 +1,136 @@
+//! The JavaScript boundary: the only module that touches `wasm_bindgen`.
+//!
+//! It stays thin and cheap to cross. Verification errors come back as a
+//! thrown string `code<TAB>message`, which the JS wrapper
+//! (`pkg-config/permsnap.js`) turns into a `PermsnapError` with `code`.
+//! The hot path never passes a string: the wrapper maps action ids to
+//! indices once ([`Permissions::permission_ids`]) and asks for one label's
+//! whole answer table at a time ([`Permissions::table`]); strings cross only
+//! for `explain` and scoped checks. Timers live in the wrapper too, so this
+//! module needs no callbacks; checks compare the time themselves, so a late
+//! timer can never allow.
+
+use crate::json::{Json, Val};
+use crate::rules::{Reason, Verdict};
+use crate::snapshot::jws::{verify, Jwks, Verified};
+use crate::snapshot::VerifyOptions;
+use wasm_bindgen::prelude::*;
+
+/// A verified snapshot, as JavaScript holds it.
+#[wasm_bindgen]
+pub struct Permissions {
+    v: Verified,
+}
+
+fn reason_index(r: Reason) -> u32 {
+    Reason::ALL.iter().position(|x| *x == r).map_or(u32::MAX, |i| i as u32)
+}
+
+/// A verdict packed in one number: reason index in the low byte, and the
+/// index + 1 of the source `by` names above it (0 for none).
+fn pack(snapshot: &crate::snapshot::Snapshot, v: &Verdict<'_>) -> u32 {
+    let by = v.by.and_then(|b| snapshot.sources.iter().position(|s| s.id == b)).map_or(0, |i| i as u32 + 1);
+    reason_index(v.reason) | (by << 8)
+}
+
+#[wasm_bindgen]
+impl Permissions {
+    /// Verifies `token` against the JWKS text; throws `code\tmessage`.
+    #[wasm_bindgen(js_name = verify)]
+    pub fn verify_token(
+        token: &str,
+        jwks: &str,
+        audience: &str,
+        issuer: Option<String>,
+        leeway_secs: f64,
+        now_ms: f64,
+        max_len: u32,
+    ) -> Result<Permissions, JsValue> {
+        let fail = |code: &str, message: &str| JsValue::from_str(&[code, "\t", message].concat());
+        let jwks = Jwks::from_json_text(jwks).map_err(|e| fail(e.code(), &e.message))?;
+        let opts = VerifyOptions {
+            audience: audience.to_string(),
+            issuer,
+            leeway_secs: leeway_secs as i64,
+            now: now_ms as i64,
+            max_len: max_len as usize,
+        };
+        verify(token, &jwks, &opts).map(|v| Permissions { v }).map_err(|e| fail(e.code(), &e.message))
+    }
+
+    /// The permission ids, in snapshot order, joined by `,`.
+    #[wasm_bindgen(js_name = permissionIds)]
+    pub fn permission_ids(&self) -> String {
+        self.v.snapshot.permissions.join(",")
+    }
+
+    /// One label's packed verdicts for every permission, without a resource, at `now`.
+    pub fn table(&self, label: f64, now_ms: f64) -> Vec<u32> {
+        let s = &self.v.snapshot;
+        (0..s.permissions.len()).map(|p| pack(s, &s.check_index(p, label as u64, None, now_ms as i64))).collect()
+    }
+
+    /// One packed verdict, with an optional resource as JSON text.
+    pub fn check(&self, permission: u32, label: f64, resource_json: Option<String>, now_ms: f64) -> u32 {
+        let s = &self.v.snapshot;
+        let resource = match resource_json.as_deref().map(Json::parse) {
+            None => None,
+            Some(Ok(json)) => match crate::vectors::resource(Val::root(&json)) {
+                Ok(r) => Some(r),
+                // not an object: a condition cannot be evaluated (fail closed)
+                Err(_) => Some(crate::rules::Resource::new()),
+            },
+            Some(Err(_)) => Some(crate::rules::Resource::new()),
+        };
+        pack(s, &s.check_index(permission as usize, label as u64, resource.as_ref(), now_ms as i64))
+    }
+
+    /// The reason codes, in the order of packed reason indices, joined by `,`.
+    #[wasm_bindgen(js_name = reasonCodes)]
+    pub fn reason_codes() -> String {
+        Reason::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+    }
+
+    /// The id (`by`) of source `i`.
+    #[wasm_bindgen(js_name = sourceId)]
+    pub fn source_id(&self, i: u32) -> String {
+        self.v.snapshot.sources.get(i as usize).map(|s| s.id.clone()).unwrap_or_default()
+    }
+
+    /// The message a person reads for a packed verdict.
+    pub fn message(&self, packed: u32) -> String {
+        let reason = Reason::ALL.get((packed & 0xff) as usize).copied().unwrap_or(Reason::NotGranted);
+        let title = (packed >> 8).checked_sub(1).and_then(|i| self.v.snapshot.sources.get(i as usize)).map(|s| s.title.as_str());
+        reason.message(title)
+    }
+
+    /// The user the snapshot is for (`sub`).
+    #[wasm_bindgen(getter)]
+    pub fn subject(&self) -> String {
+        self.v.claims.sub.clone()
+    }
+
+    /// The catalog id.
+    #[wasm_bindgen(getter)]
+    pub fn catalog(&self) -> String {
+        self.v.snapshot.catalog.clone()
+    }
+
+    /// The key id that signed it.
+    #[wasm_bindgen(getter)]
+    pub fn kid(&self) -> String {
+        self.v.kid.clone()
+    }
+
+    /// When every check starts to deny, in milliseconds since the epoch.
+    #[wasm_bindgen(getter, js_name = expiresAtMs)]
+    pub fn expires_at_ms(&self) -> f64 {
+        self.v.snapshot.expires_at as f64
+    }
+
+    /// The labels the snapshot knows, ascending.
+    #[wasm_bindgen(getter)]
+    pub fn labels(&self) -> Vec<f64> {
+        self.v.snapshot.labels.iter().map(|l| l.id as f64).collect()
+    }
+}
