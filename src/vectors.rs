@@ -267,8 +267,16 @@ impl VectorFile {
     }
 }
 
-/// The answer of the snapshot path for a check, to compare with the server.
-pub type ParityFn<'a> = dyn Fn(&Scenario, &CheckCase) -> Result<Decision, String> + 'a;
+/// The snapshot side of conformance: opens one session per (scenario,
+/// user), e.g. a verified snapshot, and answers that user's checks from it.
+pub trait Parity {
+    /// What is opened once per user and scenario.
+    type Session;
+    /// Issues and verifies the snapshot of `user` at the scenario's `now`.
+    fn open(&self, scenario: &Scenario, user: &str) -> Result<Self::Session, String>;
+    /// Answers one check from the session.
+    fn check(&self, session: &Self::Session, scenario: &Scenario, case: &CheckCase) -> Result<Decision, String>;
+}
 
 /// One failed case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,9 +339,18 @@ fn sso_matches(expect: &SsoOutcome, got: &SsoOutcome) -> bool {
 }
 
 impl VectorFile {
-    /// Runs every case through the server rules and, when `parity` is given,
-    /// every check through it as well (a case passes when both agree with the file).
-    pub fn run(&self, parity: Option<&ParityFn<'_>>) -> Report {
+    /// Runs every case through the server rules only.
+    pub fn run_server(&self) -> Report {
+        self.run_inner(None::<&NoParity>)
+    }
+
+    /// Runs every case through the server rules and every check through
+    /// `parity` as well (a case passes when both agree with the file).
+    pub fn run<P: Parity>(&self, parity: &P) -> Report {
+        self.run_inner(Some(parity))
+    }
+
+    fn run_inner<P: Parity>(&self, parity: Option<&P>) -> Report {
         let mut r = Report::default();
         let mut fail = |case: String, expected: String, got: String| r.failures.push(Failure { case, expected, got });
         let mut passed = 0;
@@ -343,6 +360,7 @@ impl VectorFile {
             (Err(e), None) => fail("load".into(), "loads".into(), format!("error {}: {e}", e.code())),
             (Ok(_), Some(code)) => fail("load".into(), format!("error {code}"), "loaded".into()),
             (Ok(s), None) => {
+                let mut sessions: std::collections::HashMap<&str, Result<P::Session, String>> = Default::default();
                 for (i, c) in s.checks.iter().enumerate() {
                     let d = s.model.check(&c.user, c.label, &c.action, c.resource.as_ref(), s.now);
                     let got = decision_text(d.allowed, d.reason.code(), d.by.as_deref());
@@ -351,7 +369,9 @@ impl VectorFile {
                         continue;
                     }
                     if let (Some(parity), false) = (parity, d.reason == Reason::UnknownUser) {
-                        let wrong = match parity(s, c) {
+                        let session = sessions.entry(c.user.as_str()).or_insert_with(|| parity.open(s, &c.user));
+                        let answer = session.as_ref().map_err(String::clone).and_then(|sess| parity.check(sess, s, c));
+                        let wrong = match answer {
                             Ok(sd) if parity_agrees(&d, &sd) => None,
                             Ok(sd) => Some(decision_text(sd.allowed, sd.reason.code(), sd.by.as_deref())),
                             Err(e) => Some(format!("error {e}")),
@@ -395,5 +415,57 @@ impl VectorFile {
             Ok(s) if self.expect_error.is_none() => s.checks.len() + s.admin.len() + s.sso.len(),
             _ => 1,
         }
+    }
+}
+
+/// Never used: the type of "no parity" for [`VectorFile::run_server`].
+enum NoParity {}
+
+impl Parity for NoParity {
+    type Session = ();
+    fn open(&self, _: &Scenario, _: &str) -> Result<(), String> {
+        match *self {}
+    }
+    fn check(&self, _: &(), _: &Scenario, _: &CheckCase) -> Result<Decision, String> {
+        match *self {}
+    }
+}
+
+/// Native parity: issue the user's snapshot at the scenario's `now` with a
+/// fixed test key, verify it, and ask the verified [`crate::Snapshot`].
+pub struct SnapshotParity {
+    key: crate::snapshot::jws::PrivateKey,
+    jwks: crate::snapshot::jws::Jwks,
+}
+
+impl SnapshotParity {
+    /// A parity checker with a fixed key (conformance must be reproducible).
+    pub fn new() -> Result<Self, crate::TokenError> {
+        let key = crate::snapshot::jws::PrivateKey::from_seed(&[7; 32], Some("conformance"));
+        let jwks = crate::snapshot::jws::Jwks::from_json_text(&key.to_jwks().to_text())?;
+        Ok(SnapshotParity { key, jwks })
+    }
+
+    /// The signed token of `user` in `scenario`, as the server would issue it.
+    pub fn token(&self, scenario: &Scenario, user: &str) -> Result<String, String> {
+        let opts = crate::snapshot::IssueOptions::default();
+        crate::snapshot::jws::issue(&scenario.model, user, scenario.now, &opts, &self.key).map_err(|e| e.to_string())
+    }
+
+    /// The JWKS text of the test key.
+    pub fn jwks_text(&self) -> String {
+        self.key.to_jwks().to_text()
+    }
+}
+
+impl Parity for SnapshotParity {
+    type Session = crate::Snapshot;
+    fn open(&self, s: &Scenario, user: &str) -> Result<crate::Snapshot, String> {
+        let token = self.token(s, user)?;
+        let opts = crate::snapshot::VerifyOptions::new(&crate::snapshot::IssueOptions::default().audience, s.now);
+        crate::snapshot::jws::verify(&token, &self.jwks, &opts).map(|v| v.snapshot).map_err(|e| e.to_string())
+    }
+    fn check(&self, snap: &crate::Snapshot, s: &Scenario, c: &CheckCase) -> Result<Decision, String> {
+        Ok(snap.check(&c.action, c.label, c.resource.as_ref(), s.now).into())
     }
 }

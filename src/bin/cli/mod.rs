@@ -86,23 +86,21 @@ pub fn main(args: Vec<String>) -> i32 {
 /// `--name value` options.
 pub struct Opts {
     map: HashMap<String, String>,
-    positional: Vec<String>,
 }
 
 impl Opts {
     pub fn parse(args: &[String]) -> Result<Opts, CliError> {
         let mut map = HashMap::new();
-        let mut positional = Vec::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
             if let Some(name) = a.strip_prefix("--") {
                 let v = it.next().ok_or_else(|| CliError::new("usage", format!("`--{name}` needs a value")))?;
                 map.insert(name.to_string(), v.clone());
             } else {
-                positional.push(a.clone());
+                return Err(CliError::new("usage", format!("unexpected argument `{a}`")));
             }
         }
-        Ok(Opts { map, positional })
+        Ok(Opts { map })
     }
 
     pub fn req(&self, name: &str) -> Result<&str, CliError> {
@@ -322,7 +320,13 @@ fn conformance(args: &[String]) -> i32 {
         }
     };
     let (mut passed, mut failed) = (0, 0);
-    let parity = crate::cli::parity::checker();
+    let parity = match permsnap::vectors::SnapshotParity::new() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("conformance: {e}");
+            return 2;
+        }
+    };
     for f in files {
         let name = f.display().to_string();
         let text = match std::fs::read_to_string(&f) {
@@ -341,7 +345,7 @@ fn conformance(args: &[String]) -> i32 {
                 continue;
             }
         };
-        let report = vf.run(Some(&*parity));
+        let report = vf.run(&parity);
         passed += report.passed;
         for fl in &report.failures {
             failed += 1;
@@ -350,25 +354,4 @@ fn conformance(args: &[String]) -> i32 {
     }
     println!("{passed} passed, {failed} failed");
     i32::from(failed > 0)
-}
-
-pub mod parity {
-    //! The snapshot side of conformance: issue → verify → check, per case.
-    use permsnap::engine::Decision;
-    use permsnap::vectors::{CheckCase, Scenario};
-    use permsnap::{IssueOptions, Jwks, PrivateKey, VerifyOptions};
-
-    /// A checker that signs with a fixed test key (conformance must be reproducible).
-    pub fn checker() -> Box<dyn Fn(&Scenario, &CheckCase) -> Result<Decision, String>> {
-        let key = PrivateKey::from_seed(&[7; 32], Some("conformance"));
-        let jwks = Jwks::from_json_text(&key.to_jwks().to_text());
-        Box::new(move |s, c| {
-            let jwks = jwks.as_ref().map_err(|e| e.to_string())?;
-            let opts = IssueOptions::default();
-            let token = permsnap::issue(&s.model, &c.user, s.now, &opts, &key).map_err(|e| e.to_string())?;
-            let v = permsnap::verify(&token, jwks, &VerifyOptions::new(&opts.audience, s.now)).map_err(|e| e.to_string())?;
-            let verdict = v.snapshot.check(&c.action, c.label, c.resource.as_ref(), s.now);
-            Ok(Decision { allowed: verdict.allowed(), reason: verdict.reason, by: verdict.by.map(str::to_string) })
-        })
-    }
 }
