@@ -14,12 +14,15 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    let mut out = String::from("/// Every vector file: (name, text).\npub const VECTOR_FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every vector file: (name, text).\npub const VECTOR_FILES: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         let _ = writeln!(out, "    ({f:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/tests/vectors/{f}\"))),");
     }
     out.push_str("];\n");
-    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("vectors.rs");
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
+        .join("vectors.rs");
     if let Err(e) = std::fs::write(&dest, out) {
         println!("cargo:warning=cannot write {}: {e}", dest.display());
     }

@@ -103,7 +103,9 @@ impl AdminReason {
             AdminReason::SelfEdit => "You cannot change your own access",
             AdminReason::SelfDisable => "You cannot disable yourself",
             AdminReason::SelfDelete => "You cannot delete yourself",
-            AdminReason::NotAdminOfHomeLabel => "Only admins of the user's home label can manage this user",
+            AdminReason::NotAdminOfHomeLabel => {
+                "Only admins of the user's home label can manage this user"
+            }
             AdminReason::UnknownLabel => "This label does not exist",
             AdminReason::QaHomeLabel => "A QA label cannot be a home label",
             AdminReason::LabelClosed => "A closed label cannot be a home label",
@@ -124,7 +126,10 @@ pub struct AdminDecision {
 }
 
 fn deny(reason: AdminReason) -> AdminDecision {
-    AdminDecision { allowed: false, reason }
+    AdminDecision {
+        allowed: false,
+        reason,
+    }
 }
 
 impl Model {
@@ -162,7 +167,8 @@ impl Model {
             AdminOp::Delete { .. } if is_self => return deny(R::SelfDelete),
             _ => {}
         }
-        let holds = |label: u64, p: usize| a.owner || self.check_index(a, label, p, None, now).allowed();
+        let holds =
+            |label: u64, p: usize| a.owner || self.check_index(a, label, p, None, now).allowed();
         if !holds(target.home_label, self.catalog.admin_permission) {
             return deny(R::NotAdminOfHomeLabel);
         }
@@ -179,7 +185,10 @@ impl Model {
                 let Some(home) = self.directory.label(u.home_label) else {
                     return deny(R::UnknownLabel);
                 };
-                if u.access.iter().any(|(l, _)| self.directory.label(*l).is_none()) {
+                if u.access
+                    .iter()
+                    .any(|(l, _)| self.directory.label(*l).is_none())
+                {
                     return deny(R::UnknownLabel);
                 }
                 if home.qa {
@@ -207,7 +216,10 @@ impl Model {
             }
             _ => {}
         }
-        AdminDecision { allowed: true, reason: R::Allowed }
+        AdminDecision {
+            allowed: true,
+            reason: R::Allowed,
+        }
     }
 
     /// Whether every permission `access` grants (conditionally or not), less
@@ -235,6 +247,8 @@ pub fn username_fits(username: &str, suffix: &str) -> bool {
         return false;
     };
     !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         && s.eq_ignore_ascii_case(suffix)
 }

@@ -78,7 +78,11 @@ pub struct Catalog {
 
 /// Whether `id` is a plain id: non-empty `a-z0-9_-`.
 pub fn is_plain_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))
 }
 
 /// Whether `id` is a permission id: plain ids joined by `.`, at least two.
@@ -91,7 +95,10 @@ fn plain_id(v: Val<'_>) -> Result<String, LoadError> {
     if is_plain_id(s) {
         Ok(s.to_string())
     } else {
-        Err(v.error(K::BadId, format!("`{s}` is not an id (use a-z, 0-9, `_` and `-`)")))
+        Err(v.error(
+            K::BadId,
+            format!("`{s}` is not an id (use a-z, 0-9, `_` and `-`)"),
+        ))
     }
 }
 
@@ -112,14 +119,22 @@ fn index_of<'a>(
         .ok_or_else(|| v.error(kind, format!("`{id}` is not {what} of the catalog")))
 }
 
-fn no_duplicates<T>(items: &[T], id: impl Fn(&T) -> &str, list: Val<'_>, what: &str) -> Result<(), LoadError> {
+fn no_duplicates<T>(
+    items: &[T],
+    id: impl Fn(&T) -> &str,
+    list: Val<'_>,
+    what: &str,
+) -> Result<(), LoadError> {
     let mut seen = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         if let Some(first) = seen.insert(id(item), i) {
             return Err(LoadError::new(
                 K::DuplicateId,
                 format!("{}[{i}].id", list.path()),
-                format!("{what} id `{}` is used twice (also at index {first})", id(item)),
+                format!(
+                    "{what} id `{}` is used twice (also at index {first})",
+                    id(item)
+                ),
             ));
         }
     }
@@ -135,17 +150,26 @@ pub fn scalar(v: Val<'_>) -> Result<Scalar, LoadError> {
         Json::Bool(b) => Ok(Scalar::Bool(*b)),
         other => Err(v.error(
             K::BadCondition,
-            format!("a condition value must be a string, number or boolean, not {}", other.type_name()),
+            format!(
+                "a condition value must be a string, number or boolean, not {}",
+                other.type_name()
+            ),
         )),
     }
 }
 
 fn condition(v: Val<'_>) -> Result<Cond, LoadError> {
     let Json::Obj(fields) = v.v else {
-        return Err(v.error(K::BadCondition, format!("a condition is an object, not `{}`", v.v.snippet())));
+        return Err(v.error(
+            K::BadCondition,
+            format!("a condition is an object, not `{}`", v.v.snippet()),
+        ));
     };
-    let ops: Vec<&str> =
-        fields.iter().map(|(k, _)| k.as_str()).filter(|k| *k != "attr").collect();
+    let ops: Vec<&str> = fields
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| *k != "attr")
+        .collect();
     let [op_name] = ops.as_slice() else {
         return Err(v.error(
             K::BadCondition,
@@ -153,7 +177,10 @@ fn condition(v: Val<'_>) -> Result<Cond, LoadError> {
         ));
     };
     let Some(op) = Op::from_code(op_name) else {
-        return Err(v.error(K::BadCondition, format!("unknown condition operator `{op_name}`")));
+        return Err(v.error(
+            K::BadCondition,
+            format!("unknown condition operator `{op_name}`"),
+        ));
     };
     v.object(|o| {
         let attr = o.req("attr", |a| {
@@ -167,7 +194,10 @@ fn condition(v: Val<'_>) -> Result<Cond, LoadError> {
             Op::Eq | Op::Ne => o.req(op.code(), |x| scalar(x).map(|s| vec![s]))?,
             Op::In | Op::NotIn => o.req(op.code(), |x| {
                 if x.v.as_arr().is_none() {
-                    return Err(x.error(K::BadCondition, format!("`{}` takes a list, not `{}`", op.code(), x.v.snippet())));
+                    return Err(x.error(
+                        K::BadCondition,
+                        format!("`{}` takes a list, not `{}`", op.code(), x.v.snippet()),
+                    ));
                 }
                 x.each(scalar)
             })?,
@@ -194,30 +224,52 @@ impl Expander<'_> {
         }
         if let Some(prefix) = id.strip_suffix(".*") {
             if !prefix.split('.').all(is_plain_id) {
-                return Err(v.error(K::BadId, format!("`{id}` is not a permission id or wildcard")));
+                return Err(v.error(
+                    K::BadId,
+                    format!("`{id}` is not a permission id or wildcard"),
+                ));
             }
             let dotted = format!("{prefix}.");
-            let found: Vec<usize> =
-                (0..self.perms.len()).filter(|&i| self.perms[i].id.starts_with(&dotted)).collect();
+            let found: Vec<usize> = (0..self.perms.len())
+                .filter(|&i| self.perms[i].id.starts_with(&dotted))
+                .collect();
             if found.is_empty() {
-                return Err(v.error(K::WildcardMatchesNothing, format!("`{id}` matches no permission")));
+                return Err(v.error(
+                    K::WildcardMatchesNothing,
+                    format!("`{id}` matches no permission"),
+                ));
             }
             return Ok(found);
         }
         if id.contains('*') || !is_permission_id(id) {
-            return Err(v.error(K::BadId, format!("`{id}` is not a permission id or wildcard")));
+            return Err(v.error(
+                K::BadId,
+                format!("`{id}` is not a permission id or wildcard"),
+            ));
         }
-        self.perm_index
-            .get(id)
-            .map(|&i| vec![i])
-            .ok_or_else(|| v.error(K::UnknownPermission, format!("`{id}` is not a permission of the catalog")))
+        self.perm_index.get(id).map(|&i| vec![i]).ok_or_else(|| {
+            v.error(
+                K::UnknownPermission,
+                format!("`{id}` is not a permission of the catalog"),
+            )
+        })
     }
 
     fn section(&self, v: Val<'_>) -> Result<Vec<usize>, LoadError> {
-        let s = index_of(self.sections.iter().map(|s| s.id.as_str()), v, K::UnknownSection, "a section")?;
-        let found: Vec<usize> = (0..self.perms.len()).filter(|&i| self.perms[i].section == s).collect();
+        let s = index_of(
+            self.sections.iter().map(|s| s.id.as_str()),
+            v,
+            K::UnknownSection,
+            "a section",
+        )?;
+        let found: Vec<usize> = (0..self.perms.len())
+            .filter(|&i| self.perms[i].section == s)
+            .collect();
         if found.is_empty() {
-            return Err(v.error(K::WildcardMatchesNothing, format!("section `{}` has no permission", self.sections[s].id)));
+            return Err(v.error(
+                K::WildcardMatchesNothing,
+                format!("section `{}` has no permission", self.sections[s].id),
+            ));
         }
         Ok(found)
     }
@@ -243,7 +295,10 @@ impl Expander<'_> {
                         .opt("when", |w| {
                             let conds = w.each(condition)?;
                             if conds.is_empty() {
-                                return Err(w.error(K::BadCondition, "`when` is an empty list; leave it out instead"));
+                                return Err(w.error(
+                                    K::BadCondition,
+                                    "`when` is an empty list; leave it out instead",
+                                ));
                             }
                             Ok(conds)
                         })?
@@ -254,7 +309,10 @@ impl Expander<'_> {
             other => {
                 return Err(v.error(
                     K::WrongType,
-                    format!("a grant or deny is a permission id, a wildcard or an object, not {}", other.type_name()),
+                    format!(
+                        "a grant or deny is a permission id, a wildcard or an object, not {}",
+                        other.type_name()
+                    ),
                 ))
             }
         };
@@ -262,7 +320,10 @@ impl Expander<'_> {
             if when.is_empty() {
                 rules.always.insert(p);
             } else {
-                let rule = CondRule { perm: p, when: when.clone() };
+                let rule = CondRule {
+                    perm: p,
+                    when: when.clone(),
+                };
                 if !rules.when.contains(&rule) {
                     rules.when.push(rule);
                 }
@@ -273,7 +334,10 @@ impl Expander<'_> {
 
     /// Reads a list of grant or deny entries.
     pub fn rules(&self, v: Val<'_>) -> Result<RuleSet, LoadError> {
-        let mut rules = RuleSet { always: PermSet::with_capacity(self.perms.len()), when: Vec::new() };
+        let mut rules = RuleSet {
+            always: PermSet::with_capacity(self.perms.len()),
+            when: Vec::new(),
+        };
         v.each(|e| self.entry(e, &mut rules))?;
         Ok(rules)
     }
@@ -322,30 +386,58 @@ impl Catalog {
                             if is_permission_id(s) {
                                 Ok(s.to_string())
                             } else {
-                                Err(v.error(K::BadId, format!("`{s}` is not a permission id (`area.verb`, a-z 0-9 _ -)")))
+                                Err(v.error(
+                                    K::BadId,
+                                    format!(
+                                        "`{s}` is not a permission id (`area.verb`, a-z 0-9 _ -)"
+                                    ),
+                                ))
                             }
                         })?;
                         let title = p.req("title", text)?;
                         let section = p.req("section", |v| {
-                            index_of(sections.iter().map(|s| s.id.as_str()), v, K::UnknownSection, "a section")
+                            index_of(
+                                sections.iter().map(|s| s.id.as_str()),
+                                v,
+                                K::UnknownSection,
+                                "a section",
+                            )
                         })?;
                         let description = p.opt("description", text)?.unwrap_or_default();
-                        Ok(Permission { id, title, section, description })
+                        Ok(Permission {
+                            id,
+                            title,
+                            section,
+                            description,
+                        })
                     })
                 })?;
                 no_duplicates(&perms, |p| &p.id, list, "permission")?;
                 Ok(perms)
             })?;
-            let perm_index: HashMap<String, usize> =
-                permissions.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-            let ex = Expander { perms: &permissions, sections: &sections, perm_index: &perm_index };
+            let perm_index: HashMap<String, usize> = permissions
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id.clone(), i))
+                .collect();
+            let ex = Expander {
+                perms: &permissions,
+                sections: &sections,
+                perm_index: &perm_index,
+            };
             let admin_permission = o.req("admin_permission", |v| {
                 let id = v.str()?;
                 perm_index.get(id).copied().ok_or_else(|| {
-                    v.error(K::UnknownPermission, format!("`{id}` is not a permission of the catalog"))
+                    v.error(
+                        K::UnknownPermission,
+                        format!("`{id}` is not a permission of the catalog"),
+                    )
                 })
             })?;
-            let grantors = |o: &mut crate::json::Obj<'_>, key: &'static str, list_key: &'static str, inherits: bool| {
+            let grantors = |o: &mut crate::json::Obj<'_>,
+                            key: &'static str,
+                            list_key: &'static str,
+                            inherits: bool| {
                 o.opt(key, |list| {
                     let items = list.each(|v| {
                         v.object(|g| {
@@ -354,7 +446,8 @@ impl Catalog {
                                 title: g.req("title", text)?,
                                 description: g.opt("description", text)?.unwrap_or_default(),
                                 inherits: if inherits {
-                                    g.opt("inherits", |l| l.each(|x| x.str().map(str::to_string)))?.unwrap_or_default()
+                                    g.opt("inherits", |l| l.each(|x| x.str().map(str::to_string)))?
+                                        .unwrap_or_default()
                                 } else {
                                     Vec::new()
                                 },
@@ -373,7 +466,13 @@ impl Catalog {
             let roles = resolve_inheritance(raw_roles, o)?;
             let finish = |raw: Vec<RawGrantor>| {
                 raw.into_iter()
-                    .map(|r| Grantor { id: r.id, title: r.title, description: r.description, inherits: Vec::new(), rules: r.rules })
+                    .map(|r| Grantor {
+                        id: r.id,
+                        title: r.title,
+                        description: r.description,
+                        inherits: Vec::new(),
+                        rules: r.rules,
+                    })
                     .collect()
             };
             Ok(Catalog {
@@ -415,14 +514,26 @@ impl Catalog {
     /// Reads a list of grant or deny entries against this catalog (as in an
     /// access entry's `grants` and `denies`).
     pub fn rules(&self, v: Val<'_>) -> Result<RuleSet, LoadError> {
-        Expander { perms: &self.permissions, sections: &self.sections, perm_index: &self.perm_index }.rules(v)
+        Expander {
+            perms: &self.permissions,
+            sections: &self.sections,
+            perm_index: &self.perm_index,
+        }
+        .rules(v)
     }
 }
 
 /// Resolves `inherits` names, refuses cycles, and folds every inherited grant
 /// into the inheriting role.
-fn resolve_inheritance(raw: Vec<RawGrantor>, o: &crate::json::Obj<'_>) -> Result<Vec<Grantor>, LoadError> {
-    let index: HashMap<&str, usize> = raw.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+fn resolve_inheritance(
+    raw: Vec<RawGrantor>,
+    o: &crate::json::Obj<'_>,
+) -> Result<Vec<Grantor>, LoadError> {
+    let index: HashMap<&str, usize> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let mut parents = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
         let mut ps = Vec::new();
@@ -457,8 +568,11 @@ fn resolve_inheritance(raw: Vec<RawGrantor>, o: &crate::json::Obj<'_>) -> Result
                         stack.push((p, 0));
                     }
                     1 => {
-                        let mut cycle: Vec<&str> =
-                            stack.iter().skip_while(|(n, _)| *n != p).map(|(n, _)| raw[*n].id.as_str()).collect();
+                        let mut cycle: Vec<&str> = stack
+                            .iter()
+                            .skip_while(|(n, _)| *n != p)
+                            .map(|(n, _)| raw[*n].id.as_str())
+                            .collect();
                         cycle.push(&raw[p].id);
                         return Err(LoadError::new(
                             K::InheritanceCycle,
@@ -530,8 +644,14 @@ mod tests {
             {{"id":"b","title":"B","inherits":["c"]}},{{"id":"c","title":"C","grants":[{{"section":"player"}}]}}]}}"#
         ))
         .unwrap();
-        assert_eq!(c.roles[0].rules.always.iter().collect::<Vec<_>>(), vec![0, 1, 2]);
-        assert_eq!(c.roles[1].rules.always.iter().collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            c.roles[0].rules.always.iter().collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert_eq!(
+            c.roles[1].rules.always.iter().collect::<Vec<_>>(),
+            vec![1, 2]
+        );
     }
 
     #[test]
@@ -548,19 +668,67 @@ mod tests {
     #[test]
     fn each_bad_input_class_has_its_code() {
         let cases = [
-            (r#""roles":[{"id":"a","title":"A","grants":["player.nope"]}]"#, "unknown_permission", "roles[0].grants[0]"),
-            (r#""roles":[{"id":"a","title":"A","grants":["shop.*"]}]"#, "wildcard_matches_nothing", "roles[0].grants[0]"),
-            (r#""roles":[{"id":"a","title":"A","grants":[{"section":"shop"}]}]"#, "unknown_section", "roles[0].grants[0].section"),
-            (r#""roles":[{"id":"a","title":"A","inherits":["zz"]}]"#, "unknown_role", "roles[0].inherits[0]"),
-            (r#""roles":[{"id":"a","title":"A"},{"id":"a","title":"A2"}]"#, "duplicate_id", "roles[1].id"),
-            (r#""roles":[{"id":"A b","title":"A"}]"#, "bad_id", "roles[0].id"),
-            (r#""roles":[{"id":"a","title":"A","inherit":[]}]"#, "unknown_field", "roles[0].inherit"),
+            (
+                r#""roles":[{"id":"a","title":"A","grants":["player.nope"]}]"#,
+                "unknown_permission",
+                "roles[0].grants[0]",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A","grants":["shop.*"]}]"#,
+                "wildcard_matches_nothing",
+                "roles[0].grants[0]",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A","grants":[{"section":"shop"}]}]"#,
+                "unknown_section",
+                "roles[0].grants[0].section",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A","inherits":["zz"]}]"#,
+                "unknown_role",
+                "roles[0].inherits[0]",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A"},{"id":"a","title":"A2"}]"#,
+                "duplicate_id",
+                "roles[1].id",
+            ),
+            (
+                r#""roles":[{"id":"A b","title":"A"}]"#,
+                "bad_id",
+                "roles[0].id",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A","inherit":[]}]"#,
+                "unknown_field",
+                "roles[0].inherit",
+            ),
             (r#""roles":[{"id":"a"}]"#, "missing_field", "roles[0]"),
-            (r#""roles":[{"id":"a","title":7}]"#, "wrong_type", "roles[0].title"),
-            (r#""roles":[{"id":"a","title":"A","grants":[{"permission":"users.manage","when":[{"attr":"x","eq":1,"ne":2}]}]}]"#, "bad_condition", "roles[0].grants[0].when[0]"),
-            (r#""roles":[{"id":"a","title":"A","grants":[{"permission":"users.manage","when":[{"attr":"x","in":"y"}]}]}]"#, "bad_condition", "roles[0].grants[0].when[0].in"),
-            (r#""roles":[{"id":"a","title":"A","grants":[{"permission":"users.manage","when":[]}]}]"#, "bad_condition", "roles[0].grants[0].when"),
-            (r#""restrictions":[{"id":"x","title":"X","grants":["users.manage"]}]"#, "unknown_field", "restrictions[0].grants"),
+            (
+                r#""roles":[{"id":"a","title":7}]"#,
+                "wrong_type",
+                "roles[0].title",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A","grants":[{"permission":"users.manage","when":[{"attr":"x","eq":1,"ne":2}]}]}]"#,
+                "bad_condition",
+                "roles[0].grants[0].when[0]",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A","grants":[{"permission":"users.manage","when":[{"attr":"x","in":"y"}]}]}]"#,
+                "bad_condition",
+                "roles[0].grants[0].when[0].in",
+            ),
+            (
+                r#""roles":[{"id":"a","title":"A","grants":[{"permission":"users.manage","when":[]}]}]"#,
+                "bad_condition",
+                "roles[0].grants[0].when",
+            ),
+            (
+                r#""restrictions":[{"id":"x","title":"X","grants":["users.manage"]}]"#,
+                "unknown_field",
+                "restrictions[0].grants",
+            ),
         ];
         for (extra, code, path) in cases {
             let e = load(&format!("{{{BASE},{extra}}}")).unwrap_err();
@@ -570,8 +738,17 @@ mod tests {
 
     #[test]
     fn admin_permission_must_exist() {
-        let text = format!("{{{}}}", BASE.replace("\"admin_permission\":\"users.manage\"", "\"admin_permission\":\"users.nope\""));
+        let text = format!(
+            "{{{}}}",
+            BASE.replace(
+                "\"admin_permission\":\"users.manage\"",
+                "\"admin_permission\":\"users.nope\""
+            )
+        );
         let e = load(&text).unwrap_err();
-        assert_eq!((e.code(), e.path.as_str()), ("unknown_permission", "admin_permission"));
+        assert_eq!(
+            (e.code(), e.path.as_str()),
+            ("unknown_permission", "admin_permission")
+        );
     }
 }

@@ -59,7 +59,10 @@ pub struct Access {
 
 impl Access {
     /// The deny sources in order: restriction roles, then `direct`.
-    pub fn deny_sources<'a>(&'a self, c: &'a Catalog) -> impl Iterator<Item = (&'a str, &'a RuleSet)> + Clone {
+    pub fn deny_sources<'a>(
+        &'a self,
+        c: &'a Catalog,
+    ) -> impl Iterator<Item = (&'a str, &'a RuleSet)> + Clone {
         self.restrictions
             .iter()
             .map(move |&r| (c.restrictions[r].id.as_str(), &c.restrictions[r].rules))
@@ -67,11 +70,18 @@ impl Access {
     }
 
     /// The grant sources in order: roles, additional roles, then `direct`.
-    pub fn grant_sources<'a>(&'a self, c: &'a Catalog) -> impl Iterator<Item = (&'a str, &'a RuleSet)> + Clone {
+    pub fn grant_sources<'a>(
+        &'a self,
+        c: &'a Catalog,
+    ) -> impl Iterator<Item = (&'a str, &'a RuleSet)> + Clone {
         self.roles
             .iter()
             .map(move |&r| (c.roles[r].id.as_str(), &c.roles[r].rules))
-            .chain(self.additional.iter().map(move |&a| (c.additional[a].id.as_str(), &c.additional[a].rules)))
+            .chain(
+                self.additional
+                    .iter()
+                    .map(move |&a| (c.additional[a].id.as_str(), &c.additional[a].rules)),
+            )
             .chain(std::iter::once(("direct", &self.grants)))
     }
 }
@@ -104,7 +114,10 @@ pub struct User {
 impl User {
     /// The access entry for `label`.
     pub fn access_in(&self, label: u64) -> Option<&Access> {
-        self.access.iter().find(|(l, _)| *l == label).map(|(_, a)| a)
+        self.access
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|(_, a)| a)
     }
 
     /// Reads a user object (directory entry or `create_user` payload).
@@ -122,13 +135,18 @@ impl User {
                 id,
                 username: o.req("username", |v| v.str().map(str::to_string))?,
                 email: o.req("email", |v| v.str().map(str::to_string))?,
-                name: o.opt("name", |v| v.str().map(str::to_string))?.unwrap_or_default(),
+                name: o
+                    .opt("name", |v| v.str().map(str::to_string))?
+                    .unwrap_or_default(),
                 home_label: o.req("home_label", |v| v.u64())?,
                 status: o
                     .opt("status", |v| match v.str()? {
                         "active" => Ok(Status::Active),
                         "disabled" => Ok(Status::Disabled),
-                        s => Err(v.error(K::BadValue, format!("status `{s}` is neither `active` nor `disabled`"))),
+                        s => Err(v.error(
+                            K::BadValue,
+                            format!("status `{s}` is neither `active` nor `disabled`"),
+                        )),
                     })?
                     .unwrap_or(Status::Active),
                 expires_at: o.opt_nullable("expires_at", timestamp)?,
@@ -148,8 +166,15 @@ impl User {
                 access: o
                     .opt("access", |m| {
                         m.each_entry(|key, v| {
-                            let label = key.parse::<u64>().ok().filter(|_| !key.starts_with('+')).ok_or_else(|| {
-                                v.error(K::WrongType, format!("access keys are label ids, not `{key}`"))
+                            let label = key
+                                .parse::<u64>()
+                                .ok()
+                                .filter(|_| !key.starts_with('+'))
+                                .ok_or_else(|| {
+                                v.error(
+                                    K::WrongType,
+                                    format!("access keys are label ids, not `{key}`"),
+                                )
                             })?;
                             Ok((label, access_entry(v, catalog)?))
                         })
@@ -163,8 +188,12 @@ impl User {
 /// Reads an RFC 3339 timestamp.
 pub fn timestamp(v: Val<'_>) -> Result<Millis, LoadError> {
     let s = v.str()?;
-    parse_rfc3339(s)
-        .ok_or_else(|| v.error(K::BadTimestamp, format!("`{s}` is not an RFC 3339 time like `2026-11-23T12:00:00Z`")))
+    parse_rfc3339(s).ok_or_else(|| {
+        v.error(
+            K::BadTimestamp,
+            format!("`{s}` is not an RFC 3339 time like `2026-11-23T12:00:00Z`"),
+        )
+    })
 }
 
 fn ids(
@@ -191,13 +220,29 @@ pub fn access_entry(v: Val<'_>, c: &Catalog) -> Result<Access, LoadError> {
             return Err(LoadError::new(
                 K::SingleRole,
                 format!("{}.roles", o.path()),
-                format!("catalog `{}` allows one role per label; found {}", c.id, roles.len()),
+                format!(
+                    "catalog `{}` allows one role per label; found {}",
+                    c.id,
+                    roles.len()
+                ),
             ));
         }
         Ok(Access {
             roles,
-            additional: ids(o, "additional", |id| c.additional_role(id), K::UnknownAdditional, "an additional role")?,
-            restrictions: ids(o, "restrictions", |id| c.restriction(id), K::UnknownRestriction, "a restriction role")?,
+            additional: ids(
+                o,
+                "additional",
+                |id| c.additional_role(id),
+                K::UnknownAdditional,
+                "an additional role",
+            )?,
+            restrictions: ids(
+                o,
+                "restrictions",
+                |id| c.restriction(id),
+                K::UnknownRestriction,
+                "a restriction role",
+            )?,
             grants: o.opt("grants", |l| c.rules(l))?.unwrap_or_default(),
             denies: o.opt("denies", |l| c.rules(l))?.unwrap_or_default(),
         })
@@ -217,7 +262,11 @@ pub struct Directory {
 
 impl Directory {
     /// Parses and loads a directory from JSON text; `file` names it in errors.
-    pub fn from_json_text(text: &str, file: &str, catalog: &Catalog) -> Result<Directory, LoadError> {
+    pub fn from_json_text(
+        text: &str,
+        file: &str,
+        catalog: &Catalog,
+    ) -> Result<Directory, LoadError> {
         let json = Json::parse(text).map_err(|e| LoadError::from(e).in_file(file))?;
         Directory::from_json(&json, catalog).map_err(|e| e.in_file(file))
     }
@@ -237,7 +286,12 @@ impl Directory {
                                     if is_suffix(s) {
                                         Ok(s.to_string())
                                     } else {
-                                        Err(v.error(K::BadId, format!("`{s}` is not a username suffix (a-z 0-9 . _ -)")))
+                                        Err(v.error(
+                                            K::BadId,
+                                            format!(
+                                                "`{s}` is not a username suffix (a-z 0-9 . _ -)"
+                                            ),
+                                        ))
                                     }
                                 })?,
                                 qa: o.opt("qa", |v| v.bool())?.unwrap_or(false),
@@ -247,13 +301,19 @@ impl Directory {
                     })
                 })?
                 .unwrap_or_default();
-            let users = o.opt("users", |l| l.each(|v| User::from_json(v, catalog)))?.unwrap_or_default();
+            let users = o
+                .opt("users", |l| l.each(|v| User::from_json(v, catalog)))?
+                .unwrap_or_default();
             Ok((labels, users))
         })?;
         let mut label_index = HashMap::new();
         for (i, l) in labels.iter().enumerate() {
             if label_index.insert(l.id, i).is_some() {
-                return Err(LoadError::new(K::DuplicateId, format!("labels[{i}].id"), format!("label id `{}` is used twice", l.id)));
+                return Err(LoadError::new(
+                    K::DuplicateId,
+                    format!("labels[{i}].id"),
+                    format!("label id `{}` is used twice", l.id),
+                ));
             }
         }
         let mut user_index = HashMap::new();
@@ -261,7 +321,11 @@ impl Directory {
         let mut owner: Option<usize> = None;
         for (i, u) in users.iter().enumerate() {
             if user_index.insert(u.id.clone(), i).is_some() {
-                return Err(LoadError::new(K::DuplicateId, format!("users[{i}].id"), format!("user id `{}` is used twice", u.id)));
+                return Err(LoadError::new(
+                    K::DuplicateId,
+                    format!("users[{i}].id"),
+                    format!("user id `{}` is used twice", u.id),
+                ));
             }
             if usernames.insert(u.username.to_lowercase(), i).is_some() {
                 return Err(LoadError::new(
@@ -275,7 +339,10 @@ impl Directory {
                     return Err(LoadError::new(
                         K::TwoOwners,
                         format!("users[{i}].owner"),
-                        format!("`{}` and `{}` both say they are the owner; there is at most one", users[first].id, u.id),
+                        format!(
+                            "`{}` and `{}` both say they are the owner; there is at most one",
+                            users[first].id, u.id
+                        ),
                     ));
                 }
                 owner = Some(i);
@@ -284,7 +351,10 @@ impl Directory {
                 return Err(LoadError::new(
                     K::UnknownHomeLabel,
                     format!("users[{i}].home_label"),
-                    format!("home label `{}` of user `{}` is not a label of the directory", u.home_label, u.id),
+                    format!(
+                        "home label `{}` of user `{}` is not a label of the directory",
+                        u.home_label, u.id
+                    ),
                 ));
             }
             if let Some((l, _)) = u.access.iter().find(|(l, _)| !label_index.contains_key(l)) {
@@ -295,7 +365,12 @@ impl Directory {
                 ));
             }
         }
-        Ok(Directory { labels, users, label_index, user_index })
+        Ok(Directory {
+            labels,
+            users,
+            label_index,
+            user_index,
+        })
     }
 
     /// The label with this id.
@@ -347,24 +422,73 @@ mod tests {
     fn loads_a_user_with_defaults() {
         let d = load(&format!("{U1}}}")).unwrap();
         let u = d.user("u1").unwrap();
-        assert_eq!((u.status, u.expires_at, u.owner), (Status::Active, None, false));
+        assert_eq!(
+            (u.status, u.expires_at, u.owner),
+            (Status::Active, None, false)
+        );
     }
 
     #[test]
     fn each_bad_directory_class_has_its_code_and_path() {
         let cases = [
-            (format!(r#"{U1},"owner":true}},{{"id":"u2","username":"b@one","email":"b@x.com","home_label":1,"owner":true}}"#), "two_owners", "users[1].owner"),
-            (format!(r#"{U1},"access":{{"1":{{"roles":["a","b"]}}}}}}"#), "single_role", "users[0].access.1.roles"),
-            (format!(r#"{U1},"access":{{"7":{{}}}}}}"#), "unknown_label", "users[0].access.7"),
-            (r#"{"id":"u1","username":"a@one","email":"a@x.com","home_label":9}"#.to_string(), "unknown_home_label", "users[0].home_label"),
-            (format!(r#"{U1},"expires_at":"tomorrow"}}"#), "bad_timestamp", "users[0].expires_at"),
-            (format!(r#"{U1},"status":"suspended"}}"#), "bad_value", "users[0].status"),
-            (format!(r#"{U1},"emial":"x"}}"#), "unknown_field", "users[0].emial"),
-            (format!(r#"{U1},"access":{{"1":{{"roles":["zz"]}}}}}}"#), "unknown_role", "users[0].access.1.roles[0]"),
-            (format!(r#"{U1},"access":{{"1":{{"restrictions":["zz"]}}}}}}"#), "unknown_restriction", "users[0].access.1.restrictions[0]"),
-            (format!(r#"{U1},"access":{{"1":{{"additional":["zz"]}}}}}}"#), "unknown_additional", "users[0].access.1.additional[0]"),
+            (
+                format!(
+                    r#"{U1},"owner":true}},{{"id":"u2","username":"b@one","email":"b@x.com","home_label":1,"owner":true}}"#
+                ),
+                "two_owners",
+                "users[1].owner",
+            ),
+            (
+                format!(r#"{U1},"access":{{"1":{{"roles":["a","b"]}}}}}}"#),
+                "single_role",
+                "users[0].access.1.roles",
+            ),
+            (
+                format!(r#"{U1},"access":{{"7":{{}}}}}}"#),
+                "unknown_label",
+                "users[0].access.7",
+            ),
+            (
+                r#"{"id":"u1","username":"a@one","email":"a@x.com","home_label":9}"#.to_string(),
+                "unknown_home_label",
+                "users[0].home_label",
+            ),
+            (
+                format!(r#"{U1},"expires_at":"tomorrow"}}"#),
+                "bad_timestamp",
+                "users[0].expires_at",
+            ),
+            (
+                format!(r#"{U1},"status":"suspended"}}"#),
+                "bad_value",
+                "users[0].status",
+            ),
+            (
+                format!(r#"{U1},"emial":"x"}}"#),
+                "unknown_field",
+                "users[0].emial",
+            ),
+            (
+                format!(r#"{U1},"access":{{"1":{{"roles":["zz"]}}}}}}"#),
+                "unknown_role",
+                "users[0].access.1.roles[0]",
+            ),
+            (
+                format!(r#"{U1},"access":{{"1":{{"restrictions":["zz"]}}}}}}"#),
+                "unknown_restriction",
+                "users[0].access.1.restrictions[0]",
+            ),
+            (
+                format!(r#"{U1},"access":{{"1":{{"additional":["zz"]}}}}}}"#),
+                "unknown_additional",
+                "users[0].access.1.additional[0]",
+            ),
             (format!(r#"{U1}}},{U1}}}"#), "duplicate_id", "users[1].id"),
-            (r#"{"id":"u1","username":"a@one","email":"a@x.com","home_label":"1"}"#.to_string(), "wrong_type", "users[0].home_label"),
+            (
+                r#"{"id":"u1","username":"a@one","email":"a@x.com","home_label":"1"}"#.to_string(),
+                "wrong_type",
+                "users[0].home_label",
+            ),
         ];
         for (users, code, path) in cases {
             let e = load(&users).unwrap_err();

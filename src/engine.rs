@@ -21,7 +21,11 @@ pub struct Decision {
 
 impl From<Verdict<'_>> for Decision {
     fn from(v: Verdict<'_>) -> Self {
-        Decision { allowed: v.allowed(), reason: v.reason, by: v.by.map(str::to_string) }
+        Decision {
+            allowed: v.allowed(),
+            reason: v.reason,
+            by: v.by.map(str::to_string),
+        }
     }
 }
 
@@ -49,14 +53,25 @@ impl Model {
         if user.expires_at.is_some_and(|e| now >= e) {
             return Some(Reason::Expired);
         }
-        if self.directory.label(user.home_label).is_none_or(|l| l.closed) {
+        if self
+            .directory
+            .label(user.home_label)
+            .is_none_or(|l| l.closed)
+        {
             return Some(Reason::HomeLabelClosed);
         }
         None
     }
 
     /// Decides whether `user` may do `action` in `label` on `resource` at `now`.
-    pub fn check(&self, user: &str, label: u64, action: &str, resource: Option<&Resource>, now: Millis) -> Decision {
+    pub fn check(
+        &self,
+        user: &str,
+        label: u64,
+        action: &str,
+        resource: Option<&Resource>,
+        now: Millis,
+    ) -> Decision {
         let Some(u) = self.directory.user(user) else {
             return Verdict::of(Reason::UnknownUser).into();
         };
@@ -90,7 +105,13 @@ impl Model {
         let Some(access) = u.access_in(label) else {
             return Verdict::of(Reason::NoLabelAccess);
         };
-        decide_sources(p, access.deny_sources(&self.catalog), access.grant_sources(&self.catalog), resource, &u.id)
+        decide_sources(
+            p,
+            access.deny_sources(&self.catalog),
+            access.grant_sources(&self.catalog),
+            resource,
+            &u.id,
+        )
     }
 
     /// Every permission `user` may use in `label` at `now` without naming a
@@ -115,7 +136,9 @@ impl Model {
             Reason::Granted => c.roles.iter().chain(&c.additional).collect(),
             _ => Vec::new(),
         };
-        list.into_iter().find(|g| g.id == by).map(|g| g.title.as_str())
+        list.into_iter()
+            .find(|g| g.id == by)
+            .map(|g| g.title.as_str())
     }
 
     /// A sentence a person reads for this decision.

@@ -99,7 +99,12 @@ pub struct LoadError {
 impl LoadError {
     /// A new error at `path`.
     pub fn new(kind: LoadErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
-        LoadError { kind, file: None, path: path.into(), message: message.into() }
+        LoadError {
+            kind,
+            file: None,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     /// The stable code.
@@ -117,7 +122,11 @@ impl LoadError {
 
     /// Prefixes the path (for a document nested in another, e.g. a vector file's `directory`).
     pub fn under(mut self, prefix: &str) -> Self {
-        self.path = if self.path == "$" { prefix.to_string() } else { format!("{prefix}.{}", self.path) };
+        self.path = if self.path == "$" {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{}", self.path)
+        };
         self
     }
 }
@@ -135,6 +144,10 @@ impl std::error::Error for LoadError {}
 
 impl From<crate::json::JsonError> for LoadError {
     fn from(e: crate::json::JsonError) -> Self {
-        LoadError::new(e.kind, format!("line {} column {}", e.line, e.column), e.message)
+        LoadError::new(
+            e.kind,
+            format!("line {} column {}", e.line, e.column),
+            e.message,
+        )
     }
 }

@@ -9,7 +9,6 @@
 //! [`Val`] and [`Obj`], which the loaders use.
 
 use crate::error::{LoadError, LoadErrorKind};
-use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// Deepest nesting accepted; deeper input is refused rather than risking the stack.
@@ -47,7 +46,11 @@ pub struct JsonError {
 
 impl std::fmt::Display for JsonError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {} column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {} column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -65,7 +68,12 @@ impl Json {
     /// parse: the first one is returned beside the value (the later value
     /// wins in the tree). For vector files that must *report* `duplicate_key`.
     pub fn parse_noting_duplicates(text: &str) -> Result<(Json, Option<JsonError>), JsonError> {
-        let mut p = Parser { s: text.as_bytes(), i: 0, depth: 0, dup: None };
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+            depth: 0,
+            dup: None,
+        };
         p.ws();
         let v = p.value()?;
         p.ws();
@@ -235,7 +243,12 @@ impl Parser<'_> {
         let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
         let start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         let column = String::from_utf8_lossy(&upto[start..]).chars().count() + 1;
-        JsonError { kind, line, column, message }
+        JsonError {
+            kind,
+            line,
+            column,
+            message,
+        }
     }
 
     fn ws(&mut self) {
@@ -306,7 +319,6 @@ impl Parser<'_> {
     fn object(&mut self) -> Result<Json, JsonError> {
         self.i += 1;
         let mut fields: Vec<(String, Json)> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
         self.ws();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -319,7 +331,7 @@ impl Parser<'_> {
             }
             let key_at = self.i;
             let key = self.string()?;
-            let duplicate = !seen.insert(key.clone());
+            let duplicate = fields.iter().any(|(k, _)| *k == key);
             if duplicate && self.dup.is_none() {
                 let after = self.i;
                 self.i = key_at;
@@ -355,14 +367,41 @@ impl Parser<'_> {
         }
     }
 
+    /// Numbers are read exactly when the decimal has at most 19 significant
+    /// digits, a mantissa up to 2^53 and a power of ten within ±22 (the
+    /// cases where one multiplication or division is correctly rounded);
+    /// anything finer is refused rather than rounded. This keeps the
+    /// general float parser (several KB) out of the browser build.
     fn number(&mut self) -> Result<Json, JsonError> {
-        let start = self.i;
-        if self.s.get(self.i) == Some(&b'-') {
+        let negative = self.s.get(self.i) == Some(&b'-');
+        if negative {
             self.i += 1;
         }
+        let mut mantissa: u64 = 0;
+        let mut exp10: i64 = 0;
+        let mut precise = true;
+        let mut digit = |d: u8, fraction: bool, m: &mut u64, e: &mut i64| {
+            if *m <= (u64::MAX - 9) / 10 {
+                *m = *m * 10 + u64::from(d);
+                if fraction {
+                    *e -= 1;
+                }
+            } else if d == 0 {
+                if !fraction {
+                    *e += 1;
+                }
+            } else {
+                precise = false;
+            }
+        };
         match self.s.get(self.i) {
             Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => self.digits(),
+            Some(b'1'..=b'9') => {
+                while let Some(&c @ b'0'..=b'9') = self.s.get(self.i) {
+                    digit(c - b'0', false, &mut mantissa, &mut exp10);
+                    self.i += 1;
+                }
+            }
             _ => return Err(self.err("a number needs digits")),
         }
         if self.s.get(self.i) == Some(&b'.') {
@@ -370,29 +409,59 @@ impl Parser<'_> {
             if !matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
                 return Err(self.err("a number needs digits after `.`"));
             }
-            self.digits();
+            while let Some(&c @ b'0'..=b'9') = self.s.get(self.i) {
+                digit(c - b'0', true, &mut mantissa, &mut exp10);
+                self.i += 1;
+            }
         }
         if let Some(b'e' | b'E') = self.s.get(self.i) {
             self.i += 1;
-            if let Some(b'+' | b'-') = self.s.get(self.i) {
-                self.i += 1;
-            }
+            let neg_exp = match self.s.get(self.i) {
+                Some(b'-') => {
+                    self.i += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.i += 1;
+                    false
+                }
+                _ => false,
+            };
             if !matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
                 return Err(self.err("a number needs digits in its exponent"));
             }
-            self.digits();
+            let mut e: i64 = 0;
+            while let Some(&c @ b'0'..=b'9') = self.s.get(self.i) {
+                e = (e * 10 + i64::from(c - b'0')).min(100_000);
+                self.i += 1;
+            }
+            exp10 += if neg_exp { -e } else { e };
         }
-        let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("bad number"))?;
-        match text.parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(Json::Num(n)),
-            _ => Err(self.err("number out of range")),
+        while mantissa != 0 && mantissa % 10 == 0 {
+            mantissa /= 10;
+            exp10 += 1;
         }
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.s.get(self.i) {
-            self.i += 1;
-        }
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        let value = if mantissa == 0 && precise {
+            0.0
+        } else if precise && mantissa <= 1 << 53 && exp10.unsigned_abs() <= 22 {
+            let m = mantissa as f64;
+            let p = POW10[exp10.unsigned_abs() as usize];
+            if exp10 < 0 {
+                m / p
+            } else {
+                m * p
+            }
+        } else {
+            return Err(self.err_kind(
+                LoadErrorKind::WrongType,
+                "a number with more precision or range than permsnap reads exactly (at most 15 significant digits, powers of ten within ±22)".to_string(),
+            ));
+        };
+        Ok(Json::Num(if negative { -value } else { value }))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
@@ -506,7 +575,10 @@ impl Path<'_> {
 impl<'a> Val<'a> {
     /// The document root.
     pub fn root(v: &'a Json) -> Val<'a> {
-        Val { v, path: &Path::Root }
+        Val {
+            v,
+            path: &Path::Root,
+        }
     }
 
     /// The path of this value, rendered.
@@ -522,7 +594,11 @@ impl<'a> Val<'a> {
     fn wrong(&self, expected: &str) -> LoadError {
         self.error(
             LoadErrorKind::WrongType,
-            format!("expected {expected}, found {} `{}`", self.v.type_name(), self.v.snippet()),
+            format!(
+                "expected {expected}, found {} `{}`",
+                self.v.type_name(),
+                self.v.snippet()
+            ),
         )
     }
 
@@ -541,7 +617,9 @@ impl<'a> Val<'a> {
 
     /// A non-negative integer up to 2^53.
     pub fn u64(&self) -> Result<u64, LoadError> {
-        self.v.as_u64().ok_or_else(|| self.wrong("a non-negative integer"))
+        self.v
+            .as_u64()
+            .ok_or_else(|| self.wrong("a non-negative integer"))
     }
 
     /// An integer within ±2^53.
@@ -558,7 +636,10 @@ impl<'a> Val<'a> {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let path = Path::Index(self.path, i);
-            out.push(f(Val { v: item, path: &path })?);
+            out.push(f(Val {
+                v: item,
+                path: &path,
+            })?);
         }
         Ok(out)
     }
@@ -581,11 +662,19 @@ impl<'a> Val<'a> {
 
     /// Reads this value as an object with known fields: `f` takes what it
     /// needs from the [`Obj`]; any field left over is `unknown_field`.
-    pub fn object<T>(&self, f: impl FnOnce(&mut Obj<'_>) -> Result<T, LoadError>) -> Result<T, LoadError> {
+    pub fn object<T>(
+        &self,
+        f: impl FnOnce(&mut Obj<'_>) -> Result<T, LoadError>,
+    ) -> Result<T, LoadError> {
         let Json::Obj(fields) = self.v else {
             return Err(self.wrong("an object"));
         };
-        let mut obj = Obj { fields, path: self.path, taken: vec![false; fields.len()], known: Vec::new() };
+        let mut obj = Obj {
+            fields,
+            path: self.path,
+            taken: vec![false; fields.len()],
+            known: Vec::new(),
+        };
         let out = f(&mut obj)?;
         if let Some(i) = obj.taken.iter().position(|t| !t) {
             let (k, _) = &fields[i];
@@ -622,7 +711,11 @@ impl<'a> Obj<'a> {
             Some(i) => {
                 self.taken[i] = true;
                 let path = Path::Key(self.path, key);
-                f(Val { v: &self.fields[i].1, path: &path }).map(Some)
+                f(Val {
+                    v: &self.fields[i].1,
+                    path: &path,
+                })
+                .map(Some)
             }
         }
     }
@@ -649,7 +742,15 @@ impl<'a> Obj<'a> {
         key: &'static str,
         f: impl FnOnce(Val<'_>) -> Result<T, LoadError>,
     ) -> Result<Option<T>, LoadError> {
-        Ok(self.opt(key, |v| if v.v == &Json::Null { Ok(None) } else { f(v).map(Some) })?.flatten())
+        Ok(self
+            .opt(key, |v| {
+                if v.v == &Json::Null {
+                    Ok(None)
+                } else {
+                    f(v).map(Some)
+                }
+            })?
+            .flatten())
     }
 
     /// The raw value of a field, marking it read.
@@ -675,7 +776,10 @@ mod tests {
         let text = r#"{"a":[1,-2.5,true,false,null,"x\"y\u00e9\ud83d\ude00"],"b":{}}"#;
         let v = Json::parse(text).unwrap();
         assert_eq!(Json::parse(&v.to_text()).unwrap(), v);
-        assert_eq!(v.get("a").unwrap().as_arr().unwrap()[5].as_str().unwrap(), "x\"yé😀");
+        assert_eq!(
+            v.get("a").unwrap().as_arr().unwrap()[5].as_str().unwrap(),
+            "x\"yé😀"
+        );
     }
 
     #[test]
@@ -688,8 +792,22 @@ mod tests {
     #[test]
     fn refuses_what_rfc_8259_refuses() {
         for bad in [
-            "", "01", "1.", ".5", "+1", "[1,]", "{\"a\":1,}", "'a'", "\"\t\"", "[1 2]", "tru",
-            "\"\\ud800\"", "{1:2}", "1 2", "NaN", "1e999", "\"\\x\"",
+            "",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "[1,]",
+            "{\"a\":1,}",
+            "'a'",
+            "\"\t\"",
+            "[1 2]",
+            "tru",
+            "\"\\ud800\"",
+            "{1:2}",
+            "1 2",
+            "NaN",
+            "\"\\x\"",
         ] {
             let e = Json::parse(bad).unwrap_err();
             assert_eq!(e.kind, LoadErrorKind::JsonSyntax, "{bad:?}");
@@ -697,9 +815,44 @@ mod tests {
     }
 
     #[test]
+    fn reads_numbers_exactly_or_refuses_them() {
+        for (text, n) in [
+            ("0", 0.0),
+            ("-0", 0.0),
+            ("4444", 4444.0),
+            ("1.5", 1.5),
+            ("0.1", 0.1),
+            ("-2.5e3", -2500.0),
+            ("1795435200.001", 1_795_435_200.001),
+            ("1e22", 1e22),
+            ("9007199254740992", 9_007_199_254_740_992.0),
+            ("100000000000000000000", 1e20),
+            ("12.50", 12.5),
+            ("5E-3", 0.005),
+        ] {
+            assert_eq!(Json::parse(text).unwrap(), Json::Num(n), "{text}");
+        }
+        for text in [
+            "1e999",
+            "0.1234567890123456789",
+            "9007199254740993",
+            "1e-30",
+        ] {
+            assert_eq!(
+                Json::parse(text).unwrap_err().kind,
+                LoadErrorKind::WrongType,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn refuses_deep_nesting_without_recursing_further() {
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
-        assert_eq!(Json::parse(&deep).unwrap_err().kind, LoadErrorKind::TooLarge);
+        assert_eq!(
+            Json::parse(&deep).unwrap_err().kind,
+            LoadErrorKind::TooLarge
+        );
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(Json::parse(&ok).is_ok());
     }
@@ -715,12 +868,16 @@ mod tests {
         let v = Json::parse(r#"{"roles":[{"id":"a","inherit":[]}]}"#).unwrap();
         let e = Val::root(&v)
             .object(|o| {
-                o.req("roles", |r| r.each(|x| x.object(|o| o.req("id", |v| v.str().map(str::to_string)))))
+                o.req("roles", |r| {
+                    r.each(|x| x.object(|o| o.req("id", |v| v.str().map(str::to_string))))
+                })
             })
             .unwrap_err();
         assert_eq!(e.kind, LoadErrorKind::UnknownField);
         assert_eq!(e.path, "roles[0].inherit");
-        let e = Val::root(&v).object(|o| o.req("sections", |_| Ok(()))).unwrap_err();
+        let e = Val::root(&v)
+            .object(|o| o.req("sections", |_| Ok(())))
+            .unwrap_err();
         assert_eq!(e.kind, LoadErrorKind::MissingField);
     }
 }

@@ -1,7 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod admin;
 pub mod b64;
@@ -25,6 +28,6 @@ pub use directory::Directory;
 pub use engine::{Decision, Model};
 pub use error::{LoadError, LoadErrorKind};
 pub use rules::{Reason, Resource, Scalar};
-pub use sso::{Login, SsoConfig, SsoOutcome, SsoReason};
 pub use snapshot::jws::{issue, verify, Jwks, PrivateKey, Verified};
 pub use snapshot::{IssueOptions, Snapshot, TokenError, TokenErrorKind, VerifyOptions};
+pub use sso::{Login, SsoConfig, SsoOutcome, SsoReason};

@@ -25,7 +25,10 @@ pub fn preset(id: &str) -> Result<Catalog, LoadError> {
         LoadError::new(
             LoadErrorKind::UnknownPreset,
             "catalog",
-            format!("`{id}` is not a preset; the presets are `{}`", known.join("`, `")),
+            format!(
+                "`{id}` is not a preset; the presets are `{}`",
+                known.join("`, `")
+            ),
         )
     })?;
     Catalog::from_json_text(text, &format!("preset {id}"))

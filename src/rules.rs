@@ -56,10 +56,11 @@ impl PermSet {
 
     /// The members, ascending.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .flat_map(|(i, &b)| (0..8).filter(move |k| b >> k & 1 == 1).map(move |k| i * 8 + k))
+        self.0.iter().enumerate().flat_map(|(i, &b)| {
+            (0..8)
+                .filter(move |k| b >> k & 1 == 1)
+                .map(move |k| i * 8 + k)
+        })
     }
 
     /// Whether the set has no member.
@@ -179,20 +180,24 @@ impl RuleSet {
     /// Whether a grant of `p` holds for this resource.
     pub fn grants(&self, p: usize, resource: Option<&Resource>, subject: &str) -> bool {
         self.always.contains(p)
-            || self
-                .when
-                .iter()
-                .any(|r| r.perm == p && r.when.iter().all(|c| c.eval(resource, subject) == Some(true)))
+            || self.when.iter().any(|r| {
+                r.perm == p
+                    && r.when
+                        .iter()
+                        .all(|c| c.eval(resource, subject) == Some(true))
+            })
     }
 
     /// Whether a deny of `p` applies to this resource (fail closed: a
     /// condition that cannot be evaluated counts as holding).
     pub fn denies(&self, p: usize, resource: Option<&Resource>, subject: &str) -> bool {
         self.always.contains(p)
-            || self
-                .when
-                .iter()
-                .any(|r| r.perm == p && r.when.iter().all(|c| c.eval(resource, subject) != Some(false)))
+            || self.when.iter().any(|r| {
+                r.perm == p
+                    && r.when
+                        .iter()
+                        .all(|c| c.eval(resource, subject) != Some(false))
+            })
     }
 
     /// Whether this source names `p` at all, with or without conditions.
@@ -273,13 +278,17 @@ impl Reason {
             Reason::UnknownLabel => "This label does not exist".into(),
             Reason::Disabled => "Your account is disabled".into(),
             Reason::Expired => "Your access has expired".into(),
-            Reason::HomeLabelClosed => "Your home label is closed, so your access is closed everywhere".into(),
+            Reason::HomeLabelClosed => {
+                "Your home label is closed, so your access is closed everywhere".into()
+            }
             Reason::LabelClosed => "This label is closed".into(),
             Reason::Owner => "Allowed: you are the account owner".into(),
             Reason::NoLabelAccess => "You have no access to this label".into(),
             Reason::Restricted => quoted("Restricted: ", "Restricted for you in this label"),
             Reason::Granted => quoted("Allowed by ", "Allowed for you in this label"),
-            Reason::ConditionFailed => "Allowed only for other records (e.g. the ones assigned to you)".into(),
+            Reason::ConditionFailed => {
+                "Allowed only for other records (e.g. the ones assigned to you)".into()
+            }
             Reason::NotGranted => "Your role does not include this action".into(),
         }
     }
@@ -318,12 +327,18 @@ pub fn decide_sources<'a>(
 ) -> Verdict<'a> {
     for (by, rules) in denies {
         if rules.denies(p, resource, subject) {
-            return Verdict { reason: Reason::Restricted, by: Some(by) };
+            return Verdict {
+                reason: Reason::Restricted,
+                by: Some(by),
+            };
         }
     }
     for (by, rules) in grants.clone() {
         if rules.grants(p, resource, subject) {
-            return Verdict { reason: Reason::Granted, by: Some(by) };
+            return Verdict {
+                reason: Reason::Granted,
+                by: Some(by),
+            };
         }
     }
     if grants.into_iter().any(|(_, rules)| rules.mentions(p)) {
@@ -350,7 +365,11 @@ mod tests {
             always: PermSet::default(),
             when: vec![CondRule {
                 perm: p,
-                when: vec![Cond { attr: "manager".into(), op: Op::Eq, values: vec![Scalar::User] }],
+                when: vec![Cond {
+                    attr: "manager".into(),
+                    op: Op::Eq,
+                    values: vec![Scalar::User],
+                }],
             }],
         }
     }
@@ -359,9 +378,21 @@ mod tests {
     fn a_deny_beats_any_grant_and_names_the_first_deny_source() {
         let (role, x1, x2) = (set(&[1, 2]), set(&[3]), set(&[1]));
         let v = decide_sources(1, [("x1", &x1), ("x2", &x2)], [("role", &role)], None, "u1");
-        assert_eq!(v, Verdict { reason: Reason::Restricted, by: Some("x2") });
+        assert_eq!(
+            v,
+            Verdict {
+                reason: Reason::Restricted,
+                by: Some("x2")
+            }
+        );
         let v = decide_sources(2, [("x1", &x1), ("x2", &x2)], [("role", &role)], None, "u1");
-        assert_eq!(v, Verdict { reason: Reason::Granted, by: Some("role") });
+        assert_eq!(
+            v,
+            Verdict {
+                reason: Reason::Granted,
+                by: Some("role")
+            }
+        );
     }
 
     #[test]
@@ -374,7 +405,10 @@ mod tests {
         assert_eq!(v(Some(&other)), Reason::ConditionFailed);
         assert_eq!(v(Some(&Resource::new())), Reason::ConditionFailed);
         assert_eq!(v(None), Reason::ConditionFailed);
-        assert_eq!(decide_sources(5, [], [("mgr", &g)], None, "u1").reason, Reason::NotGranted);
+        assert_eq!(
+            decide_sources(5, [], [("mgr", &g)], None, "u1").reason,
+            Reason::NotGranted
+        );
     }
 
     #[test]
@@ -382,19 +416,45 @@ mod tests {
         let d = manager_is_user(0);
         let g = set(&[0]);
         let other = Resource::new().with("manager", Scalar::Str("u9".into()));
-        assert_eq!(decide_sources(0, [("x", &d)], [("r", &g)], None, "u1").reason, Reason::Restricted);
-        assert_eq!(decide_sources(0, [("x", &d)], [("r", &g)], Some(&other), "u1").reason, Reason::Granted);
+        assert_eq!(
+            decide_sources(0, [("x", &d)], [("r", &g)], None, "u1").reason,
+            Reason::Restricted
+        );
+        assert_eq!(
+            decide_sources(0, [("x", &d)], [("r", &g)], Some(&other), "u1").reason,
+            Reason::Granted
+        );
     }
 
     #[test]
     fn operators_compare_by_json_type() {
-        let r = Resource::new().with("n", Scalar::Num(3.0)).with("b", Scalar::Bool(true)).with("s", Scalar::Str("3".into()));
-        let c = |attr: &str, op, values| Cond { attr: attr.into(), op, values }.eval(Some(&r), "u1");
+        let r = Resource::new()
+            .with("n", Scalar::Num(3.0))
+            .with("b", Scalar::Bool(true))
+            .with("s", Scalar::Str("3".into()));
+        let c = |attr: &str, op, values| {
+            Cond {
+                attr: attr.into(),
+                op,
+                values,
+            }
+            .eval(Some(&r), "u1")
+        };
         assert_eq!(c("n", Op::Eq, vec![Scalar::Num(3.0)]), Some(true));
         assert_eq!(c("s", Op::Eq, vec![Scalar::Num(3.0)]), Some(false));
         assert_eq!(c("b", Op::Ne, vec![Scalar::Bool(false)]), Some(true));
-        assert_eq!(c("s", Op::In, vec![Scalar::Str("2".into()), Scalar::Str("3".into())]), Some(true));
-        assert_eq!(c("s", Op::NotIn, vec![Scalar::Str("3".into())]), Some(false));
+        assert_eq!(
+            c(
+                "s",
+                Op::In,
+                vec![Scalar::Str("2".into()), Scalar::Str("3".into())]
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            c("s", Op::NotIn, vec![Scalar::Str("3".into())]),
+            Some(false)
+        );
         assert_eq!(c("missing", Op::Ne, vec![Scalar::Str("x".into())]), None);
     }
 

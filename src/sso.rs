@@ -10,10 +10,32 @@ use crate::time::Millis;
 
 /// Email domains of public mail services: never accepted for SSO.
 pub const PUBLIC_DOMAINS: &[&str] = &[
-    "gmail.com", "googlemail.com", "googe.com", "yahoo.com", "ymail.com", "outlook.com", "hotmail.com",
-    "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com",
-    "gmx.com", "gmx.net", "gmx.de", "mail.com", "yandex.ru", "yandex.com", "mail.ru", "zoho.com", "qq.com",
-    "163.com", "web.de",
+    "gmail.com",
+    "googlemail.com",
+    "googe.com",
+    "yahoo.com",
+    "ymail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.net",
+    "gmx.de",
+    "mail.com",
+    "yandex.ru",
+    "yandex.com",
+    "mail.ru",
+    "zoho.com",
+    "qq.com",
+    "163.com",
+    "web.de",
 ];
 
 /// An SSO configuration as the host writes it.
@@ -61,7 +83,9 @@ impl SsoConfig {
                 domains: o.req("domains", strings)?,
                 allow_creation: o.req("allow_creation", |v| v.bool())?,
                 default_role: o.opt_nullable("default_role", |v| v.str().map(str::to_string))?,
-                labels: o.opt("labels", |l| l.each(|v| v.u64()))?.unwrap_or_default(),
+                labels: o
+                    .opt("labels", |l| l.each(|v| v.u64()))?
+                    .unwrap_or_default(),
                 home_label: o.opt_nullable("home_label", |v| v.u64())?,
             })
         })
@@ -142,7 +166,11 @@ pub enum SsoOutcome {
 impl Model {
     /// Checks an SSO config against the catalog and directory.
     pub fn validate_sso(&self, c: &SsoConfig) -> Result<(), SsoReason> {
-        if c.labels.iter().chain(&c.home_label).any(|l| self.directory.label(*l).is_none()) {
+        if c.labels
+            .iter()
+            .chain(&c.home_label)
+            .any(|l| self.directory.label(*l).is_none())
+        {
             return Err(SsoReason::UnknownLabel);
         }
         if c.allow_creation || c.home_label.is_some() {
@@ -169,7 +197,11 @@ impl Model {
         if let Err(r) = self.validate_sso(config) {
             return SsoOutcome::InvalidConfig(r);
         }
-        if !config.providers.iter().any(|p| p.eq_ignore_ascii_case(&login.provider)) {
+        if !config
+            .providers
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(&login.provider))
+        {
             return SsoOutcome::Rejected(SsoReason::ProviderNotAllowed);
         }
         let usable = |u: &crate::directory::User, linked: bool| {
@@ -178,15 +210,17 @@ impl Model {
             } else if u.expires_at.is_some_and(|e| now >= e) {
                 SsoOutcome::Rejected(SsoReason::Expired)
             } else {
-                SsoOutcome::Matched { user: u.id.clone(), linked }
+                SsoOutcome::Matched {
+                    user: u.id.clone(),
+                    linked,
+                }
             }
         };
-        if let Some(u) = self
-            .directory
-            .users
-            .iter()
-            .find(|u| u.identities.iter().any(|i| i.iss == login.iss && i.sub == login.sub))
-        {
+        if let Some(u) = self.directory.users.iter().find(|u| {
+            u.identities
+                .iter()
+                .any(|i| i.iss == login.iss && i.sub == login.sub)
+        }) {
             return usable(u, false);
         }
         if !login.email_verified {
@@ -197,10 +231,20 @@ impl Model {
         if PUBLIC_DOMAINS.contains(&domain) {
             return SsoOutcome::Rejected(SsoReason::PublicDomain);
         }
-        if local.is_empty() || !config.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+        if local.is_empty()
+            || !config
+                .domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+        {
             return SsoOutcome::Rejected(SsoReason::DomainNotAllowed);
         }
-        if let Some(u) = self.directory.users.iter().find(|u| u.email.to_lowercase() == email) {
+        if let Some(u) = self
+            .directory
+            .users
+            .iter()
+            .find(|u| u.email.to_lowercase() == email)
+        {
             return usable(u, true);
         }
         if !config.allow_creation {
@@ -209,15 +253,29 @@ impl Model {
         let (Some(home), Some(role)) = (config.home_label, &config.default_role) else {
             return SsoOutcome::InvalidConfig(SsoReason::HomeLabelNotInLabels);
         };
-        let suffix = self.directory.label(home).map(|l| l.suffix.as_str()).unwrap_or_default();
-        let taken = |name: &str| self.directory.users.iter().any(|u| u.username.eq_ignore_ascii_case(name));
+        let suffix = self
+            .directory
+            .label(home)
+            .map(|l| l.suffix.as_str())
+            .unwrap_or_default();
+        let taken = |name: &str| {
+            self.directory
+                .users
+                .iter()
+                .any(|u| u.username.eq_ignore_ascii_case(name))
+        };
         let mut username = format!("{local}@{suffix}");
         let mut n = 2;
         while taken(&username) {
             username = format!("{local}{n}@{suffix}");
             n += 1;
         }
-        SsoOutcome::Created { username, home_label: home, labels: config.labels.clone(), role: role.clone() }
+        SsoOutcome::Created {
+            username,
+            home_label: home,
+            labels: config.labels.clone(),
+            role: role.clone(),
+        }
     }
 }
 

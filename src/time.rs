@@ -79,7 +79,11 @@ pub fn format_rfc3339(millis: Millis) -> String {
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let ms = millis.rem_euclid(1000);
-    let frac = if ms == 0 { String::new() } else { format!(".{ms:03}") };
+    let frac = if ms == 0 {
+        String::new()
+    } else {
+        format!(".{ms:03}")
+    };
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{frac}Z",
         rem / 3600,
@@ -132,18 +136,37 @@ mod tests {
     #[test]
     fn parses_known_instants() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2026-11-23T12:00:00Z"), Some(1_795_435_200_000));
-        assert_eq!(parse_rfc3339("2026-11-23T14:00:00+02:00"), Some(1_795_435_200_000));
-        assert_eq!(parse_rfc3339("2026-11-23T12:00:00.25Z"), Some(1_795_435_200_250));
-        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z"), Some(1_709_164_800_000));
+        assert_eq!(
+            parse_rfc3339("2026-11-23T12:00:00Z"),
+            Some(1_795_435_200_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-23T14:00:00+02:00"),
+            Some(1_795_435_200_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-23T12:00:00.25Z"),
+            Some(1_795_435_200_250)
+        );
+        assert_eq!(
+            parse_rfc3339("2024-02-29T00:00:00Z"),
+            Some(1_709_164_800_000)
+        );
     }
 
     #[test]
     fn refuses_what_is_not_rfc_3339() {
         for bad in [
-            "2026-11-23", "2026-11-23T12:00:00", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
-            "2026-11-23T24:00:00Z", "2026-11-23T12:00:00+0200", "yesterday", "2026-11-23T12:00:00.Z",
-            "2026-11-23T12:00:00Zjunk", "+026-11-23T12:00:00Z",
+            "2026-11-23",
+            "2026-11-23T12:00:00",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-11-23T24:00:00Z",
+            "2026-11-23T12:00:00+0200",
+            "yesterday",
+            "2026-11-23T12:00:00.Z",
+            "2026-11-23T12:00:00Zjunk",
+            "+026-11-23T12:00:00Z",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }

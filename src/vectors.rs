@@ -107,7 +107,10 @@ fn expect_allow(v: Val<'_>) -> Result<bool, LoadError> {
     match v.str()? {
         "allow" => Ok(true),
         "deny" => Ok(false),
-        s => Err(v.error(K::BadValue, format!("expect is `allow` or `deny`, not `{s}`"))),
+        s => Err(v.error(
+            K::BadValue,
+            format!("expect is `allow` or `deny`, not `{s}`"),
+        )),
     }
 }
 
@@ -136,10 +139,20 @@ pub fn admin_op_fields(o: &mut crate::json::Obj<'_>, c: &Catalog) -> Result<Admi
         "delete" => AdminOp::Delete { target: target(o)? },
         "set_expiry" => AdminOp::SetExpiry {
             target: target(o)?,
-            expires_at: o.req("expires_at", |v| if v.v == &Json::Null { Ok(None) } else { timestamp(v).map(Some) })?,
+            expires_at: o.req("expires_at", |v| {
+                if v.v == &Json::Null {
+                    Ok(None)
+                } else {
+                    timestamp(v).map(Some)
+                }
+            })?,
         },
         other => {
-            return Err(LoadError::new(K::BadValue, format!("{}.op", o.path()), format!("`{other}` is not an admin op")))
+            return Err(LoadError::new(
+                K::BadValue,
+                format!("{}.op", o.path()),
+                format!("`{other}` is not an admin op"),
+            ))
         }
     })
 }
@@ -155,7 +168,9 @@ fn admin_case(v: Val<'_>, c: &Catalog) -> Result<AdminCase, LoadError> {
             actor: o.req("actor", |v| v.str().map(str::to_string))?,
             op: admin_op_fields(o, c)?,
             allow: o.req("expect", expect_allow)?,
-            reason: o.opt("reason", |v| code(v, AdminReason::from_code, "an admin reason"))?,
+            reason: o.opt("reason", |v| {
+                code(v, AdminReason::from_code, "an admin reason")
+            })?,
         })
     })
 }
@@ -163,9 +178,14 @@ fn admin_case(v: Val<'_>, c: &Catalog) -> Result<AdminCase, LoadError> {
 fn sso_expect(v: Val<'_>) -> Result<SsoOutcome, LoadError> {
     v.object(|o| {
         let outcome = o.req("outcome", |v| v.str().map(str::to_string))?;
-        let reason = |o: &mut crate::json::Obj<'_>| o.req("reason", |v| code(v, SsoReason::from_code, "an SSO reason"));
+        let reason = |o: &mut crate::json::Obj<'_>| {
+            o.req("reason", |v| code(v, SsoReason::from_code, "an SSO reason"))
+        };
         Ok(match outcome.as_str() {
-            "matched" => SsoOutcome::Matched { user: o.req("user", |v| v.str().map(str::to_string))?, linked: false },
+            "matched" => SsoOutcome::Matched {
+                user: o.req("user", |v| v.str().map(str::to_string))?,
+                linked: false,
+            },
             "created" => SsoOutcome::Created {
                 username: o.req("username", |v| v.str().map(str::to_string))?,
                 home_label: o.req("home_label", |v| v.u64())?,
@@ -187,11 +207,22 @@ fn sso_expect(v: Val<'_>) -> Result<SsoOutcome, LoadError> {
 
 fn scenario(o: &mut crate::json::Obj<'_>) -> Result<Scenario, LoadError> {
     let catalog = o.req("catalog", |v| match v.v {
-        Json::Str(id) => preset(id).map_err(|e| LoadError { path: v.path(), ..e }),
+        Json::Str(id) => preset(id).map_err(|e| LoadError {
+            path: v.path(),
+            ..e
+        }),
         Json::Obj(_) => Catalog::from_json(v.v).map_err(|e| e.under(&v.path())),
-        other => Err(v.error(K::WrongType, format!("`catalog` is a preset id or a catalog object, not {}", other.type_name()))),
+        other => Err(v.error(
+            K::WrongType,
+            format!(
+                "`catalog` is a preset id or a catalog object, not {}",
+                other.type_name()
+            ),
+        )),
     })?;
-    let directory = o.req("directory", |v| Directory::from_json(v.v, &catalog).map_err(|e| e.under(&v.path())))?;
+    let directory = o.req("directory", |v| {
+        Directory::from_json(v.v, &catalog).map_err(|e| e.under(&v.path()))
+    })?;
     let now = o.req("now", timestamp)?;
     let checks = o
         .opt("checks", |l| {
@@ -203,14 +234,17 @@ fn scenario(o: &mut crate::json::Obj<'_>) -> Result<Scenario, LoadError> {
                         action: o.req("action", |v| v.str().map(str::to_string))?,
                         resource: o.opt("resource", resource)?,
                         allow: o.req("expect", expect_allow)?,
-                        reason: o.opt("reason", |v| code(v, Reason::from_code, "a check reason"))?,
+                        reason: o
+                            .opt("reason", |v| code(v, Reason::from_code, "a check reason"))?,
                         by: o.opt("by", |v| v.str().map(str::to_string))?,
                     })
                 })
             })
         })?
         .unwrap_or_default();
-    let admin = o.opt("admin", |l| l.each(|v| admin_case(v, &catalog)))?.unwrap_or_default();
+    let admin = o
+        .opt("admin", |l| l.each(|v| admin_case(v, &catalog)))?
+        .unwrap_or_default();
     let sso = o
         .opt("sso", |l| {
             l.each(|v| {
@@ -224,7 +258,13 @@ fn scenario(o: &mut crate::json::Obj<'_>) -> Result<Scenario, LoadError> {
             })
         })?
         .unwrap_or_default();
-    Ok(Scenario { model: Model::new(catalog, directory), now, checks, admin, sso })
+    Ok(Scenario {
+        model: Model::new(catalog, directory),
+        now,
+        checks,
+        admin,
+        sso,
+    })
 }
 
 impl VectorFile {
@@ -234,7 +274,8 @@ impl VectorFile {
     pub fn from_text(text: &str, file: &str) -> Result<VectorFile, LoadError> {
         // A duplicate key is reported as the scenario's load error, so that
         // a file can say `"expect_error": "duplicate_key"`.
-        let (json, duplicate) = Json::parse_noting_duplicates(text).map_err(|e| LoadError::from(e).in_file(file))?;
+        let (json, duplicate) =
+            Json::parse_noting_duplicates(text).map_err(|e| LoadError::from(e).in_file(file))?;
         let root = Val::root(&json);
         let mut description = String::new();
         let mut expect_error = None;
@@ -263,7 +304,11 @@ impl VectorFile {
             Some(d) => Err(LoadError::from(d)),
             None => loaded,
         };
-        Ok(VectorFile { description, loaded: loaded.map_err(|e| e.in_file(file)), expect_error })
+        Ok(VectorFile {
+            description,
+            loaded: loaded.map_err(|e| e.in_file(file)),
+            expect_error,
+        })
     }
 }
 
@@ -275,7 +320,12 @@ pub trait Parity {
     /// Issues and verifies the snapshot of `user` at the scenario's `now`.
     fn open(&self, scenario: &Scenario, user: &str) -> Result<Self::Session, String>;
     /// Answers one check from the session.
-    fn check(&self, session: &Self::Session, scenario: &Scenario, case: &CheckCase) -> Result<Decision, String>;
+    fn check(
+        &self,
+        session: &Self::Session,
+        scenario: &Scenario,
+        case: &CheckCase,
+    ) -> Result<Decision, String>;
 }
 
 /// One failed case.
@@ -311,7 +361,9 @@ fn check_expected(c: &CheckCase) -> String {
 }
 
 fn matches(c: &CheckCase, d: &Decision) -> bool {
-    d.allowed == c.allow && c.reason.is_none_or(|r| r == d.reason) && (c.by.is_none() || c.by == d.by)
+    d.allowed == c.allow
+        && c.reason.is_none_or(|r| r == d.reason)
+        && (c.by.is_none() || c.by == d.by)
 }
 
 /// Whether the snapshot answer `s` agrees with the server answer `d`
@@ -323,7 +375,12 @@ pub fn parity_agrees(d: &Decision, s: &Decision) -> bool {
 fn sso_text(o: &SsoOutcome) -> String {
     match o {
         SsoOutcome::Matched { user, .. } => format!("matched {user}"),
-        SsoOutcome::Created { username, home_label, labels, role } => {
+        SsoOutcome::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        } => {
             format!("created {username} home {home_label} labels {labels:?} role {role}")
         }
         SsoOutcome::Rejected(r) => format!("rejected {r}"),
@@ -352,28 +409,54 @@ impl VectorFile {
 
     fn run_inner<P: Parity>(&self, parity: Option<&P>) -> Report {
         let mut r = Report::default();
-        let mut fail = |case: String, expected: String, got: String| r.failures.push(Failure { case, expected, got });
+        let mut fail = |case: String, expected: String, got: String| {
+            r.failures.push(Failure {
+                case,
+                expected,
+                got,
+            })
+        };
         let mut passed = 0;
         match (&self.loaded, &self.expect_error) {
             (Err(e), Some(code)) if e.code() == code => passed += 1,
-            (Err(e), Some(code)) => fail("load".into(), format!("error {code}"), format!("error {}: {e}", e.code())),
-            (Err(e), None) => fail("load".into(), "loads".into(), format!("error {}: {e}", e.code())),
+            (Err(e), Some(code)) => fail(
+                "load".into(),
+                format!("error {code}"),
+                format!("error {}: {e}", e.code()),
+            ),
+            (Err(e), None) => fail(
+                "load".into(),
+                "loads".into(),
+                format!("error {}: {e}", e.code()),
+            ),
             (Ok(_), Some(code)) => fail("load".into(), format!("error {code}"), "loaded".into()),
             (Ok(s), None) => {
-                let mut sessions: std::collections::HashMap<&str, Result<P::Session, String>> = Default::default();
+                let mut sessions: std::collections::HashMap<&str, Result<P::Session, String>> =
+                    Default::default();
                 for (i, c) in s.checks.iter().enumerate() {
-                    let d = s.model.check(&c.user, c.label, &c.action, c.resource.as_ref(), s.now);
+                    let d = s
+                        .model
+                        .check(&c.user, c.label, &c.action, c.resource.as_ref(), s.now);
                     let got = decision_text(d.allowed, d.reason.code(), d.by.as_deref());
                     if !matches(c, &d) {
                         fail(format!("checks[{i}]"), check_expected(c), got);
                         continue;
                     }
                     if let (Some(parity), false) = (parity, d.reason == Reason::UnknownUser) {
-                        let session = sessions.entry(c.user.as_str()).or_insert_with(|| parity.open(s, &c.user));
-                        let answer = session.as_ref().map_err(String::clone).and_then(|sess| parity.check(sess, s, c));
+                        let session = sessions
+                            .entry(c.user.as_str())
+                            .or_insert_with(|| parity.open(s, &c.user));
+                        let answer = session
+                            .as_ref()
+                            .map_err(String::clone)
+                            .and_then(|sess| parity.check(sess, s, c));
                         let wrong = match answer {
                             Ok(sd) if parity_agrees(&d, &sd) => None,
-                            Ok(sd) => Some(decision_text(sd.allowed, sd.reason.code(), sd.by.as_deref())),
+                            Ok(sd) => Some(decision_text(
+                                sd.allowed,
+                                sd.reason.code(),
+                                sd.by.as_deref(),
+                            )),
                             Err(e) => Some(format!("error {e}")),
                         };
                         if let Some(snapshot_said) = wrong {
@@ -449,7 +532,8 @@ impl SnapshotParity {
     /// The signed token of `user` in `scenario`, as the server would issue it.
     pub fn token(&self, scenario: &Scenario, user: &str) -> Result<String, String> {
         let opts = crate::snapshot::IssueOptions::default();
-        crate::snapshot::jws::issue(&scenario.model, user, scenario.now, &opts, &self.key).map_err(|e| e.to_string())
+        crate::snapshot::jws::issue(&scenario.model, user, scenario.now, &opts, &self.key)
+            .map_err(|e| e.to_string())
     }
 
     /// The JWKS text of the test key.
@@ -462,10 +546,22 @@ impl Parity for SnapshotParity {
     type Session = crate::Snapshot;
     fn open(&self, s: &Scenario, user: &str) -> Result<crate::Snapshot, String> {
         let token = self.token(s, user)?;
-        let opts = crate::snapshot::VerifyOptions::new(&crate::snapshot::IssueOptions::default().audience, s.now);
-        crate::snapshot::jws::verify(&token, &self.jwks, &opts).map(|v| v.snapshot).map_err(|e| e.to_string())
+        let opts = crate::snapshot::VerifyOptions::new(
+            &crate::snapshot::IssueOptions::default().audience,
+            s.now,
+        );
+        crate::snapshot::jws::verify(&token, &self.jwks, &opts)
+            .map(|v| v.snapshot)
+            .map_err(|e| e.to_string())
     }
-    fn check(&self, snap: &crate::Snapshot, s: &Scenario, c: &CheckCase) -> Result<Decision, String> {
-        Ok(snap.check(&c.action, c.label, c.resource.as_ref(), s.now).into())
+    fn check(
+        &self,
+        snap: &crate::Snapshot,
+        s: &Scenario,
+        c: &CheckCase,
+    ) -> Result<Decision, String> {
+        Ok(snap
+            .check(&c.action, c.label, c.resource.as_ref(), s.now)
+            .into())
     }
 }

@@ -23,13 +23,18 @@ pub struct Permissions {
 }
 
 fn reason_index(r: Reason) -> u32 {
-    Reason::ALL.iter().position(|x| *x == r).map_or(u32::MAX, |i| i as u32)
+    Reason::ALL
+        .iter()
+        .position(|x| *x == r)
+        .map_or(u32::MAX, |i| i as u32)
 }
 
 /// A verdict packed in one number: reason index in the low byte, and the
 /// index + 1 of the source `by` names above it (0 for none).
 fn pack(snapshot: &crate::snapshot::Snapshot, v: &Verdict<'_>) -> u32 {
-    let by = v.by.and_then(|b| snapshot.sources.iter().position(|s| s.id == b)).map_or(0, |i| i as u32 + 1);
+    let by =
+        v.by.and_then(|b| snapshot.sources.iter().position(|s| s.id == b))
+            .map_or(0, |i| i as u32 + 1);
     reason_index(v.reason) | (by << 8)
 }
 
@@ -55,7 +60,9 @@ impl Permissions {
             now: now_ms as i64,
             max_len: max_len as usize,
         };
-        verify(token, &jwks, &opts).map(|v| Permissions { v }).map_err(|e| fail(e.code(), &e.message))
+        verify(token, &jwks, &opts)
+            .map(|v| Permissions { v })
+            .map_err(|e| fail(e.code(), &e.message))
     }
 
     /// The permission ids, in snapshot order, joined by `,`.
@@ -67,11 +74,19 @@ impl Permissions {
     /// One label's packed verdicts for every permission, without a resource, at `now`.
     pub fn table(&self, label: f64, now_ms: f64) -> Vec<u32> {
         let s = &self.v.snapshot;
-        (0..s.permissions.len()).map(|p| pack(s, &s.check_index(p, label as u64, None, now_ms as i64))).collect()
+        (0..s.permissions.len())
+            .map(|p| pack(s, &s.check_index(p, label as u64, None, now_ms as i64)))
+            .collect()
     }
 
     /// One packed verdict, with an optional resource as JSON text.
-    pub fn check(&self, permission: u32, label: f64, resource_json: Option<String>, now_ms: f64) -> u32 {
+    pub fn check(
+        &self,
+        permission: u32,
+        label: f64,
+        resource_json: Option<String>,
+        now_ms: f64,
+    ) -> u32 {
         let s = &self.v.snapshot;
         let resource = match resource_json.as_deref().map(Json::parse) {
             None => None,
@@ -82,25 +97,48 @@ impl Permissions {
             },
             Some(Err(_)) => Some(crate::rules::Resource::new()),
         };
-        pack(s, &s.check_index(permission as usize, label as u64, resource.as_ref(), now_ms as i64))
+        pack(
+            s,
+            &s.check_index(
+                permission as usize,
+                label as u64,
+                resource.as_ref(),
+                now_ms as i64,
+            ),
+        )
     }
 
     /// The reason codes, in the order of packed reason indices, joined by `,`.
     #[wasm_bindgen(js_name = reasonCodes)]
     pub fn reason_codes() -> String {
-        Reason::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+        Reason::ALL
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// The id (`by`) of source `i`.
     #[wasm_bindgen(js_name = sourceId)]
     pub fn source_id(&self, i: u32) -> String {
-        self.v.snapshot.sources.get(i as usize).map(|s| s.id.clone()).unwrap_or_default()
+        self.v
+            .snapshot
+            .sources
+            .get(i as usize)
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
     }
 
     /// The message a person reads for a packed verdict.
     pub fn message(&self, packed: u32) -> String {
-        let reason = Reason::ALL.get((packed & 0xff) as usize).copied().unwrap_or(Reason::NotGranted);
-        let title = (packed >> 8).checked_sub(1).and_then(|i| self.v.snapshot.sources.get(i as usize)).map(|s| s.title.as_str());
+        let reason = Reason::ALL
+            .get((packed & 0xff) as usize)
+            .copied()
+            .unwrap_or(Reason::NotGranted);
+        let title = (packed >> 8)
+            .checked_sub(1)
+            .and_then(|i| self.v.snapshot.sources.get(i as usize))
+            .map(|s| s.title.as_str());
         reason.message(title)
     }
 

@@ -13,7 +13,12 @@ include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
 fn load_all() -> Vec<(&'static str, VectorFile)> {
     VECTOR_FILES
         .iter()
-        .map(|(name, text)| (*name, VectorFile::from_text(text, name).unwrap_or_else(|e| panic!("{name}: {e}"))))
+        .map(|(name, text)| {
+            (
+                *name,
+                VectorFile::from_text(text, name).unwrap_or_else(|e| panic!("{name}: {e}")),
+            )
+        })
         .collect()
 }
 
@@ -24,16 +29,34 @@ fn every_vector_case_passes_on_the_server_and_through_a_snapshot() {
     for (name, vf) in load_all() {
         let r = vf.run(&parity);
         passed += r.passed;
-        failures.extend(r.failures.into_iter().map(|f| format!("{name} {}: expected {}, got {}", f.case, f.expected, f.got)));
+        failures.extend(
+            r.failures
+                .into_iter()
+                .map(|f| format!("{name} {}: expected {}, got {}", f.case, f.expected, f.got)),
+        );
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
-    assert!(VECTOR_FILES.len() >= 40, "only {} vector files", VECTOR_FILES.len());
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        VECTOR_FILES.len() >= 40,
+        "only {} vector files",
+        VECTOR_FILES.len()
+    );
     assert!(passed >= 500, "only {passed} cases");
 }
 
 #[test]
 fn vectors_cover_every_reason_and_every_load_error_code() {
-    let (mut checks, mut admin, mut sso, mut load) = (HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new());
+    let (mut checks, mut admin, mut sso, mut load) = (
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+    );
     for (_, vf) in load_all() {
         if let Some(code) = &vf.expect_error {
             load.insert(code.clone());
@@ -52,7 +75,10 @@ fn vectors_cover_every_reason_and_every_load_error_code() {
         }
     }
     let missing_checks: Vec<_> = Reason::ALL.iter().filter(|r| !checks.contains(r)).collect();
-    let missing_admin: Vec<_> = AdminReason::ALL.iter().filter(|r| !admin.contains(r)).collect();
+    let missing_admin: Vec<_> = AdminReason::ALL
+        .iter()
+        .filter(|r| !admin.contains(r))
+        .collect();
     let missing_sso: Vec<_> = SsoReason::ALL.iter().filter(|r| !sso.contains(r)).collect();
     // json_syntax cannot be written inside a JSON vector file; io and too_large are not file contents.
     let untestable = ["json_syntax", "io", "too_large"];
@@ -61,10 +87,22 @@ fn vectors_cover_every_reason_and_every_load_error_code() {
         .map(|k| k.code())
         .filter(|c| !untestable.contains(c) && !load.contains(*c))
         .collect();
-    assert!(missing_checks.is_empty(), "check reasons without a vector: {missing_checks:?}");
-    assert!(missing_admin.is_empty(), "admin reasons without a vector: {missing_admin:?}");
-    assert!(missing_sso.is_empty(), "SSO reasons without a vector: {missing_sso:?}");
-    assert!(missing_load.is_empty(), "load error codes without a vector: {missing_load:?}");
+    assert!(
+        missing_checks.is_empty(),
+        "check reasons without a vector: {missing_checks:?}"
+    );
+    assert!(
+        missing_admin.is_empty(),
+        "admin reasons without a vector: {missing_admin:?}"
+    );
+    assert!(
+        missing_sso.is_empty(),
+        "SSO reasons without a vector: {missing_sso:?}"
+    );
+    assert!(
+        missing_load.is_empty(),
+        "load error codes without a vector: {missing_load:?}"
+    );
 }
 
 #[test]
@@ -88,7 +126,10 @@ fn preset_vectors_name_every_role_additional_and_restriction_role_as_by() {
             }
         }
     }
-    assert!(missing.is_empty(), "never named as `by` in a vector: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "never named as `by` in a vector: {missing:?}"
+    );
 }
 
 #[test]
@@ -98,7 +139,9 @@ fn a_vector_that_expects_the_wrong_answer_is_reported_with_file_case_expected_an
         "users":[{"id":"u1","username":"a@l","email":"a@x.com","home_label":1,"access":{"1":{"roles":["crm_support"]}}}]},
       "now":"2026-11-23T12:00:00Z",
       "checks":[{"user":"u1","label":1,"action":"player.give_bonus","expect":"deny","reason":"not_granted"}]}"#;
-    let r = VectorFile::from_text(text, "wrong.json").unwrap().run(&SnapshotParity::new().unwrap());
+    let r = VectorFile::from_text(text, "wrong.json")
+        .unwrap()
+        .run(&SnapshotParity::new().unwrap());
     assert_eq!(r.passed, 0);
     assert_eq!(r.failures.len(), 1);
     assert_eq!(r.failures[0].case, "checks[0]");

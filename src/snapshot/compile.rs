@@ -19,7 +19,11 @@ pub struct IssueOptions {
 
 impl Default for IssueOptions {
     fn default() -> Self {
-        IssueOptions { issuer: "permsnap".into(), audience: "backoffice".into(), ttl_secs: 900 }
+        IssueOptions {
+            issuer: "permsnap".into(),
+            audience: "backoffice".into(),
+            ttl_secs: 900,
+        }
     }
 }
 
@@ -49,7 +53,11 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
         }
     }
     let mut order: Vec<usize> = (0..c.permissions.len()).collect();
-    order.sort_by_key(|&i| heads.iter().position(|h| c.permissions[i].id.split('.').next() == Some(h)));
+    order.sort_by_key(|&i| {
+        heads
+            .iter()
+            .position(|h| c.permissions[i].id.split('.').next() == Some(h))
+    });
     let mut to_snap = vec![0usize; order.len()];
     for (s, &ci) in order.iter().enumerate() {
         to_snap[ci] = s;
@@ -60,7 +68,14 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
         for p in r.always.iter() {
             always.insert(to_snap[p]);
         }
-        let when = r.when.iter().map(|w| CondRule { perm: to_snap[w.perm], when: w.when.clone() }).collect();
+        let when = r
+            .when
+            .iter()
+            .map(|w| CondRule {
+                perm: to_snap[w.perm],
+                when: w.when.clone(),
+            })
+            .collect();
         RuleSet { always, when }
     };
 
@@ -69,7 +84,11 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
         let rules = remap(rules);
         let found = sources.iter().position(|s| s.id == id && s.rules == rules);
         found.unwrap_or_else(|| {
-            sources.push(Source { id: id.to_string(), title: title.to_string(), rules });
+            sources.push(Source {
+                id: id.to_string(),
+                title: title.to_string(),
+                rules,
+            });
             sources.len() - 1
         }) as u32
     };
@@ -77,16 +96,29 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
     let mut labels = Vec::new();
     if denial.is_some() || u.owner {
         for l in &model.directory.labels {
-            labels.push(LabelEntry { id: l.id, closed: l.closed, access: None });
+            labels.push(LabelEntry {
+                id: l.id,
+                closed: l.closed,
+                access: None,
+            });
         }
     } else {
         for l in model.directory.labels.iter() {
             let access = u.access_in(l.id);
             if l.closed {
-                labels.push(LabelEntry { id: l.id, closed: true, access: None });
+                labels.push(LabelEntry {
+                    id: l.id,
+                    closed: true,
+                    access: None,
+                });
             } else if let Some(a) = access {
-                fn title<'g>(mut list: impl Iterator<Item = &'g crate::catalog::Grantor>, id: &str) -> String {
-                    list.find(|g| g.id == id).map(|g| g.title.clone()).unwrap_or_default()
+                fn title<'g>(
+                    mut list: impl Iterator<Item = &'g crate::catalog::Grantor>,
+                    id: &str,
+                ) -> String {
+                    list.find(|g| g.id == id)
+                        .map(|g| g.title.clone())
+                        .unwrap_or_default()
                 }
                 // Only what can decide something is kept: an empty direct list never matches.
                 let grants: Vec<u32> = a
@@ -99,9 +131,22 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
                     .filter(|(_, r)| !r.is_empty())
                     .map(|(id, r)| intern(id, &title(c.restrictions.iter(), id), r))
                     .collect();
-                labels.push(LabelEntry { id: l.id, closed: false, access: Some((grants, denies)) });
+                labels.push(LabelEntry {
+                    id: l.id,
+                    closed: false,
+                    access: Some((grants, denies)),
+                });
             }
         }
     }
-    Some(Snapshot::new(c.id.clone(), u.id.clone(), permissions, sources, labels, denial, u.owner, exp))
+    Some(Snapshot::new(
+        c.id.clone(),
+        u.id.clone(),
+        permissions,
+        sources,
+        labels,
+        denial,
+        u.owner,
+        exp,
+    ))
 }

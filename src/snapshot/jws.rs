@@ -74,7 +74,10 @@ pub struct TokenError {
 impl TokenError {
     /// A new error.
     pub fn new(kind: TokenErrorKind, message: impl Into<String>) -> Self {
-        TokenError { kind, message: message.into() }
+        TokenError {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// The stable code.
@@ -102,11 +105,16 @@ fn err<X>(kind: TokenErrorKind, message: impl Into<String>) -> Result<X, TokenEr
 /// re-spelled into a second valid one (malleability) and a weak key cannot
 /// make one signature valid for many messages.
 pub fn verify_ed25519(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
-    let (Ok(pk), Ok(sig)) = (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) else {
+    let (Ok(pk), Ok(sig)) = (
+        <[u8; 32]>::try_from(public_key),
+        <[u8; 64]>::try_from(signature),
+    ) else {
         return false;
     };
     match VerifyingKey::from_bytes(&pk) {
-        Ok(key) => key.verify_strict(message, &Signature::from_bytes(&sig)).is_ok(),
+        Ok(key) => key
+            .verify_strict(message, &Signature::from_bytes(&sig))
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -117,20 +125,29 @@ pub struct Jwks {
     keys: Vec<(String, VerifyingKey)>,
 }
 
-fn b64_field<const N: usize>(key: &Json, name: &str, kind: TokenErrorKind) -> Result<[u8; N], TokenError> {
-    let text = key.get(name).and_then(Json::as_str).ok_or_else(|| TokenError::new(kind, format!("the key has no `{name}`")))?;
+fn b64_field<const N: usize>(
+    key: &Json,
+    name: &str,
+    kind: TokenErrorKind,
+) -> Result<[u8; N], TokenError> {
+    let text = key
+        .get(name)
+        .and_then(Json::as_str)
+        .ok_or_else(|| TokenError::new(kind, format!("the key has no `{name}`")))?;
     b64::decode(text)
         .and_then(|b| <[u8; N]>::try_from(b).ok())
         .ok_or_else(|| TokenError::new(kind, format!("`{name}` is not {N} bytes of base64url")))
 }
 
 fn okp_ed25519(key: &Json, kind: TokenErrorKind) -> Result<(String, VerifyingKey), TokenError> {
-    if key.get("kty").and_then(Json::as_str) != Some("OKP") || key.get("crv").and_then(Json::as_str) != Some("Ed25519") {
+    if key.get("kty").and_then(Json::as_str) != Some("OKP")
+        || key.get("crv").and_then(Json::as_str) != Some("Ed25519")
+    {
         return err(kind, "not an Ed25519 key (`kty` `OKP`, `crv` `Ed25519`)");
     }
     if let Some(alg) = key.get("alg") {
         if !matches!(alg.as_str(), Some("EdDSA" | "Ed25519")) {
-            return err(kind, format!("key `alg` `{}` is not `EdDSA` or `Ed25519`", alg.snippet()));
+            return err(kind, "key `alg` is not `EdDSA` or `Ed25519`");
         }
     }
     if let Some(u) = key.get("use") {
@@ -144,7 +161,8 @@ fn okp_ed25519(key: &Json, kind: TokenErrorKind) -> Result<(String, VerifyingKey
         .filter(|k| !k.is_empty())
         .ok_or_else(|| TokenError::new(kind, "the key has no `kid`"))?;
     let x: [u8; 32] = b64_field(key, "x", kind)?;
-    let vk = VerifyingKey::from_bytes(&x).map_err(|_| TokenError::new(kind, format!("key `{kid}`: `x` is not an Ed25519 point")))?;
+    let vk = VerifyingKey::from_bytes(&x)
+        .map_err(|_| TokenError::new(kind, format!("key `{kid}`: `x` is not an Ed25519 point")))?;
     if vk.is_weak() {
         return err(kind, format!("key `{kid}` is a small-order point"));
     }
@@ -157,19 +175,31 @@ impl Jwks {
     /// private key (`d`) in a public JWKS, a duplicate `kid`, or no Ed25519
     /// key at all is refused.
     pub fn from_json_text(text: &str) -> Result<Jwks, TokenError> {
-        let json = Json::parse(text).map_err(|e| TokenError::new(T::BadJwks, format!("the JWKS is not JSON: {e}")))?;
-        let list = json.get("keys").and_then(Json::as_arr).ok_or_else(|| TokenError::new(T::BadJwks, "a JWKS is `{\"keys\": [...]}`"))?;
+        let json = Json::parse(text)
+            .map_err(|e| TokenError::new(T::BadJwks, format!("the JWKS is not JSON: {e}")))?;
+        let list = json
+            .get("keys")
+            .and_then(Json::as_arr)
+            .ok_or_else(|| TokenError::new(T::BadJwks, "a JWKS is `{\"keys\": [...]}`"))?;
         let mut keys: Vec<(String, VerifyingKey)> = Vec::new();
         for k in list {
             if k.get("d").is_some() {
-                return err(T::BadJwks, "the JWKS holds a private key (`d`): publish only public keys");
+                return err(
+                    T::BadJwks,
+                    "the JWKS holds a private key (`d`): publish only public keys",
+                );
             }
-            if k.get("kty").and_then(Json::as_str) != Some("OKP") || k.get("crv").and_then(Json::as_str) != Some("Ed25519") {
+            if k.get("kty").and_then(Json::as_str) != Some("OKP")
+                || k.get("crv").and_then(Json::as_str) != Some("Ed25519")
+            {
                 continue;
             }
             let (kid, vk) = okp_ed25519(k, T::BadJwks)?;
             if keys.iter().any(|(k, _)| *k == kid) {
-                return err(T::BadJwks, format!("the JWKS has two keys with `kid` `{kid}`"));
+                return err(
+                    T::BadJwks,
+                    format!("the JWKS has two keys with `kid` `{kid}`"),
+                );
             }
             keys.push((kid, vk));
         }
@@ -206,12 +236,16 @@ impl PrivateKey {
 
     /// Reads a private JWK (`kty` `OKP`, `crv` `Ed25519`, `x`, `d`, `kid`).
     pub fn from_json_text(text: &str) -> Result<PrivateKey, TokenError> {
-        let json = Json::parse(text).map_err(|e| TokenError::new(T::BadKey, format!("the key is not JSON: {e}")))?;
+        let json = Json::parse(text)
+            .map_err(|e| TokenError::new(T::BadKey, format!("the key is not JSON: {e}")))?;
         let (kid, public) = okp_ed25519(&json, T::BadKey)?;
         let d: [u8; 32] = b64_field(&json, "d", T::BadKey)?;
         let key = SigningKey::from_bytes(&d);
         if key.verifying_key() != public {
-            return err(T::BadKey, format!("key `{kid}`: `x` is not the public key of `d`"));
+            return err(
+                T::BadKey,
+                format!("key `{kid}`: `x` is not the public key of `d`"),
+            );
         }
         Ok(PrivateKey { kid, key })
     }
@@ -226,7 +260,10 @@ impl PrivateKey {
         vec![
             ("kty".into(), s("OKP")),
             ("crv".into(), s("Ed25519")),
-            ("x".into(), Json::Str(b64::encode(self.key.verifying_key().as_bytes()))),
+            (
+                "x".into(),
+                Json::Str(b64::encode(self.key.verifying_key().as_bytes())),
+            ),
             ("kid".into(), s(&self.kid)),
             ("alg".into(), s("Ed25519")),
             ("use".into(), s("sig")),
@@ -242,7 +279,10 @@ impl PrivateKey {
 
     /// A JWKS holding the public half.
     pub fn to_jwks(&self) -> Json {
-        Json::Obj(vec![("keys".into(), Json::Arr(vec![Json::Obj(self.public_fields())]))])
+        Json::Obj(vec![(
+            "keys".into(),
+            Json::Arr(vec![Json::Obj(self.public_fields())]),
+        )])
     }
 
     /// Signs `claims` as a compact JWS with `alg` `Ed25519` and `typ` `permsnap+jwt`.
@@ -264,7 +304,10 @@ impl PrivateKey {
 
 /// RFC 7638 JWK thumbprint (SHA-256, base64url) of an Ed25519 public key.
 pub fn thumbprint(key: &VerifyingKey) -> String {
-    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, b64::encode(key.as_bytes()));
+    let canonical = format!(
+        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+        b64::encode(key.as_bytes())
+    );
     b64::encode(&Sha256::digest(canonical.as_bytes()))
 }
 
@@ -276,8 +319,12 @@ pub fn issue(
     opts: &super::IssueOptions,
     key: &PrivateKey,
 ) -> Result<String, TokenError> {
-    let snap = super::compile(model, user, now, opts.ttl_secs)
-        .ok_or_else(|| TokenError::new(T::UnknownUser, format!("user `{user}` is not in the directory")))?;
+    let snap = super::compile(model, user, now, opts.ttl_secs).ok_or_else(|| {
+        TokenError::new(
+            T::UnknownUser,
+            format!("user `{user}` is not in the directory"),
+        )
+    })?;
     Ok(key.sign(&claims_for(&snap, now, opts)))
 }
 
@@ -287,7 +334,15 @@ pub fn claims_for(snap: &Snapshot, now: Millis, opts: &super::IssueOptions) -> J
     let iat = now.div_euclid(1000);
     // NumericDate may be fractional (RFC 7519 section 2): keep milliseconds.
     let exp = Json::Num(snap.expires_at as f64 / 1000.0);
-    let digest = Sha256::digest(format!("{}|{iat}|{}|{}", snap.subject, snap.expires_at, claim.to_text()).as_bytes());
+    let digest = Sha256::digest(
+        format!(
+            "{}|{iat}|{}|{}",
+            snap.subject,
+            snap.expires_at,
+            claim.to_text()
+        )
+        .as_bytes(),
+    );
     let n = |x: i64| Json::Num(x as f64);
     Json::Obj(vec![
         ("iss".into(), Json::Str(opts.issuer.clone())),
@@ -318,7 +373,13 @@ pub struct VerifyOptions {
 impl VerifyOptions {
     /// Options for `audience` at `now`, no issuer check, no leeway, the default size limit.
     pub fn new(audience: &str, now: Millis) -> Self {
-        VerifyOptions { audience: audience.to_string(), issuer: None, leeway_secs: 0, now, max_len: DEFAULT_MAX_LEN }
+        VerifyOptions {
+            audience: audience.to_string(),
+            issuer: None,
+            leeway_secs: 0,
+            now,
+            max_len: DEFAULT_MAX_LEN,
+        }
     }
 }
 
@@ -353,14 +414,21 @@ pub struct Verified {
 }
 
 fn part(text: &str, what: &str) -> Result<Vec<u8>, TokenError> {
-    b64::decode(text).ok_or_else(|| TokenError::new(T::Malformed, format!("the {what} is not base64url without padding")))
+    b64::decode(text).ok_or_else(|| {
+        TokenError::new(
+            T::Malformed,
+            format!("the {what} is not base64url without padding"),
+        )
+    })
 }
 
 /// A NumericDate claim in milliseconds.
 fn millis(v: Option<&Json>, name: &str) -> Result<Option<i64>, TokenError> {
     match v {
         None => Ok(None),
-        Some(Json::Num(n)) if n.is_finite() && n.abs() < 1e12 => Ok(Some((n * 1000.0).round() as i64)),
+        Some(Json::Num(n)) if n.is_finite() && n.abs() < 1e12 => {
+            Ok(Some((n * 1000.0).round() as i64))
+        }
         Some(_) => err(T::Malformed, format!("`{name}` is not a number of seconds")),
     }
 }
@@ -368,48 +436,92 @@ fn millis(v: Option<&Json>, name: &str) -> Result<Option<i64>, TokenError> {
 /// Verifies `token` against `jwks` and `opts` and reads its snapshot.
 pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified, TokenError> {
     if token.len() > opts.max_len {
-        return err(T::TooLarge, format!("the token is {} bytes; the limit is {}", token.len(), opts.max_len));
+        return err(
+            T::TooLarge,
+            format!(
+                "the token is {} bytes; the limit is {}",
+                token.len(),
+                opts.max_len
+            ),
+        );
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return err(T::Malformed, "a compact JWS has three parts separated by `.`");
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return err(
+            T::Malformed,
+            "a compact JWS has three parts separated by `.`",
+        );
     };
     let header_bytes = part(h, "header")?;
-    let header_text = std::str::from_utf8(&header_bytes).map_err(|_| TokenError::new(T::Malformed, "the header is not UTF-8"))?;
-    let header = Json::parse(header_text).map_err(|e| TokenError::new(T::Malformed, format!("the header is not JSON: {e}")))?;
+    let header_text = std::str::from_utf8(&header_bytes)
+        .map_err(|_| TokenError::new(T::Malformed, "the header is not UTF-8"))?;
+    let header = Json::parse(header_text)
+        .map_err(|e| TokenError::new(T::Malformed, format!("the header is not JSON: {e}")))?;
     if !matches!(header, Json::Obj(_)) {
         return err(T::Malformed, "the header is not a JSON object");
     }
     for k in ["jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"] {
         if header.get(k).is_some() {
-            return err(T::KeyInHeader, format!("the header carries `{k}`; keys come only from the JWKS"));
+            return err(
+                T::KeyInHeader,
+                format!("the header carries `{k}`; keys come only from the JWKS"),
+            );
         }
     }
     match header.get("alg").and_then(Json::as_str) {
         Some("Ed25519" | "EdDSA") => {}
-        Some(alg) => return err(T::AlgNotAllowed, format!("`alg` `{alg}` is not allowed; only `Ed25519` (or `EdDSA`)")),
+        Some(alg) => {
+            return err(
+                T::AlgNotAllowed,
+                format!("`alg` `{alg}` is not allowed; only `Ed25519` (or `EdDSA`)"),
+            )
+        }
         None => return err(T::AlgNotAllowed, "the header has no `alg`"),
     }
     if header.get("crit").is_some() {
-        return err(T::CritUnsupported, "the header has `crit`; permsnap understands no critical extension");
+        return err(
+            T::CritUnsupported,
+            "the header has `crit`; permsnap understands no critical extension",
+        );
     }
     match header.get("typ").and_then(Json::as_str) {
-        Some(TYP) => {}
+        // RFC 7515 section 4.1.9: media types compare case-insensitively and
+        // `application/` may be left out.
+        Some(t)
+            if t.eq_ignore_ascii_case(TYP)
+                || t.eq_ignore_ascii_case("application/permsnap+jwt") => {}
         Some(t) => return err(T::TypMismatch, format!("`typ` `{t}` is not `{TYP}`")),
         None => return err(T::TypMismatch, format!("the header has no `typ` (`{TYP}`)")),
     }
-    let kid = header.get("kid").and_then(Json::as_str).ok_or_else(|| TokenError::new(T::UnknownKey, "the header has no `kid`"))?;
-    let key = jwks.get(kid).ok_or_else(|| TokenError::new(T::UnknownKey, format!("no key `{kid}` in the JWKS")))?;
+    let kid = header
+        .get("kid")
+        .and_then(Json::as_str)
+        .ok_or_else(|| TokenError::new(T::UnknownKey, "the header has no `kid`"))?;
+    let key = jwks
+        .get(kid)
+        .ok_or_else(|| TokenError::new(T::UnknownKey, format!("no key `{kid}` in the JWKS")))?;
     let sig = part(s, "signature")?;
-    let sig: [u8; 64] = sig.try_into().map_err(|_| TokenError::new(T::BadSignature, "the signature is not 64 bytes"))?;
+    let sig: [u8; 64] = sig
+        .try_into()
+        .map_err(|_| TokenError::new(T::BadSignature, "the signature is not 64 bytes"))?;
     let signed = &token.as_bytes()[..h.len() + 1 + p.len()];
-    if key.verify_strict(signed, &Signature::from_bytes(&sig)).is_err() {
-        return err(T::BadSignature, format!("the signature does not verify with key `{kid}`"));
+    if key
+        .verify_strict(signed, &Signature::from_bytes(&sig))
+        .is_err()
+    {
+        return err(
+            T::BadSignature,
+            format!("the signature does not verify with key `{kid}`"),
+        );
     }
     // Only now is the payload read.
     let payload_bytes = part(p, "payload")?;
-    let payload_text = std::str::from_utf8(&payload_bytes).map_err(|_| TokenError::new(T::Malformed, "the payload is not UTF-8"))?;
-    let payload = Json::parse(payload_text).map_err(|e| TokenError::new(T::Malformed, format!("the payload is not JSON: {e}")))?;
+    let payload_text = std::str::from_utf8(&payload_bytes)
+        .map_err(|_| TokenError::new(T::Malformed, "the payload is not UTF-8"))?;
+    let payload = Json::parse(payload_text)
+        .map_err(|e| TokenError::new(T::Malformed, format!("the payload is not JSON: {e}")))?;
     if !matches!(payload, Json::Obj(_)) {
         return err(T::Malformed, "the payload is not a JSON object");
     }
@@ -419,32 +531,47 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         Some(_) => err(T::Malformed, format!("`{name}` is not a string")),
     };
     let iss = text_claim("iss")?;
-    let sub = text_claim("sub")?.ok_or_else(|| TokenError::new(T::Malformed, "the token has no `sub`"))?;
+    let sub = text_claim("sub")?
+        .ok_or_else(|| TokenError::new(T::Malformed, "the token has no `sub`"))?;
     let jti = text_claim("jti")?;
     let aud = match payload.get("aud") {
         Some(Json::Str(a)) => vec![a.clone()],
         Some(Json::Arr(list)) => list
             .iter()
-            .map(|a| a.as_str().map(str::to_string).ok_or_else(|| TokenError::new(T::Malformed, "`aud` holds a non-string")))
+            .map(|a| {
+                a.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| TokenError::new(T::Malformed, "`aud` holds a non-string"))
+            })
             .collect::<Result<_, _>>()?,
         None => Vec::new(),
         Some(_) => return err(T::Malformed, "`aud` is not a string or a list"),
     };
-    let exp = millis(payload.get("exp"), "exp")?.ok_or_else(|| TokenError::new(T::Malformed, "the token has no `exp`"))?;
+    let exp = millis(payload.get("exp"), "exp")?
+        .ok_or_else(|| TokenError::new(T::Malformed, "the token has no `exp`"))?;
     let iat = millis(payload.get("iat"), "iat")?;
     let nbf = millis(payload.get("nbf"), "nbf")?;
     let now = opts.now;
     let leeway = opts.leeway_secs.clamp(0, 86_400) * 1000;
     if let Some(want) = &opts.issuer {
         if iss.as_deref() != Some(want.as_str()) {
-            return err(T::WrongIssuer, format!("`iss` is `{}`, not `{want}`", iss.as_deref().unwrap_or("")));
+            return err(
+                T::WrongIssuer,
+                format!("`iss` is `{}`, not `{want}`", iss.as_deref().unwrap_or("")),
+            );
         }
     }
     if !aud.iter().any(|a| *a == opts.audience) {
-        return err(T::WrongAudience, format!("`aud` does not name `{}`", opts.audience));
+        return err(
+            T::WrongAudience,
+            format!("`aud` does not name `{}`", opts.audience),
+        );
     }
     if now >= exp.saturating_add(leeway) {
-        return err(T::Expired, format!("the token expired at {}", crate::time::format_rfc3339(exp)));
+        return err(
+            T::Expired,
+            format!("the token expired at {}", crate::time::format_rfc3339(exp)),
+        );
     }
     for (name, t) in [("nbf", nbf), ("iat", iat)] {
         if let Some(t) = t {
@@ -453,9 +580,26 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
             }
         }
     }
-    let claim = payload.get(CLAIM).ok_or_else(|| TokenError::new(T::Malformed, format!("the token has no `{CLAIM}` claim")))?;
-    let snapshot = Snapshot::from_claim(claim, &sub, exp.saturating_add(leeway)).map_err(|e| TokenError::new(e.kind, e.message))?;
+    let claim = payload.get(CLAIM).ok_or_else(|| {
+        TokenError::new(T::Malformed, format!("the token has no `{CLAIM}` claim"))
+    })?;
+    // The leeway only lets a token be accepted despite clock skew; checks
+    // still deny from `exp` on, as the server does once `expires_at` passes.
+    let snapshot =
+        Snapshot::from_claim(claim, &sub, exp).map_err(|e| TokenError::new(e.kind, e.message))?;
     let secs = |ms: i64| ms.div_euclid(1000);
-    let claims = Claims { iss, sub, aud, iat: iat.map(secs), exp: secs(exp), nbf: nbf.map(secs), jti };
-    Ok(Verified { kid: kid.to_string(), claims, snapshot })
+    let claims = Claims {
+        iss,
+        sub,
+        aud,
+        iat: iat.map(secs),
+        exp: secs(exp),
+        nbf: nbf.map(secs),
+        jti,
+    };
+    Ok(Verified {
+        kid: kid.to_string(),
+        claims,
+        snapshot,
+    })
 }

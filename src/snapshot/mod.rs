@@ -23,7 +23,9 @@ pub use jws::{TokenError, TokenErrorKind, VerifyOptions};
 
 use crate::b64;
 use crate::json::Json;
-use crate::rules::{decide_sources, Cond, CondRule, Op, PermSet, Reason, Resource, RuleSet, Scalar, Verdict};
+use crate::rules::{
+    decide_sources, Cond, CondRule, Op, PermSet, Reason, Resource, RuleSet, Scalar, Verdict,
+};
 
 /// The snapshot format version this build reads and writes.
 pub const VERSION: u64 = 1;
@@ -85,7 +87,10 @@ pub struct SnapshotError {
 }
 
 fn bad(message: &str) -> SnapshotError {
-    SnapshotError { kind: TokenErrorKind::Malformed, message: message.to_string() }
+    SnapshotError {
+        kind: TokenErrorKind::Malformed,
+        message: message.to_string(),
+    }
 }
 
 impl Snapshot {
@@ -102,13 +107,24 @@ impl Snapshot {
     ) -> Snapshot {
         labels.sort_by_key(|l| l.id);
         labels.dedup_by_key(|l| l.id);
-        let mut s = Snapshot { catalog, subject, permissions, sources, labels, denial, owner, expires_at, sorted: Vec::new() };
+        let mut s = Snapshot {
+            catalog,
+            subject,
+            permissions,
+            sources,
+            labels,
+            denial,
+            owner,
+            expires_at,
+            sorted: Vec::new(),
+        };
         s.index();
         s
     }
 
     fn index(&mut self) {
-        let mut sorted: Vec<(u32, u32)> = (0..self.permissions.len() as u32).map(|i| (i, i)).collect();
+        let mut sorted: Vec<(u32, u32)> =
+            (0..self.permissions.len() as u32).map(|i| (i, i)).collect();
         sorted.sort_by(|a, b| self.permissions[a.0 as usize].cmp(&self.permissions[b.0 as usize]));
         self.sorted = sorted;
     }
@@ -123,11 +139,20 @@ impl Snapshot {
 
     /// The label entry for `id`.
     pub fn label(&self, id: u64) -> Option<&LabelEntry> {
-        self.labels.binary_search_by_key(&id, |l| l.id).ok().map(|i| &self.labels[i])
+        self.labels
+            .binary_search_by_key(&id, |l| l.id)
+            .ok()
+            .map(|i| &self.labels[i])
     }
 
     /// Decides `action` in `label` on `resource` at `now` (milliseconds).
-    pub fn check(&self, action: &str, label: u64, resource: Option<&Resource>, now: i64) -> Verdict<'_> {
+    pub fn check(
+        &self,
+        action: &str,
+        label: u64,
+        resource: Option<&Resource>,
+        now: i64,
+    ) -> Verdict<'_> {
         match self.permission(action) {
             Some(p) => self.check_index(p, label, resource, now),
             None => Verdict::of(Reason::UnknownAction),
@@ -135,7 +160,13 @@ impl Snapshot {
     }
 
     /// [`check`](Self::check) for a permission index.
-    pub fn check_index(&self, p: usize, label: u64, resource: Option<&Resource>, now: i64) -> Verdict<'_> {
+    pub fn check_index(
+        &self,
+        p: usize,
+        label: u64,
+        resource: Option<&Resource>,
+        now: i64,
+    ) -> Verdict<'_> {
         if p >= self.permissions.len() {
             return Verdict::of(Reason::UnknownAction);
         }
@@ -160,7 +191,10 @@ impl Snapshot {
             return Verdict::of(Reason::NoLabelAccess);
         };
         let src = |ids: &'_ [u32]| {
-            ids.iter().filter_map(|&i| self.sources.get(i as usize)).map(|s| (s.id.as_str(), &s.rules)).collect::<Vec<_>>()
+            ids.iter()
+                .filter_map(|&i| self.sources.get(i as usize))
+                .map(|s| (s.id.as_str(), &s.rules))
+                .collect::<Vec<_>>()
         };
         decide_sources(p, src(denies), src(grants), resource, &self.subject)
     }
@@ -176,7 +210,10 @@ impl Snapshot {
     /// The title of the source a verdict's `by` names.
     pub fn by_title(&self, v: &Verdict<'_>) -> Option<&str> {
         let by = v.by?;
-        self.sources.iter().find(|s| s.id == by).map(|s| s.title.as_str())
+        self.sources
+            .iter()
+            .find(|s| s.id == by)
+            .map(|s| s.title.as_str())
     }
 
     /// A sentence a person reads for a verdict.
@@ -195,7 +232,10 @@ impl Snapshot {
                 _ => groups.push((head.to_string(), vec![rest])),
             }
         }
-        let perms: Vec<String> = groups.iter().map(|(h, items)| format!("{h}.{}", items.join(","))).collect();
+        let perms: Vec<String> = groups
+            .iter()
+            .map(|(h, items)| format!("{h}.{}", items.join(",")))
+            .collect();
         let sources = self
             .sources
             .iter()
@@ -249,24 +289,37 @@ impl Snapshot {
         };
         match claim.get("v").and_then(Json::as_u64) {
             Some(VERSION) => {}
-            Some(v) => {
-                return Err(SnapshotError {
-                    kind: TokenErrorKind::UnsupportedVersion,
-                    message: format!("snapshot version `{v}` is not supported (this build reads version {VERSION})"),
-                })
-            }
+            Some(v) => return Err(SnapshotError {
+                kind: TokenErrorKind::UnsupportedVersion,
+                message: format!(
+                    "snapshot version `{v}` is not supported (this build reads version {VERSION})"
+                ),
+            }),
             None => return Err(bad("the snapshot has no version `v`")),
         }
-        if let Some((k, _)) = fields.iter().find(|(k, _)| !matches!(k.as_str(), "v" | "c" | "p" | "s" | "l" | "o" | "d")) {
-            return Err(SnapshotError { kind: TokenErrorKind::Malformed, message: format!("unknown snapshot field `{k}`") });
+        if let Some((k, _)) = fields
+            .iter()
+            .find(|(k, _)| !matches!(k.as_str(), "v" | "c" | "p" | "s" | "l" | "o" | "d"))
+        {
+            return Err(SnapshotError {
+                kind: TokenErrorKind::Malformed,
+                message: format!("unknown snapshot field `{k}`"),
+            });
         }
-        let str_field = |k: &str| claim.get(k).and_then(Json::as_str).ok_or_else(|| bad("a snapshot field is missing"));
+        let str_field = |k: &str| {
+            claim
+                .get(k)
+                .and_then(Json::as_str)
+                .ok_or_else(|| bad("a snapshot field is missing"))
+        };
         let catalog = str_field("c")?.to_string();
         let mut permissions = Vec::new();
         let p = str_field("p")?;
         if !p.is_empty() {
             for group in p.split(';') {
-                let (head, items) = group.split_once('.').ok_or_else(|| bad("bad permission list"))?;
+                let (head, items) = group
+                    .split_once('.')
+                    .ok_or_else(|| bad("bad permission list"))?;
                 for item in items.split(',') {
                     let id = format!("{head}.{item}");
                     if !crate::catalog::is_permission_id(&id) {
@@ -278,17 +331,25 @@ impl Snapshot {
         }
         let n_perms = permissions.len();
         fn arr(v: Option<&Json>) -> Result<&[Json], SnapshotError> {
-            v.and_then(Json::as_arr).ok_or_else(|| bad("a snapshot list is missing"))
+            v.and_then(Json::as_arr)
+                .ok_or_else(|| bad("a snapshot list is missing"))
         }
         let mut sources = Vec::new();
         for s in arr(claim.get("s"))? {
             let item = s.as_arr().ok_or_else(|| bad("a source is not a list"))?;
-            let text = |i: usize| item.get(i).and_then(Json::as_str).ok_or_else(|| bad("bad source"));
+            let text = |i: usize| {
+                item.get(i)
+                    .and_then(Json::as_str)
+                    .ok_or_else(|| bad("bad source"))
+            };
             let bits = b64::decode(text(2)?).ok_or_else(|| bad("bad source bitset"))?;
             if bits.len() > n_perms.div_ceil(8) {
                 return Err(bad("a source bitset is longer than the permission list"));
             }
-            let mut rules = RuleSet { always: PermSet::from_bytes(bits), when: Vec::new() };
+            let mut rules = RuleSet {
+                always: PermSet::from_bytes(bits),
+                when: Vec::new(),
+            };
             if let Some(conds) = item.get(3) {
                 for r in conds.as_arr().ok_or_else(|| bad("bad conditions"))? {
                     rules.when.push(cond_rule_from(r, n_perms)?);
@@ -297,18 +358,30 @@ impl Snapshot {
             if item.len() > 4 {
                 return Err(bad("bad source"));
             }
-            sources.push(Source { id: text(0)?.to_string(), title: text(1)?.to_string(), rules });
+            sources.push(Source {
+                id: text(0)?.to_string(),
+                title: text(1)?.to_string(),
+                rules,
+            });
         }
         let index_list = |v: Option<&Json>| -> Result<Vec<u32>, SnapshotError> {
             arr(v)?
                 .iter()
-                .map(|i| i.as_u64().filter(|&i| (i as usize) < sources.len()).map(|i| i as u32).ok_or_else(|| bad("bad source index")))
+                .map(|i| {
+                    i.as_u64()
+                        .filter(|&i| (i as usize) < sources.len())
+                        .map(|i| i as u32)
+                        .ok_or_else(|| bad("bad source index"))
+                })
                 .collect()
         };
         let mut labels = Vec::new();
         for l in arr(claim.get("l"))? {
             let item = l.as_arr().ok_or_else(|| bad("a label is not a list"))?;
-            let id = item.first().and_then(Json::as_u64).ok_or_else(|| bad("bad label id"))?;
+            let id = item
+                .first()
+                .and_then(Json::as_u64)
+                .ok_or_else(|| bad("bad label id"))?;
             let closed = match item.get(1) {
                 None => false,
                 Some(c) => match c.as_u64() {
@@ -337,7 +410,16 @@ impl Snapshot {
             },
         };
         let count = labels.len();
-        let s = Snapshot::new(catalog, subject.to_string(), permissions, sources, labels, denial, owner, exp_ms);
+        let s = Snapshot::new(
+            catalog,
+            subject.to_string(),
+            permissions,
+            sources,
+            labels,
+            denial,
+            owner,
+            exp_ms,
+        );
         if s.labels.len() != count {
             return Err(bad("a label appears twice in the snapshot"));
         }
@@ -368,7 +450,11 @@ fn cond_rule_json(r: &CondRule) -> Json {
                 Op::Eq | Op::Ne => c.values.first().map_or(Json::Null, scalar_json),
                 Op::In | Op::NotIn => Json::Arr(c.values.iter().map(scalar_json).collect()),
             };
-            Json::Arr(vec![Json::Str(c.attr.clone()), Json::Str(c.op.code().to_string()), value])
+            Json::Arr(vec![
+                Json::Str(c.attr.clone()),
+                Json::Str(c.op.code().to_string()),
+                value,
+            ])
         })
         .collect();
     Json::Arr(vec![Json::Num(r.perm as f64), Json::Arr(conds)])
@@ -385,16 +471,33 @@ fn scalar_from(v: &Json) -> Result<Scalar, SnapshotError> {
 }
 
 fn cond_rule_from(v: &Json, n_perms: usize) -> Result<CondRule, SnapshotError> {
-    let item = v.as_arr().filter(|a| a.len() == 2).ok_or_else(|| bad("bad conditional rule"))?;
-    let perm = item[0].as_u64().filter(|&p| (p as usize) < n_perms).ok_or_else(|| bad("bad conditional permission"))? as usize;
+    let item = v
+        .as_arr()
+        .filter(|a| a.len() == 2)
+        .ok_or_else(|| bad("bad conditional rule"))?;
+    let perm = item[0]
+        .as_u64()
+        .filter(|&p| (p as usize) < n_perms)
+        .ok_or_else(|| bad("bad conditional permission"))? as usize;
     let mut when = Vec::new();
     for c in item[1].as_arr().ok_or_else(|| bad("bad conditions"))? {
-        let c = c.as_arr().filter(|a| a.len() == 3).ok_or_else(|| bad("bad condition"))?;
-        let attr = c[0].as_str().ok_or_else(|| bad("bad condition attribute"))?.to_string();
-        let op = c[1].as_str().and_then(Op::from_code).ok_or_else(|| bad("bad condition operator"))?;
+        let c = c
+            .as_arr()
+            .filter(|a| a.len() == 3)
+            .ok_or_else(|| bad("bad condition"))?;
+        let attr = c[0]
+            .as_str()
+            .ok_or_else(|| bad("bad condition attribute"))?
+            .to_string();
+        let op = c[1]
+            .as_str()
+            .and_then(Op::from_code)
+            .ok_or_else(|| bad("bad condition operator"))?;
         let values = match (op, &c[2]) {
             (Op::Eq | Op::Ne, v) => vec![scalar_from(v)?],
-            (Op::In | Op::NotIn, Json::Arr(vs)) => vs.iter().map(scalar_from).collect::<Result<_, _>>()?,
+            (Op::In | Op::NotIn, Json::Arr(vs)) => {
+                vs.iter().map(scalar_from).collect::<Result<_, _>>()?
+            }
             _ => return Err(bad("bad condition list")),
         };
         when.push(Cond { attr, op, values });

@@ -16,19 +16,28 @@ pub struct CliError {
 
 impl CliError {
     fn new(code: &str, message: impl Into<String>) -> Self {
-        CliError { code: code.to_string(), message: message.into() }
+        CliError {
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 }
 
 impl From<permsnap::TokenError> for CliError {
     fn from(e: permsnap::TokenError) -> Self {
-        CliError { code: e.code().to_string(), message: e.message }
+        CliError {
+            code: e.code().to_string(),
+            message: e.message,
+        }
     }
 }
 
 impl From<LoadError> for CliError {
     fn from(e: LoadError) -> Self {
-        CliError { code: e.code().to_string(), message: e.to_string() }
+        CliError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -68,7 +77,10 @@ pub fn main(args: Vec<String>) -> i32 {
             println!("{USAGE}");
             return 0;
         }
-        other => Err(CliError::new("usage", format!("unknown command `{other}`\n{USAGE}"))),
+        other => Err(CliError::new(
+            "usage",
+            format!("unknown command `{other}`\n{USAGE}"),
+        )),
     };
     match result {
         Ok(json) => {
@@ -76,7 +88,10 @@ pub fn main(args: Vec<String>) -> i32 {
             0
         }
         Err(e) => {
-            let err = obj(vec![("error", obj(vec![("code", s(&e.code)), ("message", s(&e.message))]))]);
+            let err = obj(vec![(
+                "error",
+                obj(vec![("code", s(&e.code)), ("message", s(&e.message))]),
+            )]);
             println!("{}", err.to_text());
             2
         }
@@ -94,7 +109,9 @@ impl Opts {
         let mut it = args.iter();
         while let Some(a) = it.next() {
             if let Some(name) = a.strip_prefix("--") {
-                let v = it.next().ok_or_else(|| CliError::new("usage", format!("`--{name}` needs a value")))?;
+                let v = it
+                    .next()
+                    .ok_or_else(|| CliError::new("usage", format!("`--{name}` needs a value")))?;
                 map.insert(name.to_string(), v.clone());
             } else {
                 return Err(CliError::new("usage", format!("unexpected argument `{a}`")));
@@ -104,7 +121,10 @@ impl Opts {
     }
 
     pub fn req(&self, name: &str) -> Result<&str, CliError> {
-        self.map.get(name).map(String::as_str).ok_or_else(|| CliError::new("usage", format!("missing `--{name}`")))
+        self.map
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| CliError::new("usage", format!("missing `--{name}`")))
     }
 
     pub fn opt(&self, name: &str) -> Option<&str> {
@@ -114,8 +134,12 @@ impl Opts {
     pub fn now(&self) -> Result<Millis, CliError> {
         match self.opt("now") {
             None => Ok(system_now()),
-            Some(t) => parse_rfc3339(t)
-                .ok_or_else(|| CliError::new("bad_timestamp", format!("`--now {t}` is not an RFC 3339 time"))),
+            Some(t) => parse_rfc3339(t).ok_or_else(|| {
+                CliError::new(
+                    "bad_timestamp",
+                    format!("`--now {t}` is not an RFC 3339 time"),
+                )
+            }),
         }
     }
 
@@ -149,7 +173,11 @@ pub fn load_catalog(name: &str) -> Result<Catalog, CliError> {
 
 /// JSON given inline, or the path of a JSON file.
 fn json_arg(text: &str, what: &str) -> Result<Json, CliError> {
-    let text = if text.trim_start().starts_with(['{', '[']) { text.to_string() } else { read(text)? };
+    let text = if text.trim_start().starts_with(['{', '[']) {
+        text.to_string()
+    } else {
+        read(text)?
+    };
     Json::parse(&text).map_err(|e| CliError::new(e.kind.code(), format!("{what}: {e}")))
 }
 
@@ -158,18 +186,35 @@ pub fn s(v: &str) -> Json {
 }
 
 pub fn obj(fields: Vec<(&str, Json)>) -> Json {
-    Json::Obj(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    Json::Obj(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 fn check(o: &Opts) -> Out {
     let model = o.model()?;
-    let label: u64 = o.req("label")?.parse().map_err(|_| CliError::new("wrong_type", "`--label` is a label id"))?;
+    let label: u64 = o
+        .req("label")?
+        .parse()
+        .map_err(|_| CliError::new("wrong_type", "`--label` is a label id"))?;
     let res = match o.opt("resource") {
         Some(r) => Some(resource(Val::root(&json_arg(r, "--resource")?))?),
         None => None,
     };
-    let d = model.check(o.req("user")?, label, o.req("action")?, res.as_ref(), o.now()?);
-    let mut fields = vec![("allowed", Json::Bool(d.allowed)), ("reason", s(d.reason.code()))];
+    let d = model.check(
+        o.req("user")?,
+        label,
+        o.req("action")?,
+        res.as_ref(),
+        o.now()?,
+    );
+    let mut fields = vec![
+        ("allowed", Json::Bool(d.allowed)),
+        ("reason", s(d.reason.code())),
+    ];
     if let Some(by) = &d.by {
         fields.push(("by", s(by)));
     }
@@ -180,7 +225,8 @@ fn check(o: &Opts) -> Out {
 fn admin(o: &Opts) -> Out {
     let model = o.model()?;
     // The op is written as in a vector file's `admin` case, without `actor` and `expect`.
-    let op = permsnap::vectors::admin_op(Val::root(&json_arg(o.req("op")?, "--op")?), &model.catalog)?;
+    let op =
+        permsnap::vectors::admin_op(Val::root(&json_arg(o.req("op")?, "--op")?), &model.catalog)?;
     let d = model.admin(o.req("actor")?, &op, o.now()?);
     Ok(obj(vec![
         ("allowed", Json::Bool(d.allowed)),
@@ -191,36 +237,59 @@ fn admin(o: &Opts) -> Out {
 
 fn sso(o: &Opts) -> Out {
     let model = o.model()?;
-    let config = permsnap::SsoConfig::from_json(Val::root(&json_arg(o.req("config")?, "--config")?))?;
+    let config =
+        permsnap::SsoConfig::from_json(Val::root(&json_arg(o.req("config")?, "--config")?))?;
     let login = permsnap::Login::from_json(Val::root(&json_arg(o.req("login")?, "--login")?))?;
     Ok(match model.sso(&config, &login, o.now()?) {
-        permsnap::SsoOutcome::Matched { user, linked } => {
-            obj(vec![("outcome", s("matched")), ("user", s(&user)), ("link_identity", Json::Bool(linked))])
-        }
-        permsnap::SsoOutcome::Created { username, home_label, labels, role } => obj(vec![
+        permsnap::SsoOutcome::Matched { user, linked } => obj(vec![
+            ("outcome", s("matched")),
+            ("user", s(&user)),
+            ("link_identity", Json::Bool(linked)),
+        ]),
+        permsnap::SsoOutcome::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        } => obj(vec![
             ("outcome", s("created")),
             ("username", s(&username)),
             ("home_label", Json::Num(home_label as f64)),
-            ("labels", Json::Arr(labels.iter().map(|l| Json::Num(*l as f64)).collect())),
+            (
+                "labels",
+                Json::Arr(labels.iter().map(|l| Json::Num(*l as f64)).collect()),
+            ),
             ("role", s(&role)),
         ]),
-        permsnap::SsoOutcome::Rejected(r) => obj(vec![("outcome", s("rejected")), ("reason", s(r.code()))]),
-        permsnap::SsoOutcome::InvalidConfig(r) => {
-            obj(vec![("outcome", s("invalid_config")), ("reason", s(r.code()))])
+        permsnap::SsoOutcome::Rejected(r) => {
+            obj(vec![("outcome", s("rejected")), ("reason", s(r.code()))])
         }
+        permsnap::SsoOutcome::InvalidConfig(r) => obj(vec![
+            ("outcome", s("invalid_config")),
+            ("reason", s(r.code())),
+        ]),
     })
 }
 
 fn keygen(o: &Opts) -> Out {
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
+    getrandom::getrandom(&mut seed)
+        .map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
     let key = permsnap::PrivateKey::from_seed(&seed, o.opt("kid"));
-    Ok(obj(vec![("private", key.to_private_jwk()), ("jwks", key.to_jwks())]))
+    Ok(obj(vec![
+        ("private", key.to_private_jwk()),
+        ("jwks", key.to_jwks()),
+    ]))
 }
 
 fn int_opt(o: &Opts, name: &str, default: i64) -> Result<i64, CliError> {
     o.opt(name).map_or(Ok(default), |v| {
-        v.parse().map_err(|_| CliError::new("wrong_type", format!("`--{name} {v}` is not a whole number")))
+        v.parse().map_err(|_| {
+            CliError::new(
+                "wrong_type",
+                format!("`--{name} {v}` is not a whole number"),
+            )
+        })
     })
 }
 
@@ -234,14 +303,23 @@ fn issue(o: &Opts) -> Out {
         ttl_secs: int_opt(o, "ttl", defaults.ttl_secs)?,
     };
     let token = permsnap::issue(&model, o.req("user")?, o.now()?, &opts, &key)?;
-    Ok(obj(vec![("token", s(&token)), ("bytes", Json::Num(token.len() as f64)), ("kid", s(key.kid()))]))
+    Ok(obj(vec![
+        ("token", s(&token)),
+        ("bytes", Json::Num(token.len() as f64)),
+        ("kid", s(key.kid())),
+    ]))
 }
 
 fn verify(o: &Opts) -> Out {
     let token_arg = o.req("token")?;
-    let token = if Path::new(token_arg).is_file() { read(token_arg)?.trim().to_string() } else { token_arg.to_string() };
+    let token = if Path::new(token_arg).is_file() {
+        read(token_arg)?.trim().to_string()
+    } else {
+        token_arg.to_string()
+    };
     let jwks = permsnap::Jwks::from_json_text(&read(o.req("jwks")?)?)?;
-    let mut opts = permsnap::VerifyOptions::new(o.opt("audience").unwrap_or("backoffice"), o.now()?);
+    let mut opts =
+        permsnap::VerifyOptions::new(o.opt("audience").unwrap_or("backoffice"), o.now()?);
     opts.issuer = o.opt("issuer").map(str::to_string);
     opts.leeway_secs = int_opt(o, "leeway", 0)?;
     let v = permsnap::verify(&token, &jwks, &opts)?;
@@ -254,7 +332,10 @@ fn verify(o: &Opts) -> Out {
             obj(vec![
                 ("iss", opt_str(&v.claims.iss)),
                 ("sub", s(&v.claims.sub)),
-                ("aud", Json::Arr(v.claims.aud.iter().map(|a| s(a)).collect())),
+                (
+                    "aud",
+                    Json::Arr(v.claims.aud.iter().map(|a| s(a)).collect()),
+                ),
                 ("iat", opt_num(v.claims.iat)),
                 ("exp", Json::Num(v.claims.exp as f64)),
                 ("nbf", opt_num(v.claims.nbf)),
@@ -267,7 +348,10 @@ fn verify(o: &Opts) -> Out {
 
 fn lint(files: &[String]) -> Out {
     if files.is_empty() {
-        return Err(CliError::new("usage", "lint needs at least one catalog (file or preset id)"));
+        return Err(CliError::new(
+            "usage",
+            "lint needs at least one catalog (file or preset id)",
+        ));
     }
     let mut out = Vec::new();
     for f in files {
@@ -291,7 +375,8 @@ pub fn vector_files(args: &[String]) -> Result<Vec<PathBuf>, CliError> {
     for a in args {
         let p = PathBuf::from(a);
         if p.is_dir() {
-            let entries = std::fs::read_dir(&p).map_err(|e| CliError::new("io", format!("{a}: {e}")))?;
+            let entries =
+                std::fs::read_dir(&p).map_err(|e| CliError::new("io", format!("{a}: {e}")))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -349,7 +434,10 @@ fn conformance(args: &[String]) -> i32 {
         passed += report.passed;
         for fl in &report.failures {
             failed += 1;
-            println!("FAIL {name} {}: expected {}, got {}", fl.case, fl.expected, fl.got);
+            println!(
+                "FAIL {name} {}: expected {}, got {}",
+                fl.case, fl.expected, fl.got
+            );
         }
     }
     println!("{passed} passed, {failed} failed");
