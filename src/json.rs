@@ -197,14 +197,66 @@ impl Json {
 /// 2^53: the largest integer every JSON reader (JavaScript included) keeps exactly.
 pub const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
 
-fn write_num(n: f64, out: &mut String) {
-    if n.fract() == 0.0 && n.abs() <= MAX_SAFE {
-        let _ = write!(out, "{}", n as i64);
-    } else if n.is_finite() {
-        let _ = write!(out, "{n}");
-    } else {
-        out.push_str("null");
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19, 1e20, 1e21, 1e22,
+];
+
+fn push_u64(mut v: u64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
     }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+}
+
+/// Writes a number as the shortest decimal `m / 10^k` (m up to 2^53, k up
+/// to 22) that reads back to the same value: exactly the numbers the reader
+/// accepts, so every number permsnap reads it can write, without the
+/// general float formatter (several KB of wasm).
+fn write_num(n: f64, out: &mut String) {
+    if !n.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    if n < 0.0 {
+        out.push('-');
+    }
+    let a = n.abs();
+    if a.fract() == 0.0 && a <= MAX_SAFE {
+        push_u64(a as u64, out);
+        return;
+    }
+    for (k, p) in POW10.iter().enumerate().skip(1) {
+        let scaled = (a * p).round();
+        if scaled > MAX_SAFE {
+            break;
+        }
+        if scaled / p == a {
+            let (m, unit) = (scaled as u64, 10u64.pow(k as u32));
+            push_u64(m / unit, out);
+            out.push('.');
+            let frac = m % unit;
+            let mut digits = String::new();
+            push_u64(frac, &mut digits);
+            out.extend(std::iter::repeat_n('0', k - digits.len()));
+            out.push_str(digits.trim_end_matches('0'));
+            return;
+        }
+    }
+    // Not reachable for numbers the reader produced; the nearest 15-digit decimal.
+    let p = POW10[15.min(22)];
+    let scaled = (a * p).round().min(MAX_SAFE);
+    push_u64(scaled as u64 / 1_000_000_000_000_000, out);
+    out.push('.');
+    let frac = format!("{:015}", scaled as u64 % 1_000_000_000_000_000);
+    out.push_str(frac.trim_end_matches('0'));
 }
 
 /// Appends `s` as a JSON string literal.
@@ -242,7 +294,8 @@ impl Parser<'_> {
         let upto = &self.s[..self.i.min(self.s.len())];
         let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
         let start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&upto[start..]).chars().count() + 1;
+        // characters, not bytes: count the bytes that start a UTF-8 sequence
+        let column = upto[start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
         JsonError {
             kind,
             line,
@@ -285,7 +338,7 @@ impl Parser<'_> {
         if self.depth > MAX_DEPTH {
             return Err(self.err_kind(
                 LoadErrorKind::TooLarge,
-                format!("nesting deeper than {MAX_DEPTH} levels"),
+                "nesting deeper than 64 levels".to_string(),
             ));
         }
         let v = f(self);
@@ -337,7 +390,7 @@ impl Parser<'_> {
                 self.i = key_at;
                 self.dup = Some(self.err_kind(
                     LoadErrorKind::DuplicateKey,
-                    format!("the key `{key}` appears twice in one object"),
+                    crate::text::cat(&["the key `", &key, "` appears twice in one object"]),
                 ));
                 self.i = after;
             }
@@ -812,6 +865,16 @@ mod tests {
             let e = Json::parse(bad).unwrap_err();
             assert_eq!(e.kind, LoadErrorKind::JsonSyntax, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn writes_numbers_that_read_back_to_the_same_value() {
+        for n in [0.0, -0.5, 0.1, 1.5, 1_795_435_200.001, 12.25, -2500.0, 1e-7, 123_456.789_012_3, 4444.0] {
+            let text = Json::Num(n).to_text();
+            assert_eq!(Json::parse(&text).unwrap(), Json::Num(n), "{n} -> {text}");
+        }
+        assert_eq!(Json::Num(0.1).to_text(), "0.1");
+        assert_eq!(Json::Num(1_795_435_200.001).to_text(), "1795435200.001");
     }
 
     #[test]

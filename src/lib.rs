@@ -16,6 +16,7 @@ pub mod json;
 pub mod presets;
 pub mod rules;
 pub mod snapshot;
+pub mod text;
 pub mod sso;
 pub mod time;
 pub mod vectors;

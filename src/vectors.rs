@@ -9,7 +9,7 @@ use crate::engine::{Decision, Model};
 use crate::error::{LoadError, LoadErrorKind as K};
 use crate::json::{Json, Val};
 use crate::presets::preset;
-use crate::rules::{Reason, Resource, Scalar};
+use crate::rules::{Reason, Resource};
 use crate::sso::{Login, SsoConfig, SsoOutcome, SsoReason};
 use crate::time::Millis;
 
@@ -84,23 +84,8 @@ pub struct VectorFile {
 
 /// Reads a resource object: scalars count, any other value is as if absent.
 pub fn resource(v: Val<'_>) -> Result<Resource, LoadError> {
-    let mut r = Resource::new();
-    v.each_entry(|k, x| {
-        let s = match x.v {
-            Json::Str(s) => Some(Scalar::Str(s.clone())),
-            Json::Num(n) => Some(Scalar::Num(*n)),
-            Json::Bool(b) => Some(Scalar::Bool(*b)),
-            _ => None,
-        };
-        Ok((k.to_string(), s))
-    })?
-    .into_iter()
-    .for_each(|(k, s)| {
-        if let Some(s) = s {
-            r = std::mem::take(&mut r).with(&k, s);
-        }
-    });
-    Ok(r)
+    crate::snapshot::resource_from_json(v.v)
+        .ok_or_else(|| v.error(K::WrongType, format!("a resource is an object, not {}", v.v.type_name())))
 }
 
 fn expect_allow(v: Val<'_>) -> Result<bool, LoadError> {

@@ -10,16 +10,37 @@
 //! module needs no callbacks; checks compare the time themselves, so a late
 //! timer can never allow.
 
-use crate::json::{Json, Val};
+use crate::json::Json;
+use crate::snapshot::resource_from_json;
+use crate::text::cat;
 use crate::rules::{Reason, Verdict};
 use crate::snapshot::jws::{verify, Jwks, Verified};
 use crate::snapshot::VerifyOptions;
 use wasm_bindgen::prelude::*;
 
+// A free-list allocator of a few hundred bytes instead of dlmalloc's
+// eight kilobytes: the browser build allocates little, in small pieces.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 /// A verified snapshot, as JavaScript holds it.
 #[wasm_bindgen]
 pub struct Permissions {
     v: Verified,
+}
+
+/// `a,b,c` (a hand loop: `[T]::join` costs a kilobyte of wasm per use).
+fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, s) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(s);
+    }
+    out
 }
 
 fn reason_index(r: Reason) -> u32 {
@@ -51,7 +72,7 @@ impl Permissions {
         now_ms: f64,
         max_len: u32,
     ) -> Result<Permissions, JsValue> {
-        let fail = |code: &str, message: &str| JsValue::from_str(&[code, "\t", message].concat());
+        let fail = |code: &str, message: &str| JsValue::from_str(&cat(&[code, "\t", message]));
         let jwks = Jwks::from_json_text(jwks).map_err(|e| fail(e.code(), &e.message))?;
         let opts = VerifyOptions {
             audience: audience.to_string(),
@@ -68,7 +89,7 @@ impl Permissions {
     /// The permission ids, in snapshot order, joined by `,`.
     #[wasm_bindgen(js_name = permissionIds)]
     pub fn permission_ids(&self) -> String {
-        self.v.snapshot.permissions.join(",")
+        join(self.v.snapshot.permissions.iter().map(String::as_str))
     }
 
     /// One label's packed verdicts for every permission, without a resource, at `now`.
@@ -88,15 +109,11 @@ impl Permissions {
         now_ms: f64,
     ) -> u32 {
         let s = &self.v.snapshot;
-        let resource = match resource_json.as_deref().map(Json::parse) {
-            None => None,
-            Some(Ok(json)) => match crate::vectors::resource(Val::root(&json)) {
-                Ok(r) => Some(r),
-                // not an object: a condition cannot be evaluated (fail closed)
-                Err(_) => Some(crate::rules::Resource::new()),
-            },
-            Some(Err(_)) => Some(crate::rules::Resource::new()),
-        };
+        // A resource that is not a JSON object has no attributes: every
+        // condition on it cannot be evaluated (grants fail, denies apply).
+        let resource = resource_json.map(|text| {
+            Json::parse(&text).ok().and_then(|j| resource_from_json(&j)).unwrap_or_default()
+        });
         pack(
             s,
             &s.check_index(

@@ -139,6 +139,7 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
             }
         }
     }
+    labels.sort_by_key(|l: &LabelEntry| l.id);
     Some(Snapshot::new(
         c.id.clone(),
         u.id.clone(),

@@ -133,10 +133,10 @@ fn b64_field<const N: usize>(
     let text = key
         .get(name)
         .and_then(Json::as_str)
-        .ok_or_else(|| TokenError::new(kind, format!("the key has no `{name}`")))?;
+        .ok_or_else(|| TokenError::new(kind, crate::text::cat(&["the key has no `", &*name, "`"])))?;
     b64::decode(text)
         .and_then(|b| <[u8; N]>::try_from(b).ok())
-        .ok_or_else(|| TokenError::new(kind, format!("`{name}` is not {N} bytes of base64url")))
+        .ok_or_else(|| TokenError::new(kind, crate::text::cat(&["`", name, "` is not the right number of bytes of base64url"])))
 }
 
 fn okp_ed25519(key: &Json, kind: TokenErrorKind) -> Result<(String, VerifyingKey), TokenError> {
@@ -162,9 +162,9 @@ fn okp_ed25519(key: &Json, kind: TokenErrorKind) -> Result<(String, VerifyingKey
         .ok_or_else(|| TokenError::new(kind, "the key has no `kid`"))?;
     let x: [u8; 32] = b64_field(key, "x", kind)?;
     let vk = VerifyingKey::from_bytes(&x)
-        .map_err(|_| TokenError::new(kind, format!("key `{kid}`: `x` is not an Ed25519 point")))?;
+        .map_err(|_| TokenError::new(kind, crate::text::cat(&["key `", &*kid, "`: `x` is not an Ed25519 point"])))?;
     if vk.is_weak() {
-        return err(kind, format!("key `{kid}` is a small-order point"));
+        return err(kind, crate::text::cat(&["key `", &*kid, "` is a small-order point"]));
     }
     Ok((kid.to_string(), vk))
 }
@@ -176,7 +176,7 @@ impl Jwks {
     /// key at all is refused.
     pub fn from_json_text(text: &str) -> Result<Jwks, TokenError> {
         let json = Json::parse(text)
-            .map_err(|e| TokenError::new(T::BadJwks, format!("the JWKS is not JSON: {e}")))?;
+            .map_err(|e| TokenError::new(T::BadJwks, crate::text::cat(&["the JWKS is not JSON: ", &e.message])))?;
         let list = json
             .get("keys")
             .and_then(Json::as_arr)
@@ -198,7 +198,7 @@ impl Jwks {
             if keys.iter().any(|(k, _)| *k == kid) {
                 return err(
                     T::BadJwks,
-                    format!("the JWKS has two keys with `kid` `{kid}`"),
+                    crate::text::cat(&["the JWKS has two keys with `kid` `", &*kid, "`"]),
                 );
             }
             keys.push((kid, vk));
@@ -237,14 +237,14 @@ impl PrivateKey {
     /// Reads a private JWK (`kty` `OKP`, `crv` `Ed25519`, `x`, `d`, `kid`).
     pub fn from_json_text(text: &str) -> Result<PrivateKey, TokenError> {
         let json = Json::parse(text)
-            .map_err(|e| TokenError::new(T::BadKey, format!("the key is not JSON: {e}")))?;
+            .map_err(|e| TokenError::new(T::BadKey, crate::text::cat(&["the key is not JSON: ", &e.message])))?;
         let (kid, public) = okp_ed25519(&json, T::BadKey)?;
         let d: [u8; 32] = b64_field(&json, "d", T::BadKey)?;
         let key = SigningKey::from_bytes(&d);
         if key.verifying_key() != public {
             return err(
                 T::BadKey,
-                format!("key `{kid}`: `x` is not the public key of `d`"),
+                crate::text::cat(&["key `", &*kid, "`: `x` is not the public key of `d`"]),
             );
         }
         Ok(PrivateKey { kid, key })
@@ -322,7 +322,7 @@ pub fn issue(
     let snap = super::compile(model, user, now, opts.ttl_secs).ok_or_else(|| {
         TokenError::new(
             T::UnknownUser,
-            format!("user `{user}` is not in the directory"),
+            crate::text::cat(&["user `", &*user, "` is not in the directory"]),
         )
     })?;
     Ok(key.sign(&claims_for(&snap, now, opts)))
@@ -417,7 +417,7 @@ fn part(text: &str, what: &str) -> Result<Vec<u8>, TokenError> {
     b64::decode(text).ok_or_else(|| {
         TokenError::new(
             T::Malformed,
-            format!("the {what} is not base64url without padding"),
+            crate::text::cat(&["the ", &*what, " is not base64url without padding"]),
         )
     })
 }
@@ -429,7 +429,7 @@ fn millis(v: Option<&Json>, name: &str) -> Result<Option<i64>, TokenError> {
         Some(Json::Num(n)) if n.is_finite() && n.abs() < 1e12 => {
             Ok(Some((n * 1000.0).round() as i64))
         }
-        Some(_) => err(T::Malformed, format!("`{name}` is not a number of seconds")),
+        Some(_) => err(T::Malformed, crate::text::cat(&["`", &*name, "` is not a number of seconds"])),
     }
 }
 
@@ -438,11 +438,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
     if token.len() > opts.max_len {
         return err(
             T::TooLarge,
-            format!(
-                "the token is {} bytes; the limit is {}",
-                token.len(),
-                opts.max_len
-            ),
+            "the token is longer than the size limit",
         );
     }
     let mut parts = token.split('.');
@@ -458,7 +454,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
     let header_text = std::str::from_utf8(&header_bytes)
         .map_err(|_| TokenError::new(T::Malformed, "the header is not UTF-8"))?;
     let header = Json::parse(header_text)
-        .map_err(|e| TokenError::new(T::Malformed, format!("the header is not JSON: {e}")))?;
+        .map_err(|e| TokenError::new(T::Malformed, crate::text::cat(&["the header is not JSON: ", &e.message])))?;
     if !matches!(header, Json::Obj(_)) {
         return err(T::Malformed, "the header is not a JSON object");
     }
@@ -466,7 +462,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         if header.get(k).is_some() {
             return err(
                 T::KeyInHeader,
-                format!("the header carries `{k}`; keys come only from the JWKS"),
+                crate::text::cat(&["the header carries `", &*k, "`; keys come only from the JWKS"]),
             );
         }
     }
@@ -475,7 +471,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         Some(alg) => {
             return err(
                 T::AlgNotAllowed,
-                format!("`alg` `{alg}` is not allowed; only `Ed25519` (or `EdDSA`)"),
+                crate::text::cat(&["`alg` `", &*alg, "` is not allowed; only `Ed25519` (or `EdDSA`)"]),
             )
         }
         None => return err(T::AlgNotAllowed, "the header has no `alg`"),
@@ -492,8 +488,8 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         Some(t)
             if t.eq_ignore_ascii_case(TYP)
                 || t.eq_ignore_ascii_case("application/permsnap+jwt") => {}
-        Some(t) => return err(T::TypMismatch, format!("`typ` `{t}` is not `{TYP}`")),
-        None => return err(T::TypMismatch, format!("the header has no `typ` (`{TYP}`)")),
+        Some(t) => return err(T::TypMismatch, crate::text::cat(&["`typ` `", &*t, "` is not `", &*TYP, "`"])),
+        None => return err(T::TypMismatch, crate::text::cat(&["the header has no `typ` (`", &*TYP, "`)"])),
     }
     let kid = header
         .get("kid")
@@ -501,7 +497,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         .ok_or_else(|| TokenError::new(T::UnknownKey, "the header has no `kid`"))?;
     let key = jwks
         .get(kid)
-        .ok_or_else(|| TokenError::new(T::UnknownKey, format!("no key `{kid}` in the JWKS")))?;
+        .ok_or_else(|| TokenError::new(T::UnknownKey, crate::text::cat(&["no key `", &*kid, "` in the JWKS"])))?;
     let sig = part(s, "signature")?;
     let sig: [u8; 64] = sig
         .try_into()
@@ -513,7 +509,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
     {
         return err(
             T::BadSignature,
-            format!("the signature does not verify with key `{kid}`"),
+            crate::text::cat(&["the signature does not verify with key `", &*kid, "`"]),
         );
     }
     // Only now is the payload read.
@@ -521,14 +517,14 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
     let payload_text = std::str::from_utf8(&payload_bytes)
         .map_err(|_| TokenError::new(T::Malformed, "the payload is not UTF-8"))?;
     let payload = Json::parse(payload_text)
-        .map_err(|e| TokenError::new(T::Malformed, format!("the payload is not JSON: {e}")))?;
+        .map_err(|e| TokenError::new(T::Malformed, crate::text::cat(&["the payload is not JSON: ", &e.message])))?;
     if !matches!(payload, Json::Obj(_)) {
         return err(T::Malformed, "the payload is not a JSON object");
     }
     let text_claim = |name: &str| match payload.get(name) {
         None => Ok(None),
         Some(Json::Str(s)) => Ok(Some(s.clone())),
-        Some(_) => err(T::Malformed, format!("`{name}` is not a string")),
+        Some(_) => err(T::Malformed, crate::text::cat(&["`", &*name, "` is not a string"])),
     };
     let iss = text_claim("iss")?;
     let sub = text_claim("sub")?
@@ -557,31 +553,31 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         if iss.as_deref() != Some(want.as_str()) {
             return err(
                 T::WrongIssuer,
-                format!("`iss` is `{}`, not `{want}`", iss.as_deref().unwrap_or("")),
+                crate::text::cat(&["`iss` is `", iss.as_deref().unwrap_or(""), "`, not `", want, "`"]),
             );
         }
     }
     if !aud.iter().any(|a| *a == opts.audience) {
         return err(
             T::WrongAudience,
-            format!("`aud` does not name `{}`", opts.audience),
+            crate::text::cat(&["`aud` does not name `", &opts.audience, "`"]),
         );
     }
     if now >= exp.saturating_add(leeway) {
         return err(
             T::Expired,
-            format!("the token expired at {}", crate::time::format_rfc3339(exp)),
+            "the token has expired",
         );
     }
     for (name, t) in [("nbf", nbf), ("iat", iat)] {
         if let Some(t) = t {
             if t > now.saturating_add(leeway) {
-                return err(T::NotYetValid, format!("`{name}` is in the future"));
+                return err(T::NotYetValid, crate::text::cat(&["`", &*name, "` is in the future"]));
             }
         }
     }
     let claim = payload.get(CLAIM).ok_or_else(|| {
-        TokenError::new(T::Malformed, format!("the token has no `{CLAIM}` claim"))
+        TokenError::new(T::Malformed, crate::text::cat(&["the token has no `", &*CLAIM, "` claim"]))
     })?;
     // The leeway only lets a token be accepted despite clock skew; checks
     // still deny from `exp` on, as the server does once `expires_at` passes.

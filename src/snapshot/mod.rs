@@ -74,7 +74,6 @@ pub struct Snapshot {
     pub owner: bool,
     /// `exp` in milliseconds: every check at or after it is `expired`
     pub expires_at: i64,
-    sorted: Vec<(u32, u32)>,
 }
 
 /// Why a snapshot claim could not be read.
@@ -94,47 +93,27 @@ fn bad(message: &str) -> SnapshotError {
 }
 
 impl Snapshot {
-    /// Builds a snapshot from its parts (sorting labels, indexing permissions).
+    /// Builds a snapshot from its parts; `labels` must be ascending by id
+    /// (no sort here: sorting costs kilobytes of wasm, and the issuer
+    /// already writes them so).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         catalog: String,
         subject: String,
         permissions: Vec<String>,
         sources: Vec<Source>,
-        mut labels: Vec<LabelEntry>,
+        labels: Vec<LabelEntry>,
         denial: Option<Reason>,
         owner: bool,
         expires_at: i64,
     ) -> Snapshot {
-        labels.sort_by_key(|l| l.id);
-        labels.dedup_by_key(|l| l.id);
-        let mut s = Snapshot {
-            catalog,
-            subject,
-            permissions,
-            sources,
-            labels,
-            denial,
-            owner,
-            expires_at,
-            sorted: Vec::new(),
-        };
-        s.index();
-        s
+        Snapshot { catalog, subject, permissions, sources, labels, denial, owner, expires_at }
     }
 
-    fn index(&mut self) {
-        let mut sorted: Vec<(u32, u32)> =
-            (0..self.permissions.len() as u32).map(|i| (i, i)).collect();
-        sorted.sort_by(|a, b| self.permissions[a.0 as usize].cmp(&self.permissions[b.0 as usize]));
-        self.sorted = sorted;
-    }
-
-    /// The index of a permission id, if the snapshot's catalog has it.
+    /// The index of a permission id, if the snapshot's catalog has it. A
+    /// linear scan: the browser maps ids to indices once, on the JS side.
     pub fn permission(&self, id: &str) -> Option<usize> {
-        self.sorted
-            .binary_search_by(|&(i, _)| self.permissions[i as usize].as_str().cmp(id))
-            .ok()
-            .map(|k| self.sorted[k].1 as usize)
+        self.permissions.iter().position(|p| p == id)
     }
 
     /// The label entry for `id`.
@@ -289,11 +268,9 @@ impl Snapshot {
         };
         match claim.get("v").and_then(Json::as_u64) {
             Some(VERSION) => {}
-            Some(v) => return Err(SnapshotError {
+            Some(_) => return Err(SnapshotError {
                 kind: TokenErrorKind::UnsupportedVersion,
-                message: format!(
-                    "snapshot version `{v}` is not supported (this build reads version {VERSION})"
-                ),
+                message: "this snapshot version is not supported (this build reads version 1)".to_string(),
             }),
             None => return Err(bad("the snapshot has no version `v`")),
         }
@@ -303,7 +280,7 @@ impl Snapshot {
         {
             return Err(SnapshotError {
                 kind: TokenErrorKind::Malformed,
-                message: format!("unknown snapshot field `{k}`"),
+                message: crate::text::cat(&["unknown snapshot field `", &*k, "`"]),
             });
         }
         let str_field = |k: &str| {
@@ -321,7 +298,7 @@ impl Snapshot {
                     .split_once('.')
                     .ok_or_else(|| bad("bad permission list"))?;
                 for item in items.split(',') {
-                    let id = format!("{head}.{item}");
+                    let id = crate::text::cat(&[&*head, ".", &*item]);
                     if !crate::catalog::is_permission_id(&id) {
                         return Err(bad("bad permission id in the snapshot"));
                     }
@@ -409,7 +386,10 @@ impl Snapshot {
                 _ => return Err(bad("bad denial reason")),
             },
         };
-        let count = labels.len();
+        // The issuer writes labels ascending and once each; anything else was not written by it.
+        if !labels.windows(2).all(|w| w[0].id < w[1].id) {
+            return Err(bad("the snapshot's labels are not in ascending order, once each"));
+        }
         let s = Snapshot::new(
             catalog,
             subject.to_string(),
@@ -420,11 +400,27 @@ impl Snapshot {
             owner,
             exp_ms,
         );
-        if s.labels.len() != count {
-            return Err(bad("a label appears twice in the snapshot"));
-        }
         Ok(s)
     }
+}
+
+/// A resource from a JSON object: scalar attributes count, any other value
+/// is as if absent; `None` when `json` is not an object.
+pub fn resource_from_json(json: &Json) -> Option<Resource> {
+    let Json::Obj(fields) = json else {
+        return None;
+    };
+    let mut r = Resource::new();
+    for (k, v) in fields {
+        let value = match v {
+            Json::Str(s) => Scalar::Str(s.clone()),
+            Json::Num(n) => Scalar::Num(*n),
+            Json::Bool(b) => Scalar::Bool(*b),
+            _ => continue,
+        };
+        r = r.with(k, value);
+    }
+    Some(r)
 }
 
 fn trimmed(bytes: &[u8]) -> &[u8] {
