@@ -151,6 +151,11 @@ impl Resource {
         self
     }
 
+    /// The attributes, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Scalar)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// The value of `attr`.
     pub fn get(&self, attr: &str) -> Option<&Scalar> {
         self.0.iter().find(|(k, _)| k == attr).map(|(_, v)| v)

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Every vector file through the server rules and, for every check, through
 //! issue → verify → check (parity); plus coverage of the reason and error
 //! codes, so that a vector set that silently stopped covering something fails.

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! RFC 8725 attacks on permsnap tokens: each one is crafted against a real
 //! issued token and must be refused with its own code, while the honest
 //! token (and honest variants such as key rotation) keeps verifying.
