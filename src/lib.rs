@@ -16,8 +16,8 @@ pub mod json;
 pub mod presets;
 pub mod rules;
 pub mod snapshot;
-pub mod text;
 pub mod sso;
+pub mod text;
 pub mod time;
 pub mod vectors;
 #[cfg(feature = "wasm")]

@@ -84,8 +84,12 @@ pub struct VectorFile {
 
 /// Reads a resource object: scalars count, any other value is as if absent.
 pub fn resource(v: Val<'_>) -> Result<Resource, LoadError> {
-    crate::snapshot::resource_from_json(v.v)
-        .ok_or_else(|| v.error(K::WrongType, format!("a resource is an object, not {}", v.v.type_name())))
+    crate::snapshot::resource_from_json(v.v).ok_or_else(|| {
+        v.error(
+            K::WrongType,
+            format!("a resource is an object, not {}", v.v.type_name()),
+        )
+    })
 }
 
 fn expect_allow(v: Val<'_>) -> Result<bool, LoadError> {

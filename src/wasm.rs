@@ -11,11 +11,11 @@
 //! timer can never allow.
 
 use crate::json::Json;
-use crate::snapshot::resource_from_json;
-use crate::text::cat;
 use crate::rules::{Reason, Verdict};
 use crate::snapshot::jws::{verify, Jwks, Verified};
+use crate::snapshot::resource_from_json;
 use crate::snapshot::VerifyOptions;
+use crate::text::cat;
 use wasm_bindgen::prelude::*;
 
 // A free-list allocator of a few hundred bytes instead of dlmalloc's
@@ -112,7 +112,10 @@ impl Permissions {
         // A resource that is not a JSON object has no attributes: every
         // condition on it cannot be evaluated (grants fail, denies apply).
         let resource = resource_json.map(|text| {
-            Json::parse(&text).ok().and_then(|j| resource_from_json(&j)).unwrap_or_default()
+            Json::parse(&text)
+                .ok()
+                .and_then(|j| resource_from_json(&j))
+                .unwrap_or_default()
         });
         pack(
             s,

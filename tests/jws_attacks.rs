@@ -296,7 +296,7 @@ fn hs256_keyed_with_the_public_key_is_refused() {
         Some(Json::Arr(keys)) => keys[0].get("x").and_then(Json::as_str).expect("x"),
         _ => panic!("no keys"),
     };
-    let public = b64::decode(&x).expect("x");
+    let public = b64::decode(x).expect("x");
     assert_eq!(public.len(), 32);
     let parts = split(&token_for(ALICE));
     let h = b64::encode(format!(r#"{{"alg":"HS256","typ":"{TYP}","kid":"k1"}}"#).as_bytes());

@@ -23,21 +23,41 @@ struct Session {
 fn unpack(s: &Session, packed: u32) -> Decision {
     let reason = Reason::ALL[(packed & 0xff) as usize];
     let by = (packed >> 8).checked_sub(1).map(|i| s.perms.source_id(i));
-    Decision { allowed: reason.allows(), reason, by }
+    Decision {
+        allowed: reason.allows(),
+        reason,
+        by,
+    }
 }
 
 impl Parity for WasmParity {
     type Session = Session;
     fn open(&self, scenario: &Scenario, user: &str) -> Result<Session, String> {
         let token = self.0.token(scenario, user)?;
-        let perms = Permissions::verify_token(&token, &self.0.jwks_text(), "backoffice", None, 0.0, scenario.now as f64, 65536)
-            .map_err(|e| format!("{e:?}"))?;
-        let ids = perms.permission_ids().split(',').map(str::to_string).collect();
+        let perms = Permissions::verify_token(
+            &token,
+            &self.0.jwks_text(),
+            "backoffice",
+            None,
+            0.0,
+            scenario.now as f64,
+            65536,
+        )
+        .map_err(|e| format!("{e:?}"))?;
+        let ids = perms
+            .permission_ids()
+            .split(',')
+            .map(str::to_string)
+            .collect();
         Ok(Session { perms, ids })
     }
     fn check(&self, s: &Session, scenario: &Scenario, c: &CheckCase) -> Result<Decision, String> {
         let Some(p) = s.ids.iter().position(|id| *id == c.action) else {
-            return Ok(Decision { allowed: false, reason: Reason::UnknownAction, by: None });
+            return Ok(Decision {
+                allowed: false,
+                reason: Reason::UnknownAction,
+                by: None,
+            });
         };
         let now = scenario.now as f64;
         let packed = match &c.resource {
@@ -75,8 +95,17 @@ fn every_vector_check_answers_in_wasm_as_the_server_rules_do() {
         let vf = VectorFile::from_text(text, name).unwrap();
         let r = vf.run(&parity);
         passed += r.passed;
-        failures.extend(r.failures.into_iter().map(|f| format!("{name} {}: expected {}, got {}", f.case, f.expected, f.got)));
+        failures.extend(
+            r.failures
+                .into_iter()
+                .map(|f| format!("{name} {}: expected {}, got {}", f.case, f.expected, f.got)),
+        );
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(passed >= 500, "only {passed} cases");
 }

@@ -130,13 +130,17 @@ fn b64_field<const N: usize>(
     name: &str,
     kind: TokenErrorKind,
 ) -> Result<[u8; N], TokenError> {
-    let text = key
-        .get(name)
-        .and_then(Json::as_str)
-        .ok_or_else(|| TokenError::new(kind, crate::text::cat(&["the key has no `", &*name, "`"])))?;
+    let text = key.get(name).and_then(Json::as_str).ok_or_else(|| {
+        TokenError::new(kind, crate::text::cat(&["the key has no `", &*name, "`"]))
+    })?;
     b64::decode(text)
         .and_then(|b| <[u8; N]>::try_from(b).ok())
-        .ok_or_else(|| TokenError::new(kind, crate::text::cat(&["`", name, "` is not the right number of bytes of base64url"])))
+        .ok_or_else(|| {
+            TokenError::new(
+                kind,
+                crate::text::cat(&["`", name, "` is not the right number of bytes of base64url"]),
+            )
+        })
 }
 
 fn okp_ed25519(key: &Json, kind: TokenErrorKind) -> Result<(String, VerifyingKey), TokenError> {
@@ -161,10 +165,17 @@ fn okp_ed25519(key: &Json, kind: TokenErrorKind) -> Result<(String, VerifyingKey
         .filter(|k| !k.is_empty())
         .ok_or_else(|| TokenError::new(kind, "the key has no `kid`"))?;
     let x: [u8; 32] = b64_field(key, "x", kind)?;
-    let vk = VerifyingKey::from_bytes(&x)
-        .map_err(|_| TokenError::new(kind, crate::text::cat(&["key `", &*kid, "`: `x` is not an Ed25519 point"])))?;
+    let vk = VerifyingKey::from_bytes(&x).map_err(|_| {
+        TokenError::new(
+            kind,
+            crate::text::cat(&["key `", &*kid, "`: `x` is not an Ed25519 point"]),
+        )
+    })?;
     if vk.is_weak() {
-        return err(kind, crate::text::cat(&["key `", &*kid, "` is a small-order point"]));
+        return err(
+            kind,
+            crate::text::cat(&["key `", kid, "` is a small-order point"]),
+        );
     }
     Ok((kid.to_string(), vk))
 }
@@ -175,8 +186,12 @@ impl Jwks {
     /// private key (`d`) in a public JWKS, a duplicate `kid`, or no Ed25519
     /// key at all is refused.
     pub fn from_json_text(text: &str) -> Result<Jwks, TokenError> {
-        let json = Json::parse(text)
-            .map_err(|e| TokenError::new(T::BadJwks, crate::text::cat(&["the JWKS is not JSON: ", &e.message])))?;
+        let json = Json::parse(text).map_err(|e| {
+            TokenError::new(
+                T::BadJwks,
+                crate::text::cat(&["the JWKS is not JSON: ", &e.message]),
+            )
+        })?;
         let list = json
             .get("keys")
             .and_then(Json::as_arr)
@@ -236,8 +251,12 @@ impl PrivateKey {
 
     /// Reads a private JWK (`kty` `OKP`, `crv` `Ed25519`, `x`, `d`, `kid`).
     pub fn from_json_text(text: &str) -> Result<PrivateKey, TokenError> {
-        let json = Json::parse(text)
-            .map_err(|e| TokenError::new(T::BadKey, crate::text::cat(&["the key is not JSON: ", &e.message])))?;
+        let json = Json::parse(text).map_err(|e| {
+            TokenError::new(
+                T::BadKey,
+                crate::text::cat(&["the key is not JSON: ", &e.message]),
+            )
+        })?;
         let (kid, public) = okp_ed25519(&json, T::BadKey)?;
         let d: [u8; 32] = b64_field(&json, "d", T::BadKey)?;
         let key = SigningKey::from_bytes(&d);
@@ -429,17 +448,17 @@ fn millis(v: Option<&Json>, name: &str) -> Result<Option<i64>, TokenError> {
         Some(Json::Num(n)) if n.is_finite() && n.abs() < 1e12 => {
             Ok(Some((n * 1000.0).round() as i64))
         }
-        Some(_) => err(T::Malformed, crate::text::cat(&["`", &*name, "` is not a number of seconds"])),
+        Some(_) => err(
+            T::Malformed,
+            crate::text::cat(&["`", name, "` is not a number of seconds"]),
+        ),
     }
 }
 
 /// Verifies `token` against `jwks` and `opts` and reads its snapshot.
 pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified, TokenError> {
     if token.len() > opts.max_len {
-        return err(
-            T::TooLarge,
-            "the token is longer than the size limit",
-        );
+        return err(T::TooLarge, "the token is longer than the size limit");
     }
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
@@ -453,8 +472,12 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
     let header_bytes = part(h, "header")?;
     let header_text = std::str::from_utf8(&header_bytes)
         .map_err(|_| TokenError::new(T::Malformed, "the header is not UTF-8"))?;
-    let header = Json::parse(header_text)
-        .map_err(|e| TokenError::new(T::Malformed, crate::text::cat(&["the header is not JSON: ", &e.message])))?;
+    let header = Json::parse(header_text).map_err(|e| {
+        TokenError::new(
+            T::Malformed,
+            crate::text::cat(&["the header is not JSON: ", &e.message]),
+        )
+    })?;
     if !matches!(header, Json::Obj(_)) {
         return err(T::Malformed, "the header is not a JSON object");
     }
@@ -462,7 +485,7 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         if header.get(k).is_some() {
             return err(
                 T::KeyInHeader,
-                crate::text::cat(&["the header carries `", &*k, "`; keys come only from the JWKS"]),
+                crate::text::cat(&["the header carries `", k, "`; keys come only from the JWKS"]),
             );
         }
     }
@@ -471,7 +494,11 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         Some(alg) => {
             return err(
                 T::AlgNotAllowed,
-                crate::text::cat(&["`alg` `", &*alg, "` is not allowed; only `Ed25519` (or `EdDSA`)"]),
+                crate::text::cat(&[
+                    "`alg` `",
+                    alg,
+                    "` is not allowed; only `Ed25519` (or `EdDSA`)",
+                ]),
             )
         }
         None => return err(T::AlgNotAllowed, "the header has no `alg`"),
@@ -488,16 +515,29 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         Some(t)
             if t.eq_ignore_ascii_case(TYP)
                 || t.eq_ignore_ascii_case("application/permsnap+jwt") => {}
-        Some(t) => return err(T::TypMismatch, crate::text::cat(&["`typ` `", &*t, "` is not `", &*TYP, "`"])),
-        None => return err(T::TypMismatch, crate::text::cat(&["the header has no `typ` (`", &*TYP, "`)"])),
+        Some(t) => {
+            return err(
+                T::TypMismatch,
+                crate::text::cat(&["`typ` `", t, "` is not `", TYP, "`"]),
+            )
+        }
+        None => {
+            return err(
+                T::TypMismatch,
+                crate::text::cat(&["the header has no `typ` (`", TYP, "`)"]),
+            )
+        }
     }
     let kid = header
         .get("kid")
         .and_then(Json::as_str)
         .ok_or_else(|| TokenError::new(T::UnknownKey, "the header has no `kid`"))?;
-    let key = jwks
-        .get(kid)
-        .ok_or_else(|| TokenError::new(T::UnknownKey, crate::text::cat(&["no key `", &*kid, "` in the JWKS"])))?;
+    let key = jwks.get(kid).ok_or_else(|| {
+        TokenError::new(
+            T::UnknownKey,
+            crate::text::cat(&["no key `", &*kid, "` in the JWKS"]),
+        )
+    })?;
     let sig = part(s, "signature")?;
     let sig: [u8; 64] = sig
         .try_into()
@@ -509,22 +549,29 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
     {
         return err(
             T::BadSignature,
-            crate::text::cat(&["the signature does not verify with key `", &*kid, "`"]),
+            crate::text::cat(&["the signature does not verify with key `", kid, "`"]),
         );
     }
     // Only now is the payload read.
     let payload_bytes = part(p, "payload")?;
     let payload_text = std::str::from_utf8(&payload_bytes)
         .map_err(|_| TokenError::new(T::Malformed, "the payload is not UTF-8"))?;
-    let payload = Json::parse(payload_text)
-        .map_err(|e| TokenError::new(T::Malformed, crate::text::cat(&["the payload is not JSON: ", &e.message])))?;
+    let payload = Json::parse(payload_text).map_err(|e| {
+        TokenError::new(
+            T::Malformed,
+            crate::text::cat(&["the payload is not JSON: ", &e.message]),
+        )
+    })?;
     if !matches!(payload, Json::Obj(_)) {
         return err(T::Malformed, "the payload is not a JSON object");
     }
     let text_claim = |name: &str| match payload.get(name) {
         None => Ok(None),
         Some(Json::Str(s)) => Ok(Some(s.clone())),
-        Some(_) => err(T::Malformed, crate::text::cat(&["`", &*name, "` is not a string"])),
+        Some(_) => err(
+            T::Malformed,
+            crate::text::cat(&["`", name, "` is not a string"]),
+        ),
     };
     let iss = text_claim("iss")?;
     let sub = text_claim("sub")?
@@ -553,31 +600,40 @@ pub fn verify(token: &str, jwks: &Jwks, opts: &VerifyOptions) -> Result<Verified
         if iss.as_deref() != Some(want.as_str()) {
             return err(
                 T::WrongIssuer,
-                crate::text::cat(&["`iss` is `", iss.as_deref().unwrap_or(""), "`, not `", want, "`"]),
+                crate::text::cat(&[
+                    "`iss` is `",
+                    iss.as_deref().unwrap_or(""),
+                    "`, not `",
+                    want,
+                    "`",
+                ]),
             );
         }
     }
-    if !aud.iter().any(|a| *a == opts.audience) {
+    if !aud.contains(&opts.audience) {
         return err(
             T::WrongAudience,
             crate::text::cat(&["`aud` does not name `", &opts.audience, "`"]),
         );
     }
     if now >= exp.saturating_add(leeway) {
-        return err(
-            T::Expired,
-            "the token has expired",
-        );
+        return err(T::Expired, "the token has expired");
     }
     for (name, t) in [("nbf", nbf), ("iat", iat)] {
         if let Some(t) = t {
             if t > now.saturating_add(leeway) {
-                return err(T::NotYetValid, crate::text::cat(&["`", &*name, "` is in the future"]));
+                return err(
+                    T::NotYetValid,
+                    crate::text::cat(&["`", name, "` is in the future"]),
+                );
             }
         }
     }
     let claim = payload.get(CLAIM).ok_or_else(|| {
-        TokenError::new(T::Malformed, crate::text::cat(&["the token has no `", &*CLAIM, "` claim"]))
+        TokenError::new(
+            T::Malformed,
+            crate::text::cat(&["the token has no `", CLAIM, "` claim"]),
+        )
     })?;
     // The leeway only lets a token be accepted despite clock skew; checks
     // still deny from `exp` on, as the server does once `expires_at` passes.

@@ -107,7 +107,16 @@ impl Snapshot {
         owner: bool,
         expires_at: i64,
     ) -> Snapshot {
-        Snapshot { catalog, subject, permissions, sources, labels, denial, owner, expires_at }
+        Snapshot {
+            catalog,
+            subject,
+            permissions,
+            sources,
+            labels,
+            denial,
+            owner,
+            expires_at,
+        }
     }
 
     /// The index of a permission id, if the snapshot's catalog has it. A
@@ -268,10 +277,13 @@ impl Snapshot {
         };
         match claim.get("v").and_then(Json::as_u64) {
             Some(VERSION) => {}
-            Some(_) => return Err(SnapshotError {
-                kind: TokenErrorKind::UnsupportedVersion,
-                message: "this snapshot version is not supported (this build reads version 1)".to_string(),
-            }),
+            Some(_) => {
+                return Err(SnapshotError {
+                    kind: TokenErrorKind::UnsupportedVersion,
+                    message: "this snapshot version is not supported (this build reads version 1)"
+                        .to_string(),
+                })
+            }
             None => return Err(bad("the snapshot has no version `v`")),
         }
         if let Some((k, _)) = fields
@@ -280,7 +292,7 @@ impl Snapshot {
         {
             return Err(SnapshotError {
                 kind: TokenErrorKind::Malformed,
-                message: crate::text::cat(&["unknown snapshot field `", &*k, "`"]),
+                message: crate::text::cat(&["unknown snapshot field `", k, "`"]),
             });
         }
         let str_field = |k: &str| {
@@ -298,7 +310,7 @@ impl Snapshot {
                     .split_once('.')
                     .ok_or_else(|| bad("bad permission list"))?;
                 for item in items.split(',') {
-                    let id = crate::text::cat(&[&*head, ".", &*item]);
+                    let id = crate::text::cat(&[head, ".", item]);
                     if !crate::catalog::is_permission_id(&id) {
                         return Err(bad("bad permission id in the snapshot"));
                     }
@@ -388,7 +400,9 @@ impl Snapshot {
         };
         // The issuer writes labels ascending and once each; anything else was not written by it.
         if !labels.windows(2).all(|w| w[0].id < w[1].id) {
-            return Err(bad("the snapshot's labels are not in ascending order, once each"));
+            return Err(bad(
+                "the snapshot's labels are not in ascending order, once each",
+            ));
         }
         let s = Snapshot::new(
             catalog,

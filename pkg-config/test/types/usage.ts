@@ -1,0 +1,108 @@
+// The type test of the npm package: everything here must compile under
+// `tsc -p pkg-config/test/types` (strict). Each `// @ts-expect-error` marks a
+// line that must NOT compile (a misspelled action, a wrong label type, a wrong
+// option); if it ever compiles, the directive is unused and tsc fails.
+import init, { Permissions, PermsnapError, gate } from "permsnap";
+import type { ErrorCode, Explanation, Jwks, Reason, VerifyOptions } from "permsnap";
+import type { SmarticoCrmPermission } from "./generated/smartico-crm.js";
+
+declare const token: string;
+declare const jwks: Jwks;
+
+await init();
+await init(new URL("https://cdn.example/permsnap_wasm_bg.wasm"));
+
+const options: VerifyOptions = { audience: "backoffice", issuer: "https://crm.example", leeway: 30, maxLength: 8192 };
+const perms = Permissions.verify<SmarticoCrmPermission>(token, jwks, options);
+Permissions.verify<SmarticoCrmPermission>(token, JSON.stringify(jwks), { audience: "backoffice", now: new Date() });
+Permissions.verify<SmarticoCrmPermission>(token, { keys: [{ kty: "OKP", crv: "Ed25519", x: "…", kid: "k1", alg: "Ed25519" }] }, { audience: "backoffice", now: Date.now(), clock: () => Date.now() });
+
+// correct usage compiles, and the answers are typed
+const mayGive: boolean = perms.can("player.give_bonus", 4444);
+const mayNot: boolean = perms.cannot("player.complete_mission", 4444);
+const scoped: boolean = perms.can("player.view", 4444, { manager: "u7", vip: true, level: 3, note: null });
+const why: Explanation = perms.explain("player.give_bonus", 4444);
+const reason: Reason = why.reason;
+const allowedBy: string | undefined = why.by;
+const menu: SmarticoCrmPermission[] = perms.allowed(4444);
+const unsubscribe: () => void = perms.subscribe((p) => {
+  const fresh: boolean = p.can("player.give_bonus", 4444);
+  const again: SmarticoCrmPermission[] = p.allowed(4444);
+});
+unsubscribe();
+perms.update(token);
+const facts: [string, string, string, number[], Date, boolean, number] =
+  [perms.subject, perms.catalog, perms.kid, perms.labels, perms.expiresAt, perms.expired, perms.version];
+const stopGate: () => void = gate(document.body, perms, { label: 4444 });
+gate(document.querySelector("main")!, null, { label: 4444 });
+gate(document, undefined, { label: 4444 });
+stopGate();
+perms.dispose();
+
+// without the generated type, any string is an action
+const untyped = Permissions.verify(token, jwks, { audience: "backoffice" });
+untyped.can("anything.at_all", 1);
+const untypedMenu: string[] = untyped.allowed(1);
+
+// errors carry a typed, stable code
+try {
+  Permissions.verify(token, jwks, options);
+} catch (e) {
+  if (e instanceof PermsnapError) {
+    const code: ErrorCode = e.code;
+    const name: "PermsnapError" = e.name;
+    if (code === "bad_signature" || code === "expired") { /* re-login */ }
+    // @ts-expect-error: not an error code
+    if (e.code === "bad_sig") { /* never */ }
+  }
+}
+
+// misspelled actions
+// @ts-expect-error: "player.giv_bonus" is not a SmarticoCrmPermission
+perms.can("player.giv_bonus", 4444);
+// @ts-expect-error: misspelled action in cannot
+perms.cannot("player.complete_misison", 4444);
+// @ts-expect-error: misspelled action in explain
+perms.explain("segment.exprot", 4444);
+// @ts-expect-error: an action of another catalog
+perms.can("affiliate.view", 4444, { manager: "u7" });
+// @ts-expect-error: allowed() returns catalog actions, not any literal
+const wrongMenu: "player.view"[] = perms.allowed(4444);
+perms.subscribe((p) => {
+  // @ts-expect-error: the listener's snapshot keeps the action type
+  p.can("player.giv_bonus", 4444);
+});
+
+// wrong label and resource types
+// @ts-expect-error: a label is a number, not a string
+perms.can("player.give_bonus", "4444");
+// @ts-expect-error: a label is required
+perms.can("player.give_bonus");
+// @ts-expect-error: a resource attribute is a primitive, not an object
+perms.can("player.view", 4444, { manager: { id: "u7" } });
+// @ts-expect-error: labels are numbers
+const labelNames: string[] = perms.labels;
+
+// wrong options
+// @ts-expect-error: audience is required
+Permissions.verify<SmarticoCrmPermission>(token, jwks, {});
+// @ts-expect-error: the options are required
+Permissions.verify<SmarticoCrmPermission>(token, jwks);
+// @ts-expect-error: misspelled option
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", audiance: "backoffice" });
+// @ts-expect-error: leeway is in seconds, a number
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", leeway: "30s" });
+// @ts-expect-error: now is a number or a Date
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", now: "2026-11-23T12:00:00Z" });
+// @ts-expect-error: the action type is a union of strings
+Permissions.verify<number>(token, jwks, options);
+// @ts-expect-error: a token is a string
+Permissions.verify<SmarticoCrmPermission>(42, jwks, options);
+// @ts-expect-error: gate's option is `label`
+gate(document.body, perms, { lable: 4444 });
+// @ts-expect-error: gate's label is a number
+gate(document.body, perms, { label: "4444" });
+// @ts-expect-error: gate needs its options
+gate(document.body, perms);
+// @ts-expect-error: a Reason is one of the documented codes
+const badReason: Reason = "unknwon_action";

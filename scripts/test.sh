@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test: formatting and lints, the Rust tests (unit, integration, doc),
+# conformance over tests/vectors (server rules and snapshot parity), the npm
+# package built from scratch, the wasm tests in Node and in headless
+# Chromium, and the package's own tests (Node, jose interop, types, browser).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --all-targets --features cli -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --features wasm -- -D warnings
+
+step "Rust tests (unit, integration, doc)"
+cargo test --features cli
+
+step "conformance: server rules and snapshot parity over tests/vectors"
+cargo run --quiet --features cli --bin permsnap -- conformance tests/vectors
+
+step "npm package"
+./scripts/build-pkg.sh
+
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+step "wasm tests in Node"
+WASM_BINDGEN_TEST_ONLY_NODE=1 cargo test --target wasm32-unknown-unknown --features wasm --test wasm
+step "wasm tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 \
+  cargo test --target wasm32-unknown-unknown --features wasm --test wasm
+
+step "package tests (Node, jose interop, TypeScript types, Chromium)"
+PERMSNAP_BIN="$PWD/target/debug/permsnap" node --test pkg-config/test/
