@@ -4,7 +4,7 @@
 // option); if it ever compiles, the directive is unused and tsc fails.
 import init, { Permissions, PermsnapError, gate } from "permsnap";
 import type { ErrorCode, Explanation, Jwks, Reason, VerifyOptions } from "permsnap";
-import type { SmarticoCrmPermission } from "./generated/smartico-crm.js";
+import { SMARTICO_CRM_PERMISSIONS, type SmarticoCrmPermission } from "./generated/smartico-crm.js";
 
 declare const token: string;
 declare const jwks: Jwks;
@@ -33,6 +33,8 @@ unsubscribe();
 perms.update(token);
 const facts: [string, string, string, number[], Date, boolean, number] =
   [perms.subject, perms.catalog, perms.kid, perms.labels, perms.expiresAt, perms.expired, perms.version];
+for (const action of SMARTICO_CRM_PERMISSIONS) perms.explain(action, 4444);
+const asUntyped: Permissions = perms;
 const stopGate: () => void = gate(document.body, perms, { label: 4444 });
 gate(document.querySelector("main")!, null, { label: 4444 });
 gate(document, undefined, { label: 4444 });

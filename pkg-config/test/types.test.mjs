@@ -1,0 +1,71 @@
+// Typed permissions: `permsnap codegen --ts smartico-crm` writes the union of
+// permission ids, the package's types take it (`Permissions.verify<A>`), and
+// then a misspelled action no longer compiles. The type test itself is
+// types/usage.ts (compiled by tsc, strict); this file generates its input,
+// runs tsc, and proves the type test can fail.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bin, root } from "./helpers.mjs";
+
+const types = join(root, "pkg-config/test/types");
+const tsc = join(root, "node_modules/.bin/tsc");
+const run = (args) => spawnSync(tsc, args, { cwd: root, encoding: "utf8" });
+const errors = (r) => (r.stdout + r.stderr).split("\n").filter((l) => / error TS\d+:/.test(l));
+
+// Every test here needs the generated type, so it is written first, by the CLI.
+test.before(() => {
+  mkdirSync(join(types, "generated"), { recursive: true });
+  const ts = execFileSync(bin, ["codegen", "--ts", "smartico-crm"], { encoding: "utf8" });
+  writeFileSync(join(types, "generated/smartico-crm.ts"), ts);
+});
+
+test("codegen writes the union type of the catalog's permission ids", () => {
+  const ts = readFileSync(join(types, "generated/smartico-crm.ts"), "utf8");
+  assert.match(ts, /export type SmarticoCrmPermission =/);
+  assert.match(ts, /\| "player\.give_bonus"/);
+  assert.doesNotMatch(ts, /"player\.giv_bonus"/);
+});
+
+test("the type test compiles (tsc -p pkg-config/test/types), against pkg/index.d.ts", () => {
+  const r = run(["-p", "pkg-config/test/types", "--listFiles"]);
+  assert.deepEqual(errors(r), []);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const files = r.stdout.split("\n").map((f) => f.trim());
+  assert.ok(files.includes(join(root, "pkg/index.d.ts")), "the built package's types are the ones checked");
+  assert.ok(!files.includes(join(root, "pkg-config/index.d.ts")));
+  assert.ok(files.includes(join(types, "generated/smartico-crm.ts")));
+});
+
+test("the type test can fail: a misspelled action without its @ts-expect-error does not compile", (t) => {
+  const id = `tmp-${process.pid}`;
+  const bad = join(types, `usage.${id}.ts`);
+  const config = join(types, `tsconfig.${id}.json`);
+  t.after(() => {
+    rmSync(bad, { force: true });
+    rmSync(config, { force: true });
+  });
+  const lines = readFileSync(join(types, "usage.ts"), "utf8").split("\n");
+  const at = lines.findIndex((l, i) => l.trim().startsWith("// @ts-expect-error")
+    && lines[i + 1]?.trim() === 'perms.can("player.giv_bonus", 4444);');
+  assert.ok(at >= 0, "usage.ts marks perms.can(\"player.giv_bonus\", 4444) as an expected error");
+  lines.splice(at, 1);
+  // and a line that compiles, wrongly marked as an error: tsc must report the unused directive
+  lines.push("// @ts-expect-error", 'Permissions.verify<SmarticoCrmPermission>(token, jwks, options).can("player.view", 4444);', "");
+  writeFileSync(bad, lines.join("\n"));
+  writeFileSync(config, JSON.stringify({ extends: "./tsconfig.json", files: [`usage.${id}.ts`], include: [] }));
+
+  const r = run(["-p", config]);
+  assert.notEqual(r.status, 0, "tsc must fail");
+  const found = errors(r);
+  const misspelled = found.filter((l) => l.includes("error TS2345") && l.includes('"player.giv_bonus"'));
+  assert.equal(misspelled.length, 1, found.join("\n"));
+  assert.ok(misspelled[0].includes(`usage.${id}.ts(${at + 1},`), misspelled[0]);
+  assert.match(misspelled[0], /not assignable to parameter of type 'SmarticoCrmPermission'/);
+  const unused = found.filter((l) => l.includes("error TS2578"));
+  assert.equal(unused.length, 1, found.join("\n"));
+  assert.ok(unused[0].includes(`usage.${id}.ts(${lines.length - 2},`), unused[0]);
+  assert.equal(found.length, 2, `only those two errors:\n${found.join("\n")}`);
+});
