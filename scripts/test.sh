@@ -30,5 +30,5 @@ step "wasm tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 \
   cargo test --target wasm32-unknown-unknown --features wasm --test wasm
 
-step "package tests (Node, jose interop, TypeScript types, Chromium)"
-PERMSNAP_BIN="$PWD/target/debug/permsnap" node --test pkg-config/test/
+step "package tests (Node, jose interop, TypeScript types, Chromium) and the demo end to end"
+PERMSNAP_BIN="$PWD/target/debug/permsnap" node --test pkg-config/test/*.test.mjs tests/e2e/*.test.mjs

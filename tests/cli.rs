@@ -26,7 +26,7 @@ fn tmp(name: &str, text: &str) -> PathBuf {
     p
 }
 
-const CRM: &str = "tests/fixtures/crm-directory.json";
+const CRM: &str = "src/demo/crm-directory.json";
 
 #[test]
 fn check_answers_json_with_reason_by_and_message() {

@@ -1,6 +1,8 @@
 //! Argument parsing and the commands. Kept apart from `main` so each command
 //! is a function from arguments to a JSON answer or a coded error.
 
+mod serve;
+
 use permsnap::json::{Json, Val};
 use permsnap::time::{parse_rfc3339, Millis};
 use permsnap::vectors::{resource, VectorFile};
@@ -55,6 +57,7 @@ commands:
   issue --catalog C --directory D --user U --key JWK_FILE [--now T] [--ttl SECS] [--audience A] [--issuer I]
   verify --token TOKEN|FILE --jwks FILE [--audience A] [--issuer I] [--now T] [--leeway SECS]
   codegen --ts CATALOG                   a TypeScript union of the catalog's permission ids
+  serve [--port 8080] [--root .] [--ttl 300]   the demo: www/, pkg/, a JWKS and demo snapshots on 127.0.0.1
 
 C is a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog file;
 T is an RFC 3339 time (default: now).";
@@ -73,6 +76,7 @@ pub fn main(args: Vec<String>) -> i32 {
         "lint" => lint(rest),
         "keygen" => Opts::parse(rest).and_then(|o| keygen(&o)),
         "codegen" => return codegen(rest),
+        "serve" => Opts::parse(rest).and_then(|o| serve::serve(&o)),
         "issue" => Opts::parse(rest).and_then(|o| issue(&o)),
         "verify" => Opts::parse(rest).and_then(|o| verify(&o)),
         "help" | "--help" | "-h" => {
