@@ -13,8 +13,14 @@ use std::sync::Arc;
 
 /// One demo product: its catalog id and the directory embedded in the binary.
 const DEMO: &[(&str, &str)] = &[
-    ("smartico-crm", include_str!("../../demo/crm-directory.json")),
-    ("tap-affiliate", include_str!("../../demo/tap-directory.json")),
+    (
+        "smartico-crm",
+        include_str!("../../demo/crm-directory.json"),
+    ),
+    (
+        "tap-affiliate",
+        include_str!("../../demo/tap-directory.json"),
+    ),
 ];
 
 /// How long the demo's expiring user keeps access after the server starts.
@@ -33,7 +39,8 @@ impl Demo {
         let mut models = Vec::new();
         for (catalog, dir) in DEMO {
             let c = permsnap::presets::preset(catalog)?;
-            let mut d = Directory::from_json_text(dir, &format!("demo directory of {catalog}"), &c)?;
+            let mut d =
+                Directory::from_json_text(dir, &format!("demo directory of {catalog}"), &c)?;
             for u in &mut d.users {
                 if u.id == EXPIRING_USER.0 {
                     u.expires_at = Some(start + EXPIRING_USER.1);
@@ -42,8 +49,14 @@ impl Demo {
             models.push(Model::new(c, d));
         }
         let mut seed = [0u8; 32];
-        getrandom::getrandom(&mut seed).map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
-        Ok(Demo { models, key: PrivateKey::from_seed(&seed, None), root, ttl_secs })
+        getrandom::getrandom(&mut seed)
+            .map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
+        Ok(Demo {
+            models,
+            key: PrivateKey::from_seed(&seed, None),
+            root,
+            ttl_secs,
+        })
     }
 
     fn users(&self) -> Json {
@@ -67,7 +80,13 @@ impl Demo {
             m.directory
                 .labels
                 .iter()
-                .map(|l| obj(vec![("id", Json::Num(l.id as f64)), ("name", s(&l.name)), ("closed", Json::Bool(l.closed))]))
+                .map(|l| {
+                    obj(vec![
+                        ("id", Json::Num(l.id as f64)),
+                        ("name", s(&l.name)),
+                        ("closed", Json::Bool(l.closed)),
+                    ])
+                })
                 .collect(),
         )
     }
@@ -80,9 +99,15 @@ impl Demo {
             .find(|m| m.directory.user(user).is_some())
             .ok_or_else(|| CliError::new("unknown_user", format!("no demo user `{user}`")))?;
         let ttl_secs = ttl.map_or(self.ttl_secs, |t| t.clamp(1, self.ttl_secs));
-        let opts = IssueOptions { ttl_secs, ..IssueOptions::default() };
+        let opts = IssueOptions {
+            ttl_secs,
+            ..IssueOptions::default()
+        };
         let token = permsnap::issue(model, user, system_now(), &opts, &self.key)?;
-        Ok(obj(vec![("token", s(&token)), ("catalog", s(&model.catalog.id))]))
+        Ok(obj(vec![
+            ("token", s(&token)),
+            ("catalog", s(&model.catalog.id)),
+        ]))
     }
 
     /// Roles × permissions of a demo catalog: `yes`, `when` (conditional) or absent.
@@ -91,14 +116,29 @@ impl Demo {
             .models
             .iter()
             .find(|m| m.catalog.id == catalog)
-            .ok_or_else(|| CliError::new("unknown_preset", format!("`{catalog}` is not a demo catalog")))?;
+            .ok_or_else(|| {
+                CliError::new(
+                    "unknown_preset",
+                    format!("`{catalog}` is not a demo catalog"),
+                )
+            })?;
         let c = &m.catalog;
         let perms = c
             .permissions
             .iter()
-            .map(|p| obj(vec![("id", s(&p.id)), ("title", s(&p.title)), ("section", s(&c.sections[p.section].title))]))
+            .map(|p| {
+                obj(vec![
+                    ("id", s(&p.id)),
+                    ("title", s(&p.title)),
+                    ("section", s(&c.sections[p.section].title)),
+                ])
+            })
             .collect();
-        let kinds = [("role", &c.roles), ("additional", &c.additional), ("restriction", &c.restrictions)];
+        let kinds = [
+            ("role", &c.roles),
+            ("additional", &c.additional),
+            ("restriction", &c.restrictions),
+        ];
         let mut rows = Vec::new();
         for (kind, list) in kinds {
             for g in list.iter() {
@@ -113,10 +153,20 @@ impl Demo {
                         })
                     })
                     .collect();
-                rows.push(obj(vec![("kind", s(kind)), ("id", s(&g.id)), ("title", s(&g.title)), ("cells", Json::Arr(cells))]));
+                rows.push(obj(vec![
+                    ("kind", s(kind)),
+                    ("id", s(&g.id)),
+                    ("title", s(&g.title)),
+                    ("cells", Json::Arr(cells)),
+                ]));
             }
         }
-        Ok(obj(vec![("catalog", s(&c.id)), ("title", s(&c.title)), ("permissions", Json::Arr(perms)), ("rows", Json::Arr(rows))]))
+        Ok(obj(vec![
+            ("catalog", s(&c.id)),
+            ("title", s(&c.title)),
+            ("permissions", Json::Arr(perms)),
+            ("rows", Json::Arr(rows)),
+        ]))
     }
 }
 
@@ -139,11 +189,14 @@ fn respond(stream: &mut TcpStream, status: &str, ctype: &str, body: &[u8]) {
         "HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n",
         body.len()
     );
-    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body));
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|_| stream.write_all(body));
 }
 
 fn query<'a>(q: &'a str, key: &str) -> Option<&'a str> {
-    q.split('&').find_map(|kv| kv.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')))
+    q.split('&')
+        .find_map(|kv| kv.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')))
 }
 
 fn handle(mut stream: TcpStream, demo: &Demo) {
@@ -157,38 +210,65 @@ fn handle(mut stream: TcpStream, demo: &Demo) {
     }
     // drain the headers (no request body is read: GET only)
     let mut header = String::new();
-    while reader.read_line(&mut header).map(|n| n > 2).unwrap_or(false) {
+    while reader
+        .read_line(&mut header)
+        .map(|n| n > 2)
+        .unwrap_or(false)
+    {
         header.clear();
     }
     let mut parts = line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     if method != "GET" {
-        respond(&mut stream, "405 Method Not Allowed", "text/plain", b"GET only");
+        respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"GET only",
+        );
         return;
     }
     let (path, q) = target.split_once('?').unwrap_or((target, ""));
     let json = |stream: &mut TcpStream, r: Result<Json, CliError>| match r {
         Ok(j) => respond(stream, "200 OK", "application/json", j.to_text().as_bytes()),
         Err(e) => {
-            let body = obj(vec![("error", obj(vec![("code", s(&e.code)), ("message", s(&e.message))]))]);
-            respond(stream, "404 Not Found", "application/json", body.to_text().as_bytes())
+            let body = obj(vec![(
+                "error",
+                obj(vec![("code", s(&e.code)), ("message", s(&e.message))]),
+            )]);
+            respond(
+                stream,
+                "404 Not Found",
+                "application/json",
+                body.to_text().as_bytes(),
+            )
         }
     };
     match path {
         "/.well-known/jwks.json" => json(&mut stream, Ok(demo.key.to_jwks())),
-        "/api/users" => json(&mut stream, Ok(obj(vec![("users", demo.users()), ("labels", demo.labels())]))),
+        "/api/users" => json(
+            &mut stream,
+            Ok(obj(vec![
+                ("users", demo.users()),
+                ("labels", demo.labels()),
+            ])),
+        ),
         "/api/token" => {
             let ttl = query(q, "ttl").and_then(|t| t.parse().ok());
             json(&mut stream, demo.token(query(q, "user").unwrap_or(""), ttl))
         }
         "/api/matrix" => json(&mut stream, demo.matrix(query(q, "catalog").unwrap_or(""))),
         _ => {
-            let rel = if path == "/" { "www/index.html".to_string() } else if let Some(p) = path.strip_prefix("/pkg/") {
+            let rel = if path == "/" {
+                "www/index.html".to_string()
+            } else if let Some(p) = path.strip_prefix("/pkg/") {
                 format!("pkg/{p}")
             } else {
                 format!("www{path}")
             };
-            let safe = !rel.split('/').any(|seg| seg == ".." || seg.starts_with('.'));
+            let safe = !rel
+                .split('/')
+                .any(|seg| seg == ".." || seg.starts_with('.'));
             let file = demo.root.join(&rel);
             match (safe, std::fs::File::open(&file)) {
                 (true, Ok(mut f)) => {
@@ -207,7 +287,11 @@ fn handle(mut stream: TcpStream, demo: &Demo) {
 
 /// Runs the demo server until killed.
 pub fn serve(o: &Opts) -> Result<Json, CliError> {
-    let port: u16 = o.opt("port").unwrap_or("8080").parse().map_err(|_| CliError::new("usage", "`--port` is a number"))?;
+    let port: u16 = o
+        .opt("port")
+        .unwrap_or("8080")
+        .parse()
+        .map_err(|_| CliError::new("usage", "`--port` is a number"))?;
     let root = PathBuf::from(o.opt("root").unwrap_or("."));
     if !root.join("www/index.html").is_file() || !root.join("pkg/index.js").is_file() {
         return Err(CliError::new(
@@ -215,11 +299,20 @@ pub fn serve(o: &Opts) -> Result<Json, CliError> {
             format!("`{}` has no www/index.html or pkg/index.js: run from the repository root after scripts/build-pkg.sh", root.display()),
         ));
     }
-    let ttl = o.opt("ttl").map_or(Ok(300), str::parse).map_err(|_| CliError::new("usage", "`--ttl` is seconds"))?;
+    let ttl = o
+        .opt("ttl")
+        .map_or(Ok(300), str::parse)
+        .map_err(|_| CliError::new("usage", "`--ttl` is seconds"))?;
     let demo = Arc::new(Demo::new(root, ttl)?);
-    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| CliError::new("io", format!("127.0.0.1:{port}: {e}")))?;
-    let addr = listener.local_addr().map_err(|e| CliError::new("io", e.to_string()))?;
-    println!("permsnap demo on http://{addr}/  (key {}; Ctrl-C to stop)", demo.key.kid());
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| CliError::new("io", format!("127.0.0.1:{port}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::new("io", e.to_string()))?;
+    println!(
+        "permsnap demo on http://{addr}/  (key {}; Ctrl-C to stop)",
+        demo.key.kid()
+    );
     let _ = std::io::stdout().flush();
     for stream in listener.incoming().flatten() {
         let demo = Arc::clone(&demo);
