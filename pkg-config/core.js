@@ -60,6 +60,7 @@ export class Permissions {
   #listeners = new Set();
   #version = 0;
   #clockRead = false;
+  #now = 0;
 
   constructor(raw, jwks, options) {
     this.#jwks = jwks;
@@ -146,11 +147,12 @@ export class Permissions {
     queueMicrotask(() => {
       this.#clockRead = false;
     });
-    if (this.#options.clock() >= this.#exp) this.#expire();
+    this.#now = this.#options.clock();
+    if (this.#now >= this.#exp) this.#expire();
   }
 
   #table(label) {
-    const packed = this.#raw.table(label, this.#options.clock());
+    const packed = this.#raw.table(label, this.#now);
     const t = new Uint8Array(packed.length);
     for (let i = 0; i < packed.length; i++) {
       const r = packed[i] & 0xff;

@@ -162,16 +162,40 @@ test("update swaps in a fresh snapshot for the same user and tells subscribers",
   assert.equal(p.can("player.give_bonus", 4444), true, "a failed update keeps the last good snapshot");
 });
 
-test("after exp every check denies with `expired`, whatever the cache held", () => {
+const nextTask = () => new Promise((r) => setTimeout(r, 0));
+
+test("after exp every check denies with `expired`, whatever the cache held", async () => {
   let clock = NOW + 1000;
   const p = Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, { audience: "backoffice", clock: () => clock });
   assert.equal(p.can("player.give_bonus", 4444), true);
   assert.equal(p.expiresAt.getTime(), NOW + 60_000);
   clock = NOW + 60_000;
+  await nextTask(); // time passes between tasks
   assert.equal(p.can("player.give_bonus", 4444), false);
   assert.equal(p.explain("player.give_bonus", 4444).reason, "expired");
   assert.equal(p.expired, true);
   assert.deepEqual(p.allowed(4444), []);
+});
+
+test("the clock is read once per synchronous task: a burst of checks shares one reading", async () => {
+  let reads = 0;
+  let clock = NOW + 1000;
+  const p = Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, {
+    audience: "backoffice",
+    clock: () => {
+      reads++;
+      return clock;
+    },
+  });
+  await nextTask();
+  reads = 0;
+  for (let i = 0; i < 1000; i++) p.can("player.give_bonus", 4444);
+  assert.equal(reads, 1, "one reading for the whole burst");
+  clock = NOW + 61_000;
+  assert.equal(p.can("player.give_bonus", 4444), true, "same task: the task's reading holds");
+  await nextTask();
+  assert.equal(p.can("player.give_bonus", 4444), false, "next task: read again, expired");
+  assert.equal(reads, 2);
 });
 
 test("the expiry timer tells subscribers when the snapshot lapses in real time", async () => {
