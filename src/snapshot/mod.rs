@@ -178,13 +178,23 @@ impl Snapshot {
         let Some((grants, denies)) = &l.access else {
             return Verdict::of(Reason::NoLabelAccess);
         };
-        let src = |ids: &'_ [u32]| {
-            ids.iter()
-                .filter_map(|&i| self.sources.get(i as usize))
-                .map(|s| (s.id.as_str(), &s.rules))
-                .collect::<Vec<_>>()
-        };
-        decide_sources(p, src(denies), src(grants), resource, &self.subject)
+        decide_sources(
+            p,
+            self.sources_of(denies),
+            self.sources_of(grants),
+            resource,
+            &self.subject,
+        )
+    }
+
+    /// The `(by, rules)` of source indices, without allocating (checks run per permission).
+    fn sources_of<'a>(
+        &'a self,
+        ids: &'a [u32],
+    ) -> impl Iterator<Item = (&'a str, &'a RuleSet)> + Clone + 'a {
+        ids.iter()
+            .filter_map(|&i| self.sources.get(i as usize))
+            .map(|s| (s.id.as_str(), &s.rules))
     }
 
     /// Every permission allowed in `label` at `now` without a resource, in snapshot order.
