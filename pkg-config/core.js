@@ -7,7 +7,7 @@
 // changes or expires. Every check compares the clock itself, so a late timer
 // can never allow past `exp`.
 
-import { Permissions as Raw } from "./permsnap_wasm.js";
+import { Keys, Permissions as Raw } from "./permsnap_wasm.js";
 
 const DEFAULT_MAX_LENGTH = 64 * 1024;
 const MAX_TIMER = 2 ** 31 - 1;
@@ -34,13 +34,35 @@ function toError(thrown) {
   return tab > 0 ? new PermsnapError(text.slice(0, tab), text.slice(tab + 1)) : new PermsnapError("malformed", text);
 }
 
+// Parsed key sets by JWKS text: a page verifies a fresh token every few
+// minutes against the same keys. Keyed by text, not by object, so a JWKS
+// object changed in place (rotation) is never served stale.
+const keyCache = new Map();
+function keysFor(jwks) {
+  const text = typeof jwks === "string" ? jwks : JSON.stringify(jwks);
+  let keys = keyCache.get(text);
+  if (keys === undefined) {
+    try {
+      keys = Keys.parse(text);
+    } catch (e) {
+      throw toError(e);
+    }
+    if (keyCache.size >= 4) {
+      const [oldest, old] = keyCache.entries().next().value;
+      keyCache.delete(oldest);
+      old.free();
+    }
+    keyCache.set(text, keys);
+  }
+  return keys;
+}
+
 function verifyRaw(token, jwks, o) {
   if (typeof token !== "string") throw new PermsnapError("malformed", "the token is not a string");
   if (!o || typeof o.audience !== "string") throw new PermsnapError("wrong_audience", "`audience` is required");
-  const jwksText = typeof jwks === "string" ? jwks : JSON.stringify(jwks);
-  const now = o.clock();
+  const keys = keysFor(jwks);
   try {
-    return Raw.verify(token, jwksText, o.audience, o.issuer ?? undefined, o.leeway ?? 0, now, o.maxLength ?? DEFAULT_MAX_LENGTH);
+    return Raw.verify(token, keys, o.audience, o.issuer ?? undefined, o.leeway ?? 0, o.clock(), o.maxLength ?? DEFAULT_MAX_LENGTH);
   } catch (e) {
     throw toError(e);
   }

@@ -25,6 +25,27 @@ use wasm_bindgen::prelude::*;
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
+fn fail(code: &str, message: &str) -> JsValue {
+    JsValue::from_str(&cat(&[code, "\t", message]))
+}
+
+/// A parsed JWKS: parse once, verify many tokens (parsing decompresses each
+/// key, a good part of a verify's cost).
+#[wasm_bindgen]
+pub struct Keys {
+    jwks: Jwks,
+}
+
+#[wasm_bindgen]
+impl Keys {
+    /// Parses a JWKS text; throws `code\tmessage` (`bad_jwks`).
+    pub fn parse(jwks: &str) -> Result<Keys, JsValue> {
+        Jwks::from_json_text(jwks)
+            .map(|jwks| Keys { jwks })
+            .map_err(|e| fail(e.code(), &e.message))
+    }
+}
+
 /// A verified snapshot, as JavaScript holds it.
 #[wasm_bindgen]
 pub struct Permissions {
@@ -61,19 +82,17 @@ fn pack(snapshot: &crate::snapshot::Snapshot, v: &Verdict<'_>) -> u32 {
 
 #[wasm_bindgen]
 impl Permissions {
-    /// Verifies `token` against the JWKS text; throws `code\tmessage`.
+    /// Verifies `token` against parsed `keys`; throws `code\tmessage`.
     #[wasm_bindgen(js_name = verify)]
     pub fn verify_token(
         token: &str,
-        jwks: &str,
+        keys: &Keys,
         audience: &str,
         issuer: Option<String>,
         leeway_secs: f64,
         now_ms: f64,
         max_len: u32,
     ) -> Result<Permissions, JsValue> {
-        let fail = |code: &str, message: &str| JsValue::from_str(&cat(&[code, "\t", message]));
-        let jwks = Jwks::from_json_text(jwks).map_err(|e| fail(e.code(), &e.message))?;
         let opts = VerifyOptions {
             audience: audience.to_string(),
             issuer,
@@ -81,7 +100,7 @@ impl Permissions {
             now: now_ms as i64,
             max_len: max_len as usize,
         };
-        verify(token, &jwks, &opts)
+        verify(token, &keys.jwks, &opts)
             .map(|v| Permissions { v })
             .map_err(|e| fail(e.code(), &e.message))
     }
@@ -131,11 +150,7 @@ impl Permissions {
     /// The reason codes, in the order of packed reason indices, joined by `,`.
     #[wasm_bindgen(js_name = reasonCodes)]
     pub fn reason_codes() -> String {
-        Reason::ALL
-            .iter()
-            .map(|r| r.code())
-            .collect::<Vec<_>>()
-            .join(",")
+        join(Reason::ALL.iter().map(|r| r.code()))
     }
 
     /// The id (`by`) of source `i`.

@@ -6,7 +6,7 @@
 
 use permsnap::engine::Decision;
 use permsnap::vectors::{CheckCase, Parity, Scenario, SnapshotParity, VectorFile};
-use permsnap::wasm::Permissions;
+use permsnap::wasm::{Keys, Permissions};
 use permsnap::Reason;
 use wasm_bindgen_test::*;
 
@@ -36,7 +36,7 @@ impl Parity for WasmParity {
         let token = self.0.token(scenario, user)?;
         let perms = Permissions::verify_token(
             &token,
-            &self.0.jwks_text(),
+            &Keys::parse(&self.0.jwks_text()).map_err(|e| format!("{e:?}"))?,
             "backoffice",
             None,
             0.0,
