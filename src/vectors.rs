@@ -490,6 +490,36 @@ impl VectorFile {
     }
 }
 
+/// Runs named vector texts through the server rules and `parity`: the number
+/// of cases passed, and one line per failure (`FILE CASE: expected X, got Y`).
+pub fn run_texts<'a, P: Parity>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    parity: &P,
+) -> (usize, Vec<String>) {
+    let (mut passed, mut failures) = (0, Vec::new());
+    for (name, text) in files {
+        match VectorFile::from_text(text, name) {
+            Ok(vf) => {
+                let r = vf.run(parity);
+                passed += r.passed;
+                failures.extend(r.failures.iter().map(|f| f.line(name)));
+            }
+            Err(e) => failures.push(format!("{name}: not a vector file: {e}")),
+        }
+    }
+    (passed, failures)
+}
+
+impl Failure {
+    /// `FILE CASE: expected X, got Y`.
+    pub fn line(&self, file: &str) -> String {
+        format!(
+            "{file} {}: expected {}, got {}",
+            self.case, self.expected, self.got
+        )
+    }
+}
+
 /// Never used: the type of "no parity" for [`VectorFile::run_server`].
 enum NoParity {}
 

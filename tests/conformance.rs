@@ -5,7 +5,7 @@
 
 use permsnap::admin::AdminReason;
 use permsnap::sso::{SsoOutcome, SsoReason};
-use permsnap::vectors::{SnapshotParity, VectorFile};
+use permsnap::vectors::{run_texts, SnapshotParity, VectorFile};
 use permsnap::{LoadErrorKind, Reason};
 use std::collections::HashSet;
 
@@ -25,17 +25,10 @@ fn load_all() -> Vec<(&'static str, VectorFile)> {
 
 #[test]
 fn every_vector_case_passes_on_the_server_and_through_a_snapshot() {
-    let parity = SnapshotParity::new().unwrap();
-    let (mut passed, mut failures) = (0, Vec::new());
-    for (name, vf) in load_all() {
-        let r = vf.run(&parity);
-        passed += r.passed;
-        failures.extend(
-            r.failures
-                .into_iter()
-                .map(|f| format!("{name} {}: expected {}, got {}", f.case, f.expected, f.got)),
-        );
-    }
+    let (passed, failures) = run_texts(
+        VECTOR_FILES.iter().copied(),
+        &SnapshotParity::new().unwrap(),
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

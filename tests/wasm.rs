@@ -5,7 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use permsnap::engine::Decision;
-use permsnap::vectors::{CheckCase, Parity, Scenario, SnapshotParity, VectorFile};
+use permsnap::vectors::{run_texts, CheckCase, Parity, Scenario, SnapshotParity};
 use permsnap::wasm::{Keys, Permissions};
 use permsnap::Reason;
 use wasm_bindgen_test::*;
@@ -90,17 +90,7 @@ fn resource_json(c: &CheckCase) -> String {
 #[wasm_bindgen_test]
 fn every_vector_check_answers_in_wasm_as_the_server_rules_do() {
     let parity = WasmParity(SnapshotParity::new().unwrap());
-    let (mut passed, mut failures) = (0, Vec::new());
-    for (name, text) in VECTOR_FILES {
-        let vf = VectorFile::from_text(text, name).unwrap();
-        let r = vf.run(&parity);
-        passed += r.passed;
-        failures.extend(
-            r.failures
-                .into_iter()
-                .map(|f| format!("{name} {}: expected {}, got {}", f.case, f.expected, f.got)),
-        );
-    }
+    let (passed, failures) = run_texts(VECTOR_FILES.iter().copied(), &parity);
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

@@ -53,6 +53,9 @@ commands:
   sso --catalog C --directory D --config FILE|JSON --login JSON [--now T]
   lint CATALOG...
   conformance FILE|DIR...
+  differential [--seed S] [--checks N] [--per-scenario N] [--out DIR]
+                                         random scenarios: server rules vs issue -> verify -> check;
+                                         a disagreement is minimized into a vector file in DIR
   keygen [--kid K]                       a private JWK and its public JWKS
   issue --catalog C --directory D --user U --key JWK_FILE [--now T] [--ttl SECS] [--audience A] [--issuer I]
   verify --token TOKEN|FILE --jwks FILE [--audience A] [--issuer I] [--now T] [--leeway SECS]
@@ -70,6 +73,7 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     let result = match cmd.as_str() {
         "conformance" => return conformance(rest),
+        "differential" => return differential(rest),
         "check" => Opts::parse(rest).and_then(|o| check(&o)),
         "admin" => Opts::parse(rest).and_then(|o| admin(&o)),
         "sso" => Opts::parse(rest).and_then(|o| sso(&o)),
@@ -511,4 +515,65 @@ fn conformance(args: &[String]) -> i32 {
     }
     println!("{passed} passed, {failed} failed");
     i32::from(failed > 0)
+}
+
+/// `differential`: seeded random scenarios through the server rules and the
+/// native snapshot path; prints a JSON summary and exits 1 on a disagreement.
+fn differential(args: &[String]) -> i32 {
+    let run = || -> Result<(Json, bool), CliError> {
+        let o = Opts::parse(args)?;
+        let int = |name: &str, default: u64| -> Result<u64, CliError> {
+            match o.opt(name) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| {
+                    CliError::new("usage", format!("`--{name} {v}` is not a whole number"))
+                }),
+            }
+        };
+        let mut cfg =
+            permsnap::testgen::DiffConfig::new(int("seed", 1)?, int("checks", 1_000_000)?);
+        cfg.checks_per_scenario = int("per-scenario", 200)?.max(1) as usize;
+        let out = PathBuf::from(o.opt("out").unwrap_or("target/differential"));
+        let parity = permsnap::vectors::SnapshotParity::new()?;
+        let started = std::time::Instant::now();
+        let report = permsnap::testgen::differential(&parity, &cfg);
+        let seconds = started.elapsed().as_secs_f64();
+        let mut files = Vec::new();
+        for f in &report.failures {
+            eprintln!("DISAGREEMENT {}", f.message);
+            if !f.vector.is_empty() {
+                let path = f
+                    .write_to(&out)
+                    .map_err(|e| CliError::new("io", format!("{}: {e}", out.display())))?;
+                eprintln!("  minimized vector file: {}", path.display());
+                files.push(s(&path.display().to_string()));
+            }
+        }
+        let n = |x: u64| Json::Num(x as f64);
+        let summary = obj(vec![
+            ("seed", n(cfg.seed)),
+            ("scenarios", n(report.scenarios)),
+            ("checks", n(report.checks)),
+            ("compared", n(report.compared)),
+            ("server_only", n(report.server_only)),
+            ("disagreements", n(report.failures.len() as u64)),
+            ("files", Json::Arr(files)),
+            ("seconds", Json::Num((seconds * 1000.0).round() / 1000.0)),
+        ]);
+        Ok((summary, report.failures.is_empty()))
+    };
+    match run() {
+        Ok((summary, ok)) => {
+            println!("{}", summary.to_text());
+            i32::from(!ok)
+        }
+        Err(e) => {
+            let err = obj(vec![(
+                "error",
+                obj(vec![("code", s(&e.code)), ("message", s(&e.message))]),
+            )]);
+            println!("{}", err.to_text());
+            2
+        }
+    }
 }
