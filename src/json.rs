@@ -239,7 +239,7 @@ fn write_num(n: f64, out: &mut String) {
             break;
         }
         if scaled / p == a {
-            let (m, unit) = (scaled as u64, 10u64.pow(k as u32));
+            let (m, unit) = (scaled as u64, 10u64.saturating_pow(k as u32));
             push_u64(m / unit, out);
             out.push('.');
             let frac = m % unit;

@@ -17,6 +17,8 @@ pub mod presets;
 pub mod rules;
 pub mod snapshot;
 pub mod sso;
+#[cfg(feature = "testgen")]
+pub mod testgen;
 pub mod text;
 pub mod time;
 pub mod vectors;
