@@ -214,6 +214,15 @@ impl Model {
                     }
                 }
             }
+            // Re-enabling a user, or extending their access in time, gives
+            // back everything their entries grant: the same rule as giving it.
+            AdminOp::Enable { .. } | AdminOp::SetExpiry { .. } if restores_access(target, op) => {
+                for (label, access) in &target.access {
+                    if !self.gives_only_what_actor_holds(access, &|p| holds(*label, p)) {
+                        return deny(R::Escalation);
+                    }
+                }
+            }
             _ => {}
         }
         AdminDecision {
@@ -238,6 +247,20 @@ impl Model {
         }
         let ok = given.iter().filter(|&p| !denied.contains(p)).all(holds);
         ok
+    }
+}
+
+/// Whether `op` gives `target` access they do not have now: enabling a
+/// disabled user, or moving an expiry later (or removing it).
+fn restores_access(target: &User, op: &AdminOp) -> bool {
+    match op {
+        AdminOp::Enable { .. } => target.status == crate::directory::Status::Disabled,
+        AdminOp::SetExpiry { expires_at, .. } => match (target.expires_at, expires_at) {
+            (Some(_), None) => true,
+            (Some(old), Some(new)) => *new > old,
+            (None, _) => false,
+        },
+        _ => false,
     }
 }
 
