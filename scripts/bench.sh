@@ -110,7 +110,7 @@ fi
   echo "| date | $(date -u +%Y-%m-%dT%H:%MZ) |"
   echo "| CPU | ${cpu:-unknown} (\`lscpu\` model name), $(nproc) cores (\`nproc\`) |"
   echo "| OS | $(uname -sr) |"
-  echo "| other processes while timing | $disturbance (above ~10 %, rerun) |"
+  echo "| other processes while timing | $disturbance; above ~10 % the numbers are disturbed: rerun |"
   echo "| Node | $(node --version) |"
   echo "| Rust | $(rustc --version) |"
   echo "| permsnap | $commit |"
