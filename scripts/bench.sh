@@ -27,7 +27,7 @@ for arg in "$@"; do
     --write) write=1 ;;
     --quick) quick=1 ;;
     -h | --help)
-      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)

@@ -45,19 +45,20 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
 
     // Permissions grouped by first segment (the encoding names each group
     // once); `order[i]` is the catalog index of snapshot permission `i`.
-    let mut heads: Vec<&str> = Vec::new();
-    for p in &c.permissions {
-        let head = p.id.split('.').next().unwrap_or_default();
-        if !heads.contains(&head) {
-            heads.push(head);
-        }
-    }
+    // Each permission's group is the rank of its first segment's first
+    // appearance; a stable sort by that rank keeps catalog order inside groups.
+    let mut rank: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let group: Vec<usize> = c
+        .permissions
+        .iter()
+        .map(|p| {
+            let head = p.id.split('.').next().unwrap_or_default();
+            let next = rank.len();
+            *rank.entry(head).or_insert(next)
+        })
+        .collect();
     let mut order: Vec<usize> = (0..c.permissions.len()).collect();
-    order.sort_by_key(|&i| {
-        heads
-            .iter()
-            .position(|h| c.permissions[i].id.split('.').next() == Some(h))
-    });
+    order.sort_by_key(|&i| group[i]);
     let mut to_snap = vec![0usize; order.len()];
     for (s, &ci) in order.iter().enumerate() {
         to_snap[ci] = s;
