@@ -343,6 +343,12 @@ impl Expander<'_> {
     }
 }
 
+/// The most conditional rules one role may carry, inherited ones included.
+pub const MAX_ROLE_CONDITIONAL_RULES: usize = 1_000;
+
+/// The most conditional rules all roles of a catalog may carry, inherited ones included.
+pub const MAX_CATALOG_CONDITIONAL_RULES: usize = 100_000;
+
 struct RawGrantor {
     id: String,
     title: String,
@@ -590,13 +596,34 @@ fn resolve_inheritance(
         }
     }
     // `order` lists parents before children: fold in that order.
+    // Conditional rules are copied into every role that inherits them, so a
+    // long chain of roles with conditions grows quadratically: bounded here.
     let mut rules: Vec<Option<RuleSet>> = vec![None; raw.len()];
+    let mut total = 0usize;
     for &n in &order {
         let mut r = raw[n].rules.clone();
         for &p in &parents[n] {
             if let Some(pr) = &rules[p] {
+                if r.when.len() + pr.when.len() > MAX_ROLE_CONDITIONAL_RULES {
+                    return Err(LoadError::new(
+                        K::TooLarge,
+                        format!("{}roles[{n}]", prefix(o)),
+                        format!(
+                            "role `{}` would carry more than {MAX_ROLE_CONDITIONAL_RULES} conditional rules with what it inherits",
+                            raw[n].id
+                        ),
+                    ));
+                }
                 r.extend(pr);
             }
+        }
+        total += r.when.len();
+        if total > MAX_CATALOG_CONDITIONAL_RULES {
+            return Err(LoadError::new(
+                K::TooLarge,
+                format!("{}roles[{n}]", prefix(o)),
+                format!("the roles would carry more than {MAX_CATALOG_CONDITIONAL_RULES} conditional rules in all, inheritance included"),
+            ));
         }
         rules[n] = Some(r);
     }
@@ -652,6 +679,23 @@ mod tests {
             c.roles[1].rules.always.iter().collect::<Vec<_>>(),
             vec![1, 2]
         );
+    }
+
+    #[test]
+    fn a_long_chain_of_conditional_roles_is_refused_as_too_large_not_slow() {
+        let roles: Vec<String> = (0..1200)
+            .map(|i| {
+                format!(
+                    r#"{{"id":"r{i}","title":"R","inherits":[{}],"grants":[{{"permission":"users.manage","when":[{{"attr":"a","eq":{i}}}]}}]}}"#,
+                    if i + 1 < 1200 { format!("\"r{}\"", i + 1) } else { String::new() }
+                )
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let e = load(&format!("{{{BASE},\"roles\":[{}]}}", roles.join(","))).unwrap_err();
+        assert_eq!(e.code(), "too_large", "{e}");
+        assert!(e.message.contains("conditional rules"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

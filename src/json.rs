@@ -278,6 +278,68 @@ pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Finds keys in an object being parsed: a linear scan while it is small, a
+/// hash table (FNV-1a, open addressing) once it has more than 16 keys, so a
+/// hostile object with thousands of keys costs linear, not quadratic, time.
+#[derive(Default)]
+struct KeyIndex {
+    // 0: empty; otherwise field index + 1; the length is a power of two
+    slots: Vec<u32>,
+}
+
+impl KeyIndex {
+    const LINEAR: usize = 16;
+
+    fn hash(key: &str) -> usize {
+        key.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        }) as usize
+    }
+
+    fn find(&self, fields: &[(String, Json)], key: &str) -> Option<usize> {
+        if self.slots.is_empty() {
+            return fields.iter().position(|(k, _)| k == key);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = Self::hash(key) & mask;
+        loop {
+            let slot = self.slots[i] as usize;
+            if slot == 0 {
+                return None;
+            }
+            if fields[slot - 1].0 == key {
+                return Some(slot - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn insert(&mut self, key: &str, at: usize) {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::hash(key) & mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = at as u32 + 1;
+    }
+
+    /// Called after a new key was pushed to `fields`.
+    fn added(&mut self, fields: &[(String, Json)]) {
+        let n = fields.len();
+        if n <= Self::LINEAR {
+            return;
+        }
+        if self.slots.len() < n * 2 {
+            self.slots = vec![0; (n * 4).next_power_of_two()];
+            for (i, (k, _)) in fields.iter().enumerate() {
+                self.insert(k, i);
+            }
+        } else {
+            self.insert(&fields[n - 1].0, n - 1);
+        }
+    }
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
@@ -372,6 +434,7 @@ impl Parser<'_> {
     fn object(&mut self) -> Result<Json, JsonError> {
         self.i += 1;
         let mut fields: Vec<(String, Json)> = Vec::new();
+        let mut index = KeyIndex::default();
         self.ws();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -384,8 +447,8 @@ impl Parser<'_> {
             }
             let key_at = self.i;
             let key = self.string()?;
-            let duplicate = fields.iter().any(|(k, _)| *k == key);
-            if duplicate && self.dup.is_none() {
+            let existing = index.find(&fields, &key);
+            if existing.is_some() && self.dup.is_none() {
                 let after = self.i;
                 self.i = key_at;
                 self.dup = Some(self.err_kind(
@@ -401,12 +464,12 @@ impl Parser<'_> {
             self.i += 1;
             self.ws();
             let v = self.value()?;
-            if duplicate {
-                if let Some(slot) = fields.iter_mut().find(|(k, _)| *k == key) {
-                    slot.1 = v;
+            match existing {
+                Some(i) => fields[i].1 = v,
+                None => {
+                    fields.push((key, v));
+                    index.added(&fields);
                 }
-            } else {
-                fields.push((key, v));
             }
             self.ws();
             match self.s.get(self.i) {
@@ -918,6 +981,21 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn finds_duplicate_keys_in_large_objects_too() {
+        let keys: Vec<String> = (0..5000).map(|i| format!("\"k{i}\":{i}")).collect();
+        let ok = format!("{{{}}}", keys.join(","));
+        let v = Json::parse(&ok).unwrap();
+        assert_eq!(v.get("k4999"), Some(&Json::Num(4999.0)));
+        let dup = format!("{{{},\"k17\":0}}", keys.join(","));
+        let e = Json::parse(&dup).unwrap_err();
+        assert_eq!(e.kind, LoadErrorKind::DuplicateKey);
+        assert!(e.message.contains("`k17`"));
+        let (v, first) = Json::parse_noting_duplicates(&dup).unwrap();
+        assert!(first.is_some());
+        assert_eq!(v.get("k17"), Some(&Json::Num(0.0)), "the later value wins");
     }
 
     #[test]
