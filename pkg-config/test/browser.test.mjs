@@ -2,9 +2,8 @@
 // loaded from pkg/ as a page without a bundler loads it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { NOW, TAP, issue, keys } from "./helpers.mjs";
-import { CHROMIUM_ARGS, serve } from "./serve.mjs";
+import { launchChromium, newPage, serve } from "./serve.mjs";
 
 test("gate disables, hides and explains controls in a real browser, and gates everything without a valid token", async () => {
   const k = keys("gate");
@@ -17,12 +16,9 @@ test("gate disables, hides and explains controls in a real browser, and gates ev
     sueShort: issue(k, { user: "sue", now: Date.now(), ttl: 4 }),
   };
   const site = await serve({ "/__fixtures.json": () => fixtures });
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    page.on("pageerror", (e) => errors.push(String(e)));
+    const page = await newPage(browser);
     await page.goto(`${site.url}/pkg-config/test/browser/gate.html`);
     await page.waitForFunction(() => window.__results?.done, null, { timeout: 15000 });
     const r = await page.evaluate(() => window.__results);
@@ -56,7 +52,7 @@ test("gate disables, hides and explains controls in a real browser, and gates ev
     await page.waitForFunction(() => document.getElementById("nothing").disabled, null, { timeout: 10000 });
     const expired = await page.evaluate(() => document.getElementById("nothing").getAttribute("data-reason"));
     assert.equal(expired, "expired");
-    assert.deepEqual(errors, [], "no console errors");
+    assert.deepEqual(page.errors, [], "no console errors");
   } finally {
     await browser.close();
     await site.close();

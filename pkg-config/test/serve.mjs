@@ -1,6 +1,8 @@
-// A tiny static server for browser tests: serves the repository root on
-// 127.0.0.1 (random port) plus extra JSON routes the test provides.
+// Browser-test helpers: a tiny static server (the repository root, or any
+// folder, on 127.0.0.1 at a random port, plus JSON routes the test provides)
+// and Debian's Chromium with console errors collected.
 import { createServer } from "node:http";
+import { chromium } from "playwright-core";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { root } from "./helpers.mjs";
@@ -8,7 +10,7 @@ import { root } from "./helpers.mjs";
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
   ".json": "application/json", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
 
-export async function serve(routes = {}) {
+export async function serve(routes = {}, base = root) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
     if (routes[url.pathname]) {
@@ -16,8 +18,9 @@ export async function serve(routes = {}) {
       res.end(JSON.stringify(await routes[url.pathname](url)));
       return;
     }
-    const path = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (!path.startsWith(root)) {
+    const rel = url.pathname === "/" ? "/index.html" : url.pathname;
+    const path = normalize(join(base, decodeURIComponent(rel)));
+    if (!path.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }
@@ -35,3 +38,17 @@ export async function serve(routes = {}) {
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+/** Debian's Chromium, headless, without the background traffic a closed network refuses. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/** A new page whose console errors and uncaught exceptions land in `page.errors`. */
+export async function newPage(browser, options) {
+  const page = await browser.newPage(options);
+  page.errors = [];
+  page.on("console", (m) => m.type() === "error" && page.errors.push(m.text()));
+  page.on("pageerror", (e) => page.errors.push(String(e)));
+  return page;
+}

@@ -7,9 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { root, bin } from "../../pkg-config/test/helpers.mjs";
-import { CHROMIUM_ARGS } from "../../pkg-config/test/serve.mjs";
+import { launchChromium, newPage } from "../../pkg-config/test/serve.mjs";
 
 let server, base, browser;
 
@@ -22,7 +21,7 @@ before(async () => {
     });
     server.on("exit", (code) => reject(new Error(`serve exited with ${code}`)));
   });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -31,13 +30,10 @@ after(async () => {
 });
 
 async function open(query) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const errors = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const page = await newPage(browser, { viewport: { width: 1400, height: 1000 } });
   await page.goto(`${base}?${query}`);
   await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 15000 });
-  return { page, errors };
+  return { page, errors: page.errors };
 }
 
 /** State of every [data-permission] control, keyed by "action" (+ "#row" for affiliate rows). */
