@@ -4,8 +4,8 @@
 //! (`ed25519vectors.json`) and Wycheproof's JWS cases, none of which is
 //! Ed25519 and all of which must be refused.
 //!
-//! The vector files are read at test time from `shared/vectors/`, which sits
-//! beside the crate (`../shared` from `Cargo.toml`); a missing file fails the
+//! The vector files are read at test time from `tests/data/` (copies with
+//! their licences, see `tests/data/README.md`); a missing file fails the
 //! test, it never skips it.
 
 use permsnap::b64;
@@ -15,12 +15,12 @@ use permsnap::snapshot::jws::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/");
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
 
 fn read_vectors(name: &str) -> Json {
     let path = format!("{VECTORS}{name}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read the vector file `{path}` ({e}): `shared/` must sit beside the crate")
+        panic!("cannot read the vector file `{path}` ({e}): see tests/data/README.md")
     });
     Json::parse(&text).unwrap_or_else(|e| panic!("`{path}` is not JSON: {e}"))
 }
