@@ -15,6 +15,8 @@ pub mod error;
 pub mod json;
 pub mod presets;
 pub mod rules;
+#[cfg(all(feature = "server", not(target_arch = "wasm32")))]
+pub mod server;
 pub mod snapshot;
 pub mod sso;
 #[cfg(feature = "testgen")]
