@@ -262,7 +262,7 @@ async fn bad_input_gets_400_with_a_code_and_the_json_path(b: Backend) {
         ("/v1/admin", r#"{"actor": "ada", "op": "disable", "target": "sue", "target": "max"}"#, "duplicate_key", None),
         ("/v1/admin", r#"{"actor": "ada", "op": "create_user", "user": {"id": "z", "username": "z@mycasino", "email": "z@x", "home_label": 4444, "access": {"4444": {"roles": ["pilot"]}}}}"#, "unknown_role", Some("user.access.4444.roles[0]")),
         ("/v1/admin", r#"{"actor": "ada", "op": "set_expiry", "target": "sue", "expires_at": "soon"}"#, "bad_timestamp", Some("expires_at")),
-        ("/v1/sso/login", r#"{"login": {"provider": "google"}}"#, "missing_field", Some("login.iss")),
+        ("/v1/sso/login", r#"{"login": {"provider": "google"}}"#, "missing_field", Some("login")),
     ];
     for (path, body, code, json_path) in cases {
         let r = request(env.addr(), "POST", path, Some(&env.key), Some(body.as_bytes())).await;

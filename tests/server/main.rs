@@ -4,5 +4,7 @@
 //! parity with the library over every vector file, the OpenAPI document
 //! and the README's curl examples.
 
+mod abuse;
 mod api;
+mod conformance;
 mod common;
