@@ -7,4 +7,6 @@
 mod abuse;
 mod api;
 mod conformance;
+mod crash;
+mod instances;
 mod common;
