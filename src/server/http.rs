@@ -115,7 +115,10 @@ async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let route = route_label(req.uri().path());
     let res = next.run(req).await;
-    let outcome = res.extensions().get::<Outcome>().map_or("", |o| o.0.as_str());
+    let outcome = res
+        .extensions()
+        .get::<Outcome>()
+        .map_or("", |o| o.0.as_str());
     tracing::info!(
         target: "permsnap::http",
         method = %method,
@@ -206,7 +209,12 @@ async fn authorize(ctx: &Ctx, headers: &HeaderMap, scope: Scope, keys_version: i
 }
 
 /// Reads the versions, authorizes, and reads the body.
-async fn begin(ctx: &Ctx, headers: &HeaderMap, scope: Scope, body: Body) -> Result<((i64, i64), Bytes)> {
+async fn begin(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    scope: Scope,
+    body: Body,
+) -> Result<((i64, i64), Bytes)> {
     let versions = ctx.app.versions().await?;
     authorize(ctx, headers, scope, versions.1).await?;
     Ok((versions, read_body(ctx, body).await?))
@@ -262,7 +270,11 @@ async fn snapshots(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Resp
         let msg = format!("`ttl` is 1 to {MAX_TTL_SECS} seconds, not {t}");
         return Err(ServerError::bad("bad_value", msg, Some("ttl".into())));
     }
-    if req.audience.as_ref().is_some_and(|a| a.is_empty() || a.len() > 256) {
+    if req
+        .audience
+        .as_ref()
+        .is_some_and(|a| a.is_empty() || a.len() > 256)
+    {
         let msg = "`audience` is 1 to 256 characters";
         return Err(ServerError::bad("bad_value", msg, Some("audience".into())));
     }
@@ -273,7 +285,14 @@ async fn snapshots(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Resp
         .as_ref()
         .ok_or_else(|| ServerError::Corrupt("no current signing key".into()))?;
     let now = ctx.app.now();
-    let t = model::issue(&loaded.model, &req.user, now, req.audience.as_deref(), req.ttl, key)?;
+    let t = model::issue(
+        &loaded.model,
+        &req.user,
+        now,
+        req.audience.as_deref(),
+        req.ttl,
+        key,
+    )?;
     let body = json!({
         "token": t.token,
         "expires_at": model::format_time(t.expires_at_ms),
@@ -297,7 +316,14 @@ async fn check(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response
     let req: CheckRequest = parse(&bytes)?;
     let loaded = ctx.app.loaded_at(v).await?;
     let now = ctx.app.now();
-    let d = model::check(&loaded.model, &req.user, req.label, &req.action, req.resource.as_ref(), now);
+    let d = model::check(
+        &loaded.model,
+        &req.user,
+        req.label,
+        &req.action,
+        req.resource.as_ref(),
+        now,
+    );
     let mut body = json!({"allowed": d.allowed, "reason": d.reason});
     if let Some(by) = &d.by {
         body["by"] = Value::String(by.clone());
@@ -312,13 +338,25 @@ fn split_actor(bytes: &[u8]) -> Result<(String, Value)> {
         .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
     model::reject_duplicate_keys(text)?;
     let mut v: Value = parse(bytes)?;
-    let obj = v
-        .as_object_mut()
-        .ok_or_else(|| ServerError::bad("wrong_type", "the body is a JSON object", Some("$".into())))?;
+    let obj = v.as_object_mut().ok_or_else(|| {
+        ServerError::bad("wrong_type", "the body is a JSON object", Some("$".into()))
+    })?;
     let actor = match obj.remove("actor") {
         Some(Value::String(a)) => a,
-        Some(_) => return Err(ServerError::bad("wrong_type", "`actor` is a user id (a string)", Some("actor".into()))),
-        None => return Err(ServerError::bad("missing_field", "missing field `actor`", Some("actor".into()))),
+        Some(_) => {
+            return Err(ServerError::bad(
+                "wrong_type",
+                "`actor` is a user id (a string)",
+                Some("actor".into()),
+            ))
+        }
+        None => {
+            return Err(ServerError::bad(
+                "missing_field",
+                "missing field `actor`",
+                Some("actor".into()),
+            ))
+        }
     };
     Ok((actor, v))
 }
@@ -352,7 +390,12 @@ fn sso_body(r: &ops::SsoResult) -> (Value, String) {
             json!({"outcome": "matched", "user": user, "linked": linked}),
             "matched".into(),
         ),
-        SsoAnswer::Created { username, home_label, labels, role } => (
+        SsoAnswer::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        } => (
             json!({"outcome": "created", "user": r.user, "username": username,
                    "home_label": home_label, "labels": labels, "role": role}),
             "created".into(),
@@ -385,7 +428,11 @@ async fn sso(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> 
 
 fn under(prefix: &str, e: ServerError) -> ServerError {
     match e {
-        ServerError::BadRequest { code, message, path } => {
+        ServerError::BadRequest {
+            code,
+            message,
+            path,
+        } => {
             let path = match path.as_deref() {
                 None | Some("$") => prefix.to_string(),
                 Some(p) => format!("{prefix}.{p}"),
@@ -424,14 +471,26 @@ async fn audit(
     let since_ms = match q.since.as_deref() {
         None => None,
         Some(s) => Some(model::parse_time(s).ok_or_else(|| {
-            ServerError::bad("bad_timestamp", format!("`since` is an RFC 3339 time, not `{s}`"), Some("since".into()))
+            ServerError::bad(
+                "bad_timestamp",
+                format!("`since` is an RFC 3339 time, not `{s}`"),
+                Some("since".into()),
+            )
         })?),
     };
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ServerError::bad("bad_value", "`limit` is 1 to 1000", Some("limit".into())));
+        return Err(ServerError::bad(
+            "bad_value",
+            "`limit` is 1 to 1000",
+            Some("limit".into()),
+        ));
     }
-    let filter = AuditFilter { user: q.user.filter(|u| !u.is_empty()), since_ms, limit };
+    let filter = AuditFilter {
+        user: q.user.filter(|u| !u.is_empty()),
+        since_ms,
+        limit,
+    };
     let mut conn = ctx.app.db.pool.acquire().await?;
     let records = store::audit(&mut conn, &filter).await?;
     Ok(answer(StatusCode::OK, json!({ "records": records }), "ok"))

@@ -76,7 +76,9 @@ impl Scope {
             }
         }
         if out.is_empty() {
-            return Err(ServerError::Config("an API key needs at least one scope".into()));
+            return Err(ServerError::Config(
+                "an API key needs at least one scope".into(),
+            ));
         }
         Ok(out)
     }

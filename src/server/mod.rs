@@ -123,12 +123,7 @@ pub async fn start(config: Config) -> Result<Running> {
         .local_addr()
         .map_err(|e| ServerError::Io(e.to_string()))?;
     let (stop, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(serve::serve(
-        listener,
-        http::router(ctx),
-        config.limits,
-        rx,
-    ));
+    let task = tokio::spawn(serve::serve(listener, http::router(ctx), config.limits, rx));
     Ok(Running { addr, stop, task })
 }
 

@@ -6,10 +6,10 @@
 //! library's types, asks the library, and turns answers back into data.
 
 use super::error::{Result, ServerError};
-use base64::Engine as _;
 use crate::json::{Json, Val};
 use crate::rules::{Resource, Scalar};
 use crate::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
+use base64::Engine as _;
 
 pub use crate::PrivateKey as SigningKey;
 

@@ -26,7 +26,13 @@ pub struct Applied {
     pub audit_id: i64,
 }
 
-fn record(actor: &str, action: &str, target: Option<&str>, version: i64, detail: Value) -> AuditRecord {
+fn record(
+    actor: &str,
+    action: &str,
+    target: Option<&str>,
+    version: i64,
+    detail: Value,
+) -> AuditRecord {
     AuditRecord {
         id: 0,
         at: String::new(),
@@ -104,7 +110,16 @@ pub async fn admin(app: &App, actor: &str, op: &OpRequest, raw: &Value) -> Resul
     store::write_user(&mut w.tx, target, next.user(target)).await?;
     let version = w.version + 1;
     let detail = raw.clone();
-    let audit_id = commit_change(app, w, &loaded, next, version, record(actor, op.name(), Some(target), version, detail), now).await?;
+    let audit_id = commit_change(
+        app,
+        w,
+        &loaded,
+        next,
+        version,
+        record(actor, op.name(), Some(target), version, detail),
+        now,
+    )
+    .await?;
     Ok(Applied {
         reason: answer.reason,
         message: answer.message,
@@ -164,13 +179,20 @@ pub struct SsoResult {
 }
 
 fn needs_write(a: &SsoAnswer) -> bool {
-    matches!(a, SsoAnswer::Created { .. } | SsoAnswer::Matched { linked: true, .. })
+    matches!(
+        a,
+        SsoAnswer::Created { .. } | SsoAnswer::Matched { linked: true, .. }
+    )
 }
 
 fn decide_sso(l: &Loaded, config: Option<&str>, login_text: &str, now: i64) -> Result<SsoAnswer> {
-    let config = config
-        .or(l.sso_config.as_deref())
-        .ok_or_else(|| ServerError::bad("missing_field", "no `config` in the request and no SSO config in the store", Some("config".into())))?;
+    let config = config.or(l.sso_config.as_deref()).ok_or_else(|| {
+        ServerError::bad(
+            "missing_field",
+            "no `config` in the request and no SSO config in the store",
+            Some("config".into()),
+        )
+    })?;
     let cfg = model::sso_config(config)?;
     let login = model::login(login_text)?;
     Ok(model::sso(&l.model, &cfg, &login, now))
@@ -191,7 +213,10 @@ pub async fn sso(
             SsoAnswer::Matched { user, .. } => Some(user.clone()),
             _ => None,
         };
-        return Ok(SsoResult { answer: first, user });
+        return Ok(SsoResult {
+            answer: first,
+            user,
+        });
     }
     let mut w = app.db.begin_write().await?;
     let loaded = locked_directory(app, &mut w).await?;
@@ -202,9 +227,22 @@ pub async fn sso(
     };
     let mut next = (*loaded.doc).clone();
     let (user, action) = match &answer {
-        SsoAnswer::Created { username, home_label, labels, role } => {
+        SsoAnswer::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        } => {
             let id = keys::random_user_id()?;
-            let mut u = doc::sso_user(id.clone(), username.clone(), login.email.clone(), *home_label, labels, role, identity);
+            let mut u = doc::sso_user(
+                id.clone(),
+                username.clone(),
+                login.email.clone(),
+                *home_label,
+                labels,
+                role,
+                identity,
+            );
             u.seq = next.next_seq();
             next.users.push(u);
             (id, "sso_create")
@@ -213,7 +251,12 @@ pub async fn sso(
             next.link_identity(user, identity)?;
             (user.clone(), "sso_link")
         }
-        SsoAnswer::Matched { user, .. } => return Ok(SsoResult { user: Some(user.clone()), answer }),
+        SsoAnswer::Matched { user, .. } => {
+            return Ok(SsoResult {
+                user: Some(user.clone()),
+                answer,
+            })
+        }
         _ => return Ok(SsoResult { answer, user: None }),
     };
     store::write_user(&mut w.tx, &user, next.user(&user)).await?;
@@ -221,7 +264,10 @@ pub async fn sso(
     let detail = json!({"provider": login.provider, "iss": login.iss, "sub": login.sub});
     let audit = record("sso", action, Some(&user), version, detail);
     commit_change(app, w, &loaded, next, version, audit, now).await?;
-    Ok(SsoResult { answer, user: Some(user) })
+    Ok(SsoResult {
+        answer,
+        user: Some(user),
+    })
 }
 
 /// What an import did.
@@ -250,7 +296,11 @@ pub async fn import(
     let m = model::model(&parsed, directory_text)?;
     if let Some(text) = sso_config {
         if let Some(code) = model::sso_config_problem(&m, &model::sso_config(text)?) {
-            return Err(ServerError::bad(code, "the SSO config does not fit the directory", Some("config".into())));
+            return Err(ServerError::bad(
+                code,
+                "the SSO config does not fit the directory",
+                Some("config".into()),
+            ));
         }
     }
     let doc: DirectoryDoc = serde_json::from_str(directory_text)
@@ -261,7 +311,12 @@ pub async fn import(
     let version = w.version + 1;
     w.set_version(version).await?;
     let detail = json!({"catalog": model::catalog_id(&parsed), "labels": doc.labels.len(), "users": doc.users.len()});
-    store::insert_audit(&mut w.tx, &record("cli", "import", None, version, detail), now).await?;
+    store::insert_audit(
+        &mut w.tx,
+        &record("cli", "import", None, version, detail),
+        now,
+    )
+    .await?;
     w.commit().await?;
     Ok(ImportReport {
         catalog: model::catalog_id(&parsed).to_string(),
@@ -279,7 +334,12 @@ pub async fn apikey_create(db: &Db, scopes: &[Scope], now: i64) -> Result<String
     store::insert_api_key(&mut w.tx, &hash, &prefix, &names.join(","), now).await?;
     w.bump_keys_version().await?;
     let detail = json!({"prefix": prefix, "scopes": names});
-    store::insert_audit(&mut w.tx, &record("cli", "apikey_create", None, w.version, detail), now).await?;
+    store::insert_audit(
+        &mut w.tx,
+        &record("cli", "apikey_create", None, w.version, detail),
+        now,
+    )
+    .await?;
     w.commit().await?;
     Ok(key)
 }
@@ -290,7 +350,12 @@ pub async fn keys_rotate(db: &Db, now: i64) -> Result<String> {
     let mut w = db.begin_write().await?;
     let kid = rotate_in(&mut w, now).await?;
     let detail = json!({"kid": kid});
-    store::insert_audit(&mut w.tx, &record("cli", "keys_rotate", None, w.version, detail), now).await?;
+    store::insert_audit(
+        &mut w.tx,
+        &record("cli", "keys_rotate", None, w.version, detail),
+        now,
+    )
+    .await?;
     w.commit().await?;
     Ok(kid)
 }

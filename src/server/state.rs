@@ -218,7 +218,9 @@ impl App {
     pub async fn api_key(&self, key: &str, keys_version: i64) -> Result<Option<Scopes>> {
         let hash = super::keys::api_key_hash(key);
         let hit = peek(&self.api_keys, |(v, m)| {
-            (*v == keys_version).then(|| m.get(&hash).copied()).flatten()
+            (*v == keys_version)
+                .then(|| m.get(&hash).copied())
+                .flatten()
         });
         if hit.is_some() {
             return Ok(hit);
@@ -242,10 +244,11 @@ impl App {
 
 fn corrupt(e: ServerError) -> ServerError {
     match e {
-        ServerError::BadRequest { code, message, path } => ServerError::Corrupt(format!(
-            "{code} at {}: {message}",
-            path.unwrap_or_default()
-        )),
+        ServerError::BadRequest {
+            code,
+            message,
+            path,
+        } => ServerError::Corrupt(format!("{code} at {}: {message}", path.unwrap_or_default())),
         other => other,
     }
 }

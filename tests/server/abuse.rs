@@ -72,7 +72,10 @@ async fn a_huge_request_line_is_refused_with_bounded_memory() {
             _ => break,
         }
     }
-    assert!(sent < 50 * 1024 * 1024, "the server kept reading: {sent} bytes");
+    assert!(
+        sent < 50 * 1024 * 1024,
+        "the server kept reading: {sent} bytes"
+    );
     let grown_mb = rss_kb().saturating_sub(before) / 1024;
     assert!(grown_mb < 32, "memory grew by {grown_mb} MB");
     // The head limit answers 431 (hyper) and the server stays healthy.
@@ -97,7 +100,10 @@ async fn idle_and_slow_connections_are_closed_on_time() {
     let slow = Conn::open(env.addr()).await;
     let slow_task = tokio::spawn(async move {
         let mut slow = slow;
-        for b in b"GET /healthz HTTP/1.1\r\nx-slow: ".iter().chain([b'a'; 100].iter()) {
+        for b in b"GET /healthz HTTP/1.1\r\nx-slow: "
+            .iter()
+            .chain([b'a'; 100].iter())
+        {
             if slow.stream.write_all(&[*b]).await.is_err() {
                 break;
             }
@@ -109,8 +115,15 @@ async fn idle_and_slow_connections_are_closed_on_time() {
     let t_kept = closed_at(&mut kept, limit).await - t0;
     let t_slow = slow_task.await.unwrap() - t0;
     // The head timeout is 2 s; the slow head would take 13 s to send.
-    for (what, t) in [("idle", t_idle), ("keep-alive", t_kept), ("slow head", t_slow)] {
-        assert!(t >= Duration::from_millis(1500) && t < Duration::from_millis(3500), "{what}: {t:?}");
+    for (what, t) in [
+        ("idle", t_idle),
+        ("keep-alive", t_kept),
+        ("slow head", t_slow),
+    ] {
+        assert!(
+            t >= Duration::from_millis(1500) && t < Duration::from_millis(3500),
+            "{what}: {t:?}"
+        );
     }
     // A body that stalls: 408 when the body timeout passes.
     let mut c = Conn::open(env.addr()).await;
@@ -140,10 +153,18 @@ async fn connections_over_the_limit_are_closed_at_once() {
     }
     let mut extra = Conn::open(env.addr()).await;
     extra.send("GET", "/healthz", None, None).await;
-    assert!(extra.read_reply().await.is_none(), "the fifth connection is closed");
+    assert!(
+        extra.read_reply().await.is_none(),
+        "the fifth connection is closed"
+    );
     drop(held);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(request(env.addr(), "GET", "/healthz", None, None).await.status, 200);
+    assert_eq!(
+        request(env.addr(), "GET", "/healthz", None, None)
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,8 +205,22 @@ async fn no_bad_input_gets_a_500_or_a_panic() {
             }
         }
     }
-    let r = request(env.addr(), "GET", "/v1/audit?limit=abc", Some(&env.key), None).await;
+    let r = request(
+        env.addr(),
+        "GET",
+        "/v1/audit?limit=abc",
+        Some(&env.key),
+        None,
+    )
+    .await;
     assert_eq!((r.status, r.code().as_str()), (400, "bad_query"));
-    let r = request(env.addr(), "POST", "/v1/check", Some(&env.key), Some(json!({"user": "x"}).to_string().as_bytes())).await;
+    let r = request(
+        env.addr(),
+        "POST",
+        "/v1/check",
+        Some(&env.key),
+        Some(json!({"user": "x"}).to_string().as_bytes()),
+    )
+    .await;
     assert_eq!(r.status, 400);
 }

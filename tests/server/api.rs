@@ -30,7 +30,12 @@ async fn verify(env: &Env, token: &str) -> permsnap::Verified {
     let jwks = request(env.addr(), "GET", "/.well-known/jwks.json", None, None).await;
     assert_eq!(jwks.status, 200);
     let jwks = permsnap::Jwks::from_json_text(std::str::from_utf8(&jwks.body).unwrap()).unwrap();
-    permsnap::verify(token, &jwks, &permsnap::VerifyOptions::new("backoffice", now_ms())).unwrap()
+    permsnap::verify(
+        token,
+        &jwks,
+        &permsnap::VerifyOptions::new("backoffice", now_ms()),
+    )
+    .unwrap()
 }
 
 both!(snapshot_is_signed_by_a_published_key_and_says_what_the_rules_say);
@@ -42,8 +47,14 @@ async fn snapshot_is_signed_by_a_published_key_and_says_what_the_rules_say(b: Ba
     assert!(r.json()["expires_at"].as_str().unwrap().ends_with('Z'));
     let v = verify(&env, &token).await;
     assert_eq!(v.claims.sub, "rita");
-    assert!(!v.snapshot.check("player.give_bonus", 4444, None, now_ms()).allowed());
-    assert!(v.snapshot.check("player.send_message", 4444, None, now_ms()).allowed());
+    assert!(!v
+        .snapshot
+        .check("player.give_bonus", 4444, None, now_ms())
+        .allowed());
+    assert!(v
+        .snapshot
+        .check("player.send_message", 4444, None, now_ms())
+        .allowed());
     let r = env.post("/v1/snapshots", &json!({"user": "nobody"})).await;
     assert_eq!((r.status, r.code().as_str()), (404, "unknown_user"));
 }
@@ -52,7 +63,10 @@ both!(check_answers_as_permsnap_check_does);
 async fn check_answers_as_permsnap_check_does(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
     let r = env
-        .post("/v1/check", &json!({"user": "rita", "label": 4444, "action": "player.give_bonus"}))
+        .post(
+            "/v1/check",
+            &json!({"user": "rita", "label": 4444, "action": "player.give_bonus"}),
+        )
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -70,17 +84,26 @@ both!(an_allowed_admin_op_is_applied_once_and_audited);
 async fn an_allowed_admin_op_is_applied_once_and_audited(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
     let before = env
-        .post("/v1/check", &json!({"user": "max", "label": 4445, "action": "player.give_bonus"}))
+        .post(
+            "/v1/check",
+            &json!({"user": "max", "label": 4445, "action": "player.give_bonus"}),
+        )
         .await
         .json();
     let r = env
-        .post("/v1/admin", &json!({"actor": "ada", "op": "edit_access", "target": "max",
-                                   "label": 4445, "access": {"roles": ["crm_manager"]}}))
+        .post(
+            "/v1/admin",
+            &json!({"actor": "ada", "op": "edit_access", "target": "max",
+                                   "label": 4445, "access": {"roles": ["crm_manager"]}}),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.json());
     assert_eq!(r.json()["reason"], "allowed");
     let after = env
-        .post("/v1/check", &json!({"user": "max", "label": 4445, "action": "player.give_bonus"}))
+        .post(
+            "/v1/check",
+            &json!({"user": "max", "label": 4445, "action": "player.give_bonus"}),
+        )
         .await
         .json();
     assert_ne!(before["by"], after["by"]);
@@ -89,7 +112,10 @@ async fn an_allowed_admin_op_is_applied_once_and_audited(b: Backend) {
     assert_eq!(u["access"]["4445"], json!({"roles": ["crm_manager"]}));
     let audit = env.get("/v1/audit?user=max").await.json();
     let last = audit["records"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((last["actor"].as_str(), last["action"].as_str()), (Some("ada"), Some("edit_access")));
+    assert_eq!(
+        (last["actor"].as_str(), last["action"].as_str()),
+        (Some("ada"), Some("edit_access"))
+    );
     assert_eq!(last["allowed"], true);
     assert_eq!(last["id"], r.json()["audit_id"]);
 }
@@ -110,13 +136,24 @@ async fn every_admin_op_kind_applies(b: Backend) {
         assert_eq!(r.status, 200, "{op}: {:?}", r.json());
     }
     let u = env.get("/v1/users/ann").await.json();
-    assert_eq!((u["name"].as_str(), u["email"].as_str()), (Some("Ann"), Some("ann2@mycompany.com")));
-    assert_eq!((u["status"].as_str(), u["expires_at"].as_str()), (Some("active"), Some("2030-01-01T00:00:00Z")));
+    assert_eq!(
+        (u["name"].as_str(), u["email"].as_str()),
+        (Some("Ann"), Some("ann2@mycompany.com"))
+    );
+    assert_eq!(
+        (u["status"].as_str(), u["expires_at"].as_str()),
+        (Some("active"), Some("2030-01-01T00:00:00Z"))
+    );
     let r = env
         .post("/v1/admin", &json!({"actor": "ada", "op": "edit_profile", "target": "ann", "email": "MAX@mycompany.com"}))
         .await;
     assert_eq!((r.status, r.code().as_str()), (403, "duplicate_user"));
-    let r = env.post("/v1/admin", &json!({"actor": "ada", "op": "delete", "target": "ann"})).await;
+    let r = env
+        .post(
+            "/v1/admin",
+            &json!({"actor": "ada", "op": "delete", "target": "ann"}),
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(env.get("/v1/users/ann").await.status, 404);
 }
@@ -126,11 +163,26 @@ async fn a_denied_admin_op_changes_nothing(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
     let before = server::export(&env.db).await.unwrap();
     let cases = [
-        (json!({"actor": "sue", "op": "disable", "target": "max"}), "not_admin_of_home_label"),
-        (json!({"actor": "ada", "op": "disable", "target": "ada"}), "self_disable"),
-        (json!({"actor": "ada", "op": "delete", "target": "olga"}), "target_is_owner"),
-        (json!({"actor": "dina", "op": "disable", "target": "sue"}), "disabled"),
-        (json!({"actor": "ghost", "op": "disable", "target": "sue"}), "unknown_user"),
+        (
+            json!({"actor": "sue", "op": "disable", "target": "max"}),
+            "not_admin_of_home_label",
+        ),
+        (
+            json!({"actor": "ada", "op": "disable", "target": "ada"}),
+            "self_disable",
+        ),
+        (
+            json!({"actor": "ada", "op": "delete", "target": "olga"}),
+            "target_is_owner",
+        ),
+        (
+            json!({"actor": "dina", "op": "disable", "target": "sue"}),
+            "disabled",
+        ),
+        (
+            json!({"actor": "ghost", "op": "disable", "target": "sue"}),
+            "unknown_user",
+        ),
     ];
     for (op, code) in cases {
         let r = env.post("/v1/admin", &op).await;
@@ -138,9 +190,21 @@ async fn a_denied_admin_op_changes_nothing(b: Backend) {
     }
     assert_eq!(server::export(&env.db).await.unwrap(), before);
     let audit = env.get("/v1/audit?user=sue").await.json();
-    let denied: Vec<&Value> = audit["records"].as_array().unwrap().iter().filter(|r| r["allowed"] == false).collect();
-    let reasons: Vec<&str> = denied.iter().map(|r| r["reason"].as_str().unwrap()).collect();
-    assert_eq!(reasons, ["not_admin_of_home_label", "disabled", "unknown_user"], "denied attempts are audited");
+    let denied: Vec<&Value> = audit["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["allowed"] == false)
+        .collect();
+    let reasons: Vec<&str> = denied
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["not_admin_of_home_label", "disabled", "unknown_user"],
+        "denied attempts are audited"
+    );
 }
 
 both!(sso_creates_users_and_links_identities_durably);
@@ -148,27 +212,71 @@ async fn sso_creates_users_and_links_identities_durably(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
     let config = json!({"providers": ["google"], "domains": ["mycompany.com"], "allow_creation": true,
                         "default_role": "crm_support", "labels": [4444, 4445], "home_label": 4444});
-    let login = |sub: &str, email: &str| json!({"provider": "google", "iss": "https://accounts.google.com",
-                                              "sub": sub, "email": email, "email_verified": true});
-    let r = env.post("/v1/sso/login", &json!({"config": config, "login": login("77", "Zoe@mycompany.com")})).await;
+    let login = |sub: &str, email: &str| {
+        json!({"provider": "google", "iss": "https://accounts.google.com",
+                                              "sub": sub, "email": email, "email_verified": true})
+    };
+    let r = env
+        .post(
+            "/v1/sso/login",
+            &json!({"config": config, "login": login("77", "Zoe@mycompany.com")}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.json());
     let created = r.json();
-    assert_eq!((created["outcome"].as_str(), created["username"].as_str()), (Some("created"), Some("zoe@mycasino")));
+    assert_eq!(
+        (created["outcome"].as_str(), created["username"].as_str()),
+        (Some("created"), Some("zoe@mycasino"))
+    );
     let id = created["user"].as_str().unwrap().to_string();
-    let r = env.post("/v1/sso/login", &json!({"config": config, "login": login("77", "zoe@mycompany.com")})).await;
-    assert_eq!(r.json(), json!({"outcome": "matched", "user": id, "linked": false}));
-    let r = env.post("/v1/sso/login", &json!({"config": config, "login": login("88", "sue@mycompany.com")})).await;
-    assert_eq!(r.json(), json!({"outcome": "matched", "user": "sue", "linked": true}));
-    let sue = env.get("/v1/users/sue").await.json();
-    assert_eq!(sue["identities"], json!([{"iss": "https://accounts.google.com", "sub": "88"}]));
-    let r = env.post("/v1/sso/login", &json!({"config": config, "login": login("9", "x@gmail.com")})).await;
-    assert_eq!(r.json(), json!({"outcome": "rejected", "reason": "public_domain"}));
     let r = env
-        .post("/v1/check", &json!({"user": id, "label": 4445, "action": "player.send_message"}))
+        .post(
+            "/v1/sso/login",
+            &json!({"config": config, "login": login("77", "zoe@mycompany.com")}),
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"outcome": "matched", "user": id, "linked": false})
+    );
+    let r = env
+        .post(
+            "/v1/sso/login",
+            &json!({"config": config, "login": login("88", "sue@mycompany.com")}),
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"outcome": "matched", "user": "sue", "linked": true})
+    );
+    let sue = env.get("/v1/users/sue").await.json();
+    assert_eq!(
+        sue["identities"],
+        json!([{"iss": "https://accounts.google.com", "sub": "88"}])
+    );
+    let r = env
+        .post(
+            "/v1/sso/login",
+            &json!({"config": config, "login": login("9", "x@gmail.com")}),
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"outcome": "rejected", "reason": "public_domain"})
+    );
+    let r = env
+        .post(
+            "/v1/check",
+            &json!({"user": id, "label": 4445, "action": "player.send_message"}),
+        )
         .await;
     assert_eq!(r.json()["by"], "crm_support");
     let export: Value = serde_json::from_str(&server::export(&env.db).await.unwrap()).unwrap();
-    assert!(export["users"].as_array().unwrap().iter().any(|u| u["id"] == id.as_str()));
+    assert!(export["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["id"] == id.as_str()));
 }
 
 both!(keys_and_scopes_guard_every_private_route);
@@ -186,30 +294,56 @@ async fn keys_and_scopes_guard_every_private_route(b: Backend) {
     ] {
         let b = (method == "POST").then_some(body.as_bytes());
         let r = request(env.addr(), method, path, None, b).await;
-        assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"), "{path}");
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (401, "unauthorized"),
+            "{path}"
+        );
         let r = request(env.addr(), method, path, Some("psk_wrong"), b).await;
         assert_eq!(r.status, 401, "{path}");
         let r = request(env.addr(), method, path, Some(&check_only), b).await;
-        assert_eq!((r.status, r.code().as_str()), (403, "forbidden_scope"), "{path}");
-        assert!(r.json()["error"]["message"].as_str().unwrap().contains(scope));
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "forbidden_scope"),
+            "{path}"
+        );
+        assert!(r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(scope));
     }
     for path in ["/healthz", "/.well-known/jwks.json", "/openapi.json"] {
-        assert_eq!(request(env.addr(), "GET", path, None, None).await.status, 200, "{path}");
+        assert_eq!(
+            request(env.addr(), "GET", path, None, None).await.status,
+            200,
+            "{path}"
+        );
     }
     let jwks = request(env.addr(), "GET", "/.well-known/jwks.json", None, None).await;
     assert_eq!(jwks.header("cache-control"), Some("public, max-age=60"));
-    assert!(!String::from_utf8_lossy(&jwks.body).contains("\"d\""), "no private key material");
+    assert!(
+        !String::from_utf8_lossy(&jwks.body).contains("\"d\""),
+        "no private key material"
+    );
 }
 
 both!(a_rotated_key_stays_published_and_old_tokens_verify);
 async fn a_rotated_key_stays_published_and_old_tokens_verify(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
-    let old = env.post("/v1/snapshots", &json!({"user": "sue"})).await.json();
+    let old = env
+        .post("/v1/snapshots", &json!({"user": "sue"}))
+        .await
+        .json();
     let kid = server::keys_rotate(&env.db).await.unwrap();
-    let new = env.post("/v1/snapshots", &json!({"user": "sue"})).await.json();
+    let new = env
+        .post("/v1/snapshots", &json!({"user": "sue"}))
+        .await
+        .json();
     assert_eq!(new["kid"].as_str(), Some(kid.as_str()));
     assert_ne!(old["kid"], new["kid"]);
-    let jwks = request(env.addr(), "GET", "/.well-known/jwks.json", None, None).await.json();
+    let jwks = request(env.addr(), "GET", "/.well-known/jwks.json", None, None)
+        .await
+        .json();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
     verify(&env, old["token"].as_str().unwrap()).await;
     verify(&env, new["token"].as_str().unwrap()).await;
@@ -218,7 +352,9 @@ async fn a_rotated_key_stays_published_and_old_tokens_verify(b: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retired_key_leaves_the_jwks_once_its_last_token_expired() {
     use permsnap::server::{db::Db, keys, ops, store};
-    let db = Db::connect(&crate::common::fresh_db(Backend::Sqlite).await, 1).await.unwrap();
+    let db = Db::connect(&crate::common::fresh_db(Backend::Sqlite).await, 1)
+        .await
+        .unwrap();
     let t0 = 1_800_000_000_000;
     ops::ensure_signing_key(&db, t0).await.unwrap();
     ops::keys_rotate(&db, t0 + 1000).await.unwrap();
@@ -226,7 +362,11 @@ async fn a_retired_key_leaves_the_jwks_once_its_last_token_expired() {
     let ring = keys::KeyRing::from_rows(0, &store::signing_keys(&mut c).await.unwrap()).unwrap();
     let count = |now: i64| ring.jwks(now)["keys"].as_array().unwrap().len();
     let last_exp = t0 + 1000 + keys::MAX_TTL_SECS * 1000;
-    assert_eq!(count(last_exp), 2, "published while a token it signed may live");
+    assert_eq!(
+        count(last_exp),
+        2,
+        "published while a token it signed may live"
+    );
     assert_eq!(count(t0 + 1000 + keys::RETIRED_KEY_MS), 1);
 }
 
@@ -242,7 +382,11 @@ async fn import_then_export_round_trips(b: Backend) {
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     let e = server::import_text(&db2, rec, bad, None).await.unwrap_err();
     assert_eq!(e.code(), "unknown_home_label");
-    assert_eq!(server::export(&db2).await.unwrap(), first, "a refused import changes nothing");
+    assert_eq!(
+        server::export(&db2).await.unwrap(),
+        first,
+        "a refused import changes nothing"
+    );
 }
 
 both!(bad_input_gets_400_with_a_code_and_the_json_path);
@@ -251,22 +395,94 @@ async fn bad_input_gets_400_with_a_code_and_the_json_path(b: Backend) {
     let cases: Vec<(&str, &str, &str, Option<&str>)> = vec![
         ("/v1/check", "{\"user\": ", "json_syntax", None),
         ("/v1/check", "\"text\"", "wrong_type", Some("$")),
-        ("/v1/check", r#"{"user": "sue", "label": 4444, "action": "x", "colour": 1}"#, "unknown_field", Some("colour")),
-        ("/v1/check", r#"{"user": "sue", "label": "4444", "action": "x"}"#, "wrong_type", Some("label")),
-        ("/v1/check", r#"{"user": "sue", "action": "x"}"#, "missing_field", Some("$")),
-        ("/v1/check", r#"{"user": "sue", "label": 1, "action": "x"} x"#, "json_syntax", Some("$")),
-        ("/v1/snapshots", r#"{"user": "sue", "ttl": 0}"#, "bad_value", Some("ttl")),
-        ("/v1/snapshots", r#"{"user": "sue", "ttl": 99999999}"#, "bad_value", Some("ttl")),
-        ("/v1/admin", r#"{"op": "disable", "target": "sue"}"#, "missing_field", Some("actor")),
-        ("/v1/admin", r#"{"actor": "ada", "op": "explode", "target": "sue"}"#, "bad_value", Some("op")),
-        ("/v1/admin", r#"{"actor": "ada", "op": "disable", "target": "sue", "target": "max"}"#, "duplicate_key", None),
-        ("/v1/admin", r#"{"actor": "ada", "op": "create_user", "user": {"id": "z", "username": "z@mycasino", "email": "z@x", "home_label": 4444, "access": {"4444": {"roles": ["pilot"]}}}}"#, "unknown_role", Some("user.access.4444.roles[0]")),
-        ("/v1/admin", r#"{"actor": "ada", "op": "set_expiry", "target": "sue", "expires_at": "soon"}"#, "bad_timestamp", Some("expires_at")),
-        ("/v1/sso/login", r#"{"login": {"provider": "google"}}"#, "missing_field", Some("login")),
+        (
+            "/v1/check",
+            r#"{"user": "sue", "label": 4444, "action": "x", "colour": 1}"#,
+            "unknown_field",
+            Some("colour"),
+        ),
+        (
+            "/v1/check",
+            r#"{"user": "sue", "label": "4444", "action": "x"}"#,
+            "wrong_type",
+            Some("label"),
+        ),
+        (
+            "/v1/check",
+            r#"{"user": "sue", "action": "x"}"#,
+            "missing_field",
+            Some("$"),
+        ),
+        (
+            "/v1/check",
+            r#"{"user": "sue", "label": 1, "action": "x"} x"#,
+            "json_syntax",
+            Some("$"),
+        ),
+        (
+            "/v1/snapshots",
+            r#"{"user": "sue", "ttl": 0}"#,
+            "bad_value",
+            Some("ttl"),
+        ),
+        (
+            "/v1/snapshots",
+            r#"{"user": "sue", "ttl": 99999999}"#,
+            "bad_value",
+            Some("ttl"),
+        ),
+        (
+            "/v1/admin",
+            r#"{"op": "disable", "target": "sue"}"#,
+            "missing_field",
+            Some("actor"),
+        ),
+        (
+            "/v1/admin",
+            r#"{"actor": "ada", "op": "explode", "target": "sue"}"#,
+            "bad_value",
+            Some("op"),
+        ),
+        (
+            "/v1/admin",
+            r#"{"actor": "ada", "op": "disable", "target": "sue", "target": "max"}"#,
+            "duplicate_key",
+            None,
+        ),
+        (
+            "/v1/admin",
+            r#"{"actor": "ada", "op": "create_user", "user": {"id": "z", "username": "z@mycasino", "email": "z@x", "home_label": 4444, "access": {"4444": {"roles": ["pilot"]}}}}"#,
+            "unknown_role",
+            Some("user.access.4444.roles[0]"),
+        ),
+        (
+            "/v1/admin",
+            r#"{"actor": "ada", "op": "set_expiry", "target": "sue", "expires_at": "soon"}"#,
+            "bad_timestamp",
+            Some("expires_at"),
+        ),
+        (
+            "/v1/sso/login",
+            r#"{"login": {"provider": "google"}}"#,
+            "missing_field",
+            Some("login"),
+        ),
     ];
     for (path, body, code, json_path) in cases {
-        let r = request(env.addr(), "POST", path, Some(&env.key), Some(body.as_bytes())).await;
-        assert_eq!((r.status, r.code().as_str()), (400, code), "{body}: {:?}", r.json());
+        let r = request(
+            env.addr(),
+            "POST",
+            path,
+            Some(&env.key),
+            Some(body.as_bytes()),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, code),
+            "{body}: {:?}",
+            r.json()
+        );
         if let Some(p) = json_path {
             assert_eq!(r.json()["error"]["path"].as_str(), Some(p), "{body}");
         }
@@ -299,7 +515,14 @@ async fn concurrent_admins_never_lose_an_update_nor_act_on_stale_data(b: Backend
     // Meanwhile the owner disables ada, and ada keeps trying to disable sue.
     let disable_ada = {
         let env = env.clone();
-        tokio::spawn(async move { env.post("/v1/admin", &json!({"actor": "olga", "op": "disable", "target": "ada"})).await.status })
+        tokio::spawn(async move {
+            env.post(
+                "/v1/admin",
+                &json!({"actor": "olga", "op": "disable", "target": "ada"}),
+            )
+            .await
+            .status
+        })
     };
     for t in tasks {
         let s = t.await.unwrap();
@@ -317,7 +540,11 @@ async fn concurrent_admins_never_lose_an_update_nor_act_on_stale_data(b: Backend
         .unwrap();
     for r in records.iter().filter(|r| r["action"] == "create_user") {
         let id = r["target"].as_str().unwrap();
-        let present = export["users"].as_array().unwrap().iter().any(|u| u["id"] == id);
+        let present = export["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == id);
         // Applied iff allowed; ada's ops after her disabling were denied.
         assert_eq!(present, r["allowed"] == true, "{r}");
         if r["actor"] == "ada" {
@@ -330,8 +557,16 @@ async fn concurrent_admins_never_lose_an_update_nor_act_on_stale_data(b: Backend
             assert_eq!(r["allowed"], true);
         }
     }
-    let versions: Vec<i64> = records.iter().filter(|r| r["allowed"] == true && r["target"].is_string()).map(|r| r["version"].as_i64().unwrap()).collect();
+    let versions: Vec<i64> = records
+        .iter()
+        .filter(|r| r["allowed"] == true && r["target"].is_string())
+        .map(|r| r["version"].as_i64().unwrap())
+        .collect();
     let mut sorted = versions.clone();
     sorted.dedup();
-    assert_eq!(sorted.len(), versions.len(), "each applied write has its own version");
+    assert_eq!(
+        sorted.len(),
+        versions.len(),
+        "each applied write has its own version"
+    );
 }

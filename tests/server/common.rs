@@ -22,7 +22,11 @@ pub enum Backend {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// A directory that outlives the test (removed by the OS's tmp cleaning).
@@ -76,6 +80,10 @@ pub fn pg_base_url() -> String {
             pg = pg.display(),
             dir = dir.display()
         );
+        #[allow(
+            clippy::zombie_processes,
+            reason = "the watcher outlives this process on purpose"
+        )]
         std::process::Command::new("sh")
             .args(["-c", &watcher])
             .stdin(std::process::Stdio::null())
@@ -160,7 +168,14 @@ impl Env {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
-        request(self.addr(), "POST", path, Some(&self.key), Some(body.to_string().as_bytes())).await
+        request(
+            self.addr(),
+            "POST",
+            path,
+            Some(&self.key),
+            Some(body.to_string().as_bytes()),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -178,9 +193,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -192,7 +206,10 @@ impl Reply {
 
     /// `error.code` of an error answer.
     pub fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -219,7 +236,10 @@ impl Conn {
     pub async fn open(addr: SocketAddr) -> Conn {
         let stream = TcpStream::connect(addr).await.unwrap();
         stream.set_nodelay(true).unwrap();
-        Conn { stream, buf: Vec::new() }
+        Conn {
+            stream,
+            buf: Vec::new(),
+        }
     }
 
     pub async fn send(&mut self, method: &str, path: &str, key: Option<&str>, body: Option<&[u8]>) {
@@ -240,9 +260,16 @@ impl Conn {
         self.stream.write_all(&bytes).await.unwrap();
     }
 
-    pub async fn call(&mut self, method: &str, path: &str, key: Option<&str>, body: Option<&Value>) -> Reply {
+    pub async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
         let text = body.map(|b| b.to_string());
-        self.send(method, path, key, text.as_deref().map(str::as_bytes)).await;
+        self.send(method, path, key, text.as_deref().map(str::as_bytes))
+            .await;
         self.read_reply().await.expect("a reply")
     }
 
@@ -276,7 +303,11 @@ impl Conn {
         }
         let body = self.buf[start..start + len].to_vec();
         self.buf.drain(..start + len);
-        Some(Reply { status, headers, body })
+        Some(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     async fn fill(&mut self) -> bool {

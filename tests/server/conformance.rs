@@ -27,12 +27,16 @@ fn catalog_record(raw: &Value) -> CatalogRecord {
 }
 
 fn list<'a>(raw: &'a Value, key: &str) -> &'a [Value] {
-    raw.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    raw.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 async fn reimport(db: &str, raw: &Value) {
     let dir = raw["directory"].to_string();
-    server::import_text(db, catalog_record(raw), &dir, None).await.unwrap();
+    server::import_text(db, catalog_record(raw), &dir, None)
+        .await
+        .unwrap();
 }
 
 /// Every check: same `allowed`, `reason`, `by` and message as the library.
@@ -44,7 +48,13 @@ async fn checks(c: &Case<'_>, conn: &mut Conn, key: &str) -> usize {
             body["resource"] = r.clone();
         }
         let got = conn.call("POST", "/v1/check", Some(key), Some(&body)).await;
-        let d = s.model.check(&case.user, case.label, &case.action, case.resource.as_ref(), s.now);
+        let d = s.model.check(
+            &case.user,
+            case.label,
+            &case.action,
+            case.resource.as_ref(),
+            s.now,
+        );
         let mut want = json!({"allowed": d.allowed, "reason": d.reason.code()});
         if let Some(by) = &d.by {
             want["by"] = json!(by);
@@ -73,10 +83,20 @@ async fn admin(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
         if d.allowed {
             assert_eq!(got.status, 200, "{at}: {:?}", got.json());
             assert_eq!(got.json()["reason"], "allowed", "{at}");
-            assert!(got.json()["version"].as_i64().is_some(), "{at}: applied with a new version");
+            assert!(
+                got.json()["version"].as_i64().is_some(),
+                "{at}: applied with a new version"
+            );
         } else {
-            assert_eq!((got.status, got.code().as_str()), (403, d.reason.code()), "{at}");
-            assert!(server::export(db).await.unwrap() == before, "{at}: nothing changes");
+            assert_eq!(
+                (got.status, got.code().as_str()),
+                (403, d.reason.code()),
+                "{at}"
+            );
+            assert!(
+                server::export(db).await.unwrap() == before,
+                "{at}: nothing changes"
+            );
         }
     }
     s.admin.len()
@@ -84,8 +104,15 @@ async fn admin(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
 
 fn sso_expected(o: &SsoOutcome) -> Value {
     match o {
-        SsoOutcome::Matched { user, linked } => json!({"outcome": "matched", "user": user, "linked": linked}),
-        SsoOutcome::Created { username, home_label, labels, role } => json!({"outcome": "created",
+        SsoOutcome::Matched { user, linked } => {
+            json!({"outcome": "matched", "user": user, "linked": linked})
+        }
+        SsoOutcome::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        } => json!({"outcome": "created",
             "username": username, "home_label": home_label, "labels": labels, "role": role}),
         SsoOutcome::Rejected(r) => json!({"outcome": "rejected", "reason": r.code()}),
         SsoOutcome::InvalidConfig(r) => json!({"outcome": "invalid_config", "reason": r.code()}),
@@ -98,7 +125,10 @@ async fn sso(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
     for (i, (case, raw)) in s.sso.iter().zip(list(c.raw, "sso")).enumerate() {
         reimport(db, c.raw).await;
         let body = json!({"config": raw["config"], "login": raw["login"]});
-        let mut got = conn.call("POST", "/v1/sso/login", Some(key), Some(&body)).await.json();
+        let mut got = conn
+            .call("POST", "/v1/sso/login", Some(key), Some(&body))
+            .await
+            .json();
         if got["outcome"] == "created" {
             got.as_object_mut().unwrap().remove("user");
         }
@@ -110,10 +140,11 @@ async fn sso(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_vector_file_answers_over_http_as_the_library_does() {
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
     files.sort();
     let (mut scenarios, mut cases) = (0, 0);
     for path in &files {
@@ -131,7 +162,11 @@ async fn every_vector_file_answers_over_http_as_the_library_does() {
         cfg.clock = Clock::Fixed(scenario.now);
         let running = server::start(cfg).await.unwrap();
         let mut conn = Conn::open(running.addr).await;
-        let c = Case { file: &name, raw: &raw, scenario };
+        let c = Case {
+            file: &name,
+            raw: &raw,
+            scenario,
+        };
         cases += checks(&c, &mut conn, &key).await;
         cases += admin(&c, &db, &mut conn, &key).await;
         cases += sso(&c, &db, &mut conn, &key).await;

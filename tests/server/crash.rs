@@ -19,7 +19,10 @@ const WORKERS: usize = 32;
 /// parent sets `PERMSNAP_CHILD_DB` and `PERMSNAP_CHILD_PORT`.
 #[test]
 fn child_server_entry_point() {
-    let (Ok(db), Ok(port)) = (std::env::var("PERMSNAP_CHILD_DB"), std::env::var("PERMSNAP_CHILD_PORT")) else {
+    let (Ok(db), Ok(port)) = (
+        std::env::var("PERMSNAP_CHILD_DB"),
+        std::env::var("PERMSNAP_CHILD_PORT"),
+    ) else {
         return;
     };
     server::init_logging();
@@ -34,7 +37,12 @@ fn child_server_entry_point() {
 
 fn spawn_child(db: &str, port: u16, log: &std::path::Path) -> std::process::Child {
     std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash::child_server_entry_point", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "crash::child_server_entry_point",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("PERMSNAP_CHILD_DB", db)
         .env("PERMSNAP_CHILD_PORT", port.to_string())
         .stdout(std::fs::File::create(log).unwrap())
@@ -65,14 +73,21 @@ fn create(i: usize) -> Value {
 
 /// Runs the writes from `WORKERS` connections; kills the child after
 /// `KILL_AFTER` acknowledgements. Returns the acknowledged indices.
-async fn write_until_killed(addr: std::net::SocketAddr, key: &str, child: Arc<Mutex<std::process::Child>>) -> Vec<usize> {
+async fn write_until_killed(
+    addr: std::net::SocketAddr,
+    key: &str,
+    child: Arc<Mutex<std::process::Child>>,
+) -> Vec<usize> {
     let next = Arc::new(AtomicUsize::new(0));
     let acked = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     for _ in 0..WORKERS {
-        let (next, acked, child, key) = (next.clone(), acked.clone(), child.clone(), key.to_string());
+        let (next, acked, child, key) =
+            (next.clone(), acked.clone(), child.clone(), key.to_string());
         tasks.push(tokio::spawn(async move {
-            let Ok(stream) = tokio::net::TcpStream::connect(addr).await else { return };
+            let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+                return;
+            };
             drop(stream);
             let mut c = Conn::open(addr).await;
             loop {
@@ -81,7 +96,8 @@ async fn write_until_killed(addr: std::net::SocketAddr, key: &str, child: Arc<Mu
                     return;
                 }
                 let text = create(i).to_string();
-                c.send("POST", "/v1/admin", Some(&key), Some(text.as_bytes())).await;
+                c.send("POST", "/v1/admin", Some(&key), Some(text.as_bytes()))
+                    .await;
                 match c.read_reply().await {
                     Some(r) if r.status == 200 => {
                         let mut a = acked.lock().unwrap();
@@ -90,7 +106,11 @@ async fn write_until_killed(addr: std::net::SocketAddr, key: &str, child: Arc<Mu
                             child.lock().unwrap().kill().unwrap(); // SIGKILL
                         }
                     }
-                    Some(r) => panic!("write {i}: {} {}", r.status, String::from_utf8_lossy(&r.body)),
+                    Some(r) => panic!(
+                        "write {i}: {} {}",
+                        r.status,
+                        String::from_utf8_lossy(&r.body)
+                    ),
                     None => return, // the server died with this write in flight
                 }
             }
@@ -109,7 +129,12 @@ async fn check_store(db: &str, acked: &[usize]) -> usize {
     let running = server::start(config(db)).await.unwrap();
     let mut c = Conn::open(running.addr).await;
     let export: Value = serde_json::from_str(&server::export(db).await.unwrap()).unwrap();
-    let present: Vec<&Value> = export["users"].as_array().unwrap().iter().filter(|u| u["id"].as_str().unwrap().starts_with('w')).collect();
+    let present: Vec<&Value> = export["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["id"].as_str().unwrap().starts_with('w'))
+        .collect();
     for u in &present {
         let i: usize = u["id"].as_str().unwrap()[1..].parse().unwrap();
         let want = &create(i)["user"];
@@ -117,12 +142,26 @@ async fn check_store(db: &str, acked: &[usize]) -> usize {
         assert_eq!(u["identities"], want["identities"], "user w{i} whole");
     }
     for i in acked {
-        let r = c.call("GET", &format!("/v1/users/w{i}"), Some(&env_key), None).await;
+        let r = c
+            .call("GET", &format!("/v1/users/w{i}"), Some(&env_key), None)
+            .await;
         assert_eq!(r.status, 200, "acknowledged write w{i} is there");
     }
-    let audit = c.call("GET", "/v1/audit?user=ada&limit=1000", Some(&env_key), None).await.json();
-    let applied = audit["records"].as_array().unwrap().iter().filter(|r| r["action"] == "create_user" && r["allowed"] == true).count();
-    assert_eq!(applied, present.len(), "one audit record per applied write, no more, no less");
+    let audit = c
+        .call("GET", "/v1/audit?user=ada&limit=1000", Some(&env_key), None)
+        .await
+        .json();
+    let applied = audit["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "create_user" && r["allowed"] == true)
+        .count();
+    assert_eq!(
+        applied,
+        present.len(),
+        "one audit record per applied write, no more, no less"
+    );
     running.stop().await.unwrap();
     present.len()
 }
@@ -137,7 +176,8 @@ fn check_log(log: &std::path::Path, secrets: &[&str]) {
         if !line.starts_with('{') {
             continue; // the test harness's own lines
         }
-        let v: Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"));
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"));
         if v["target"] == "permsnap::http" {
             let f = &v["fields"];
             for k in ["method", "path", "status", "latency_us", "outcome"] {
@@ -151,22 +191,39 @@ fn check_log(log: &std::path::Path, secrets: &[&str]) {
 
 async fn kill_during_writes(b: Backend) {
     let db = fresh_db(b).await;
-    server::import_text(&db, CatalogRecord::Preset("smartico-crm".into()), CRM, None).await.unwrap();
+    server::import_text(&db, CatalogRecord::Preset("smartico-crm".into()), CRM, None)
+        .await
+        .unwrap();
     let key = server::apikey_create(&db, "snapshots,admin").await.unwrap();
     let log = temp_dir().join("server.log");
     let port = crate::common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = Arc::new(Mutex::new(spawn_child(&db, port, &log)));
     wait_ready(addr).await;
-    let token = request(addr, "POST", "/v1/snapshots", Some(&key), Some(br#"{"user": "sue"}"#)).await.json()["token"]
+    let token = request(
+        addr,
+        "POST",
+        "/v1/snapshots",
+        Some(&key),
+        Some(br#"{"user": "sue"}"#),
+    )
+    .await
+    .json()["token"]
         .as_str()
         .unwrap()
         .to_string();
     let acked = write_until_killed(addr, &key, child.clone()).await;
     child.lock().unwrap().wait().unwrap();
-    assert!(acked.len() >= KILL_AFTER && acked.len() < WRITES, "killed mid-way: {} acknowledged", acked.len());
+    assert!(
+        acked.len() >= KILL_AFTER && acked.len() < WRITES,
+        "killed mid-way: {} acknowledged",
+        acked.len()
+    );
     let present = check_store(&db, &acked).await;
-    assert!(present >= acked.len() && present <= acked.len() + WORKERS, "{present} present");
+    assert!(
+        present >= acked.len() && present <= acked.len() + WORKERS,
+        "{present} present"
+    );
     check_log(&log, &[&key, &token, "@mycompany.com"]);
 }
 

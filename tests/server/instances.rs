@@ -8,11 +8,18 @@ use serde_json::json;
 
 async fn snapshot_from(conn: &mut Conn, key: &str, now: i64) -> permsnap::Verified {
     let body = json!({"user": "max"});
-    let r = conn.call("POST", "/v1/snapshots", Some(key), Some(&body)).await;
+    let r = conn
+        .call("POST", "/v1/snapshots", Some(key), Some(&body))
+        .await;
     let jwks = conn.call("GET", "/.well-known/jwks.json", None, None).await;
     let jwks = permsnap::Jwks::from_json_text(std::str::from_utf8(&jwks.body).unwrap()).unwrap();
     let token = r.json()["token"].as_str().unwrap().to_string();
-    permsnap::verify(&token, &jwks, &permsnap::VerifyOptions::new("backoffice", now)).unwrap()
+    permsnap::verify(
+        &token,
+        &jwks,
+        &permsnap::VerifyOptions::new("backoffice", now),
+    )
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,21 +31,48 @@ async fn a_write_through_one_instance_shows_in_a_snapshot_issued_by_the_other() 
     let now = server::state::system_now();
     // B has loaded and cached the directory before the write.
     let before = snapshot_from(&mut to_b, &a.key, now).await;
-    assert!(!before.snapshot.check("campaign.activate_marketing", 4445, None, now).allowed());
+    assert!(!before
+        .snapshot
+        .check("campaign.activate_marketing", 4445, None, now)
+        .allowed());
     for round in 0..5 {
-        let role = if round % 2 == 0 { "crm_manager" } else { "crm_support" };
+        let role = if round % 2 == 0 {
+            "crm_manager"
+        } else {
+            "crm_support"
+        };
         let r = a
-            .post("/v1/admin", &json!({"actor": "ada", "op": "edit_access", "target": "max",
-                                       "label": 4445, "access": {"roles": [role]}}))
+            .post(
+                "/v1/admin",
+                &json!({"actor": "ada", "op": "edit_access", "target": "max",
+                                       "label": 4445, "access": {"roles": [role]}}),
+            )
             .await;
         assert_eq!(r.status, 200, "{:?}", r.json());
         let after = snapshot_from(&mut to_b, &a.key, now).await;
-        let allowed = after.snapshot.check("campaign.activate_marketing", 4445, None, now).allowed();
-        assert_eq!(allowed, role == "crm_manager", "round {round}: B answers from the new directory");
+        let allowed = after
+            .snapshot
+            .check("campaign.activate_marketing", 4445, None, now)
+            .allowed();
+        assert_eq!(
+            allowed,
+            role == "crm_manager",
+            "round {round}: B answers from the new directory"
+        );
         let check = to_b
-            .call("POST", "/v1/check", key, Some(&json!({"user": "max", "label": 4445, "action": "campaign.activate_marketing"})))
+            .call(
+                "POST",
+                "/v1/check",
+                key,
+                Some(
+                    &json!({"user": "max", "label": 4445, "action": "campaign.activate_marketing"}),
+                ),
+            )
             .await;
-        assert_eq!(check.json()["by"].as_str(), allowed.then_some("crm_manager"));
+        assert_eq!(
+            check.json()["by"].as_str(),
+            allowed.then_some("crm_manager")
+        );
     }
     // Concurrent creates through both instances: all applied, versions distinct.
     let mut tasks = Vec::new();

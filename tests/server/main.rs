@@ -6,7 +6,8 @@
 
 mod abuse;
 mod api;
+mod common;
 mod conformance;
 mod crash;
+mod docs;
 mod instances;
-mod common;
