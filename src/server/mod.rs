@@ -174,15 +174,22 @@ fn read_file(path: &str) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| ServerError::Io(format!("{path}: {e}")))
 }
 
-/// A catalog argument: a preset id, or the path of a catalog file.
+/// A catalog argument: the path of a catalog file, else a preset id.
 pub fn catalog_arg(arg: &str) -> Result<store::CatalogRecord> {
-    if model::is_preset(arg) && !std::path::Path::new(arg).is_file() {
+    if std::path::Path::new(arg).is_file() {
+        return Ok(store::CatalogRecord::Text {
+            file: arg.to_string(),
+            text: read_file(arg)?,
+        });
+    }
+    if model::is_preset(arg) {
         return Ok(store::CatalogRecord::Preset(arg.to_string()));
     }
-    Ok(store::CatalogRecord::Text {
-        file: arg.to_string(),
-        text: read_file(arg)?,
-    })
+    Err(ServerError::bad(
+        "unknown_preset",
+        format!("`{arg}` is neither a catalog file nor a preset (smartico-crm, tap-affiliate, smrtphone, loymax)"),
+        None,
+    ))
 }
 
 /// `permsnap import`: replaces the store's catalog and directory with a

@@ -88,8 +88,8 @@ fn library_op_text(op: &OpRequest, raw: &Value) -> String {
 /// applies it, all in one transaction. `raw` is the op as received
 /// (without `actor`): it is what the audit record keeps.
 pub async fn admin(app: &App, actor: &str, op: &OpRequest, raw: &Value) -> Result<Applied> {
-    let now = app.now();
     let mut w = app.db.begin_write().await?;
+    let now = app.now(); // read under the lock: no decision on a stale clock either
     let loaded = locked_directory(app, &mut w).await?;
     let lib_op = model::admin_op(&library_op_text(op, raw), &loaded.catalog)?;
     let answer = model::admin(&loaded.model, actor, &lib_op, now);
@@ -218,7 +218,19 @@ pub async fn sso(
             user,
         });
     }
+    apply_sso(app, config, login_text, login).await
+}
+
+/// The write half of [`sso`]: decides again under the write lock and
+/// stores a created user or a linked identity.
+async fn apply_sso(
+    app: &App,
+    config: Option<&str>,
+    login_text: &str,
+    login: &LoginFields,
+) -> Result<SsoResult> {
     let mut w = app.db.begin_write().await?;
+    let now = app.now();
     let loaded = locked_directory(app, &mut w).await?;
     let answer = decide_sso(&loaded, config, login_text, now)?;
     let identity = IdentityDoc {
@@ -234,10 +246,11 @@ pub async fn sso(
             role,
         } => {
             let id = keys::random_user_id()?;
+            let email = login.email.clone();
             let mut u = doc::sso_user(
                 id.clone(),
                 username.clone(),
-                login.email.clone(),
+                email,
                 *home_label,
                 labels,
                 role,
@@ -252,10 +265,8 @@ pub async fn sso(
             (user.clone(), "sso_link")
         }
         SsoAnswer::Matched { user, .. } => {
-            return Ok(SsoResult {
-                user: Some(user.clone()),
-                answer,
-            })
+            let user = Some(user.clone());
+            return Ok(SsoResult { answer, user });
         }
         _ => return Ok(SsoResult { answer, user: None }),
     };

@@ -570,3 +570,117 @@ async fn concurrent_admins_never_lose_an_update_nor_act_on_stale_data(b: Backend
         "each applied write has its own version"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_records_a_catalog_file_and_the_default_sso_config() {
+    let dir = crate::common::temp_dir();
+    let sso = dir.join("sso.json");
+    std::fs::write(
+        &sso,
+        r#"{"providers": ["microsoft"], "domains": ["mycompany.com"], "allow_creation": false}"#,
+    )
+    .unwrap();
+    let directory = dir.join("directory.json");
+    std::fs::write(&directory, CRM).unwrap();
+    let db = crate::common::fresh_db(Backend::Sqlite).await;
+    let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/src/presets/smartico-crm.json");
+    let report = server::import(
+        &db,
+        catalog,
+        directory.to_str().unwrap(),
+        Some(sso.to_str().unwrap()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.catalog.as_str(), report.labels, report.users),
+        ("smartico-crm", 3, 9)
+    );
+    let key = server::apikey_create(&db, "sso,check").await.unwrap();
+    let running = server::start(crate::common::config(&db)).await.unwrap();
+    let login = json!({"login": {"provider": "microsoft", "iss": "https://login.microsoftonline.com", "sub": "1",
+                                 "email": "sue@mycompany.com", "email_verified": true}});
+    let r = request(
+        running.addr,
+        "POST",
+        "/v1/sso/login",
+        Some(&key),
+        Some(login.to_string().as_bytes()),
+    )
+    .await;
+    assert_eq!(
+        r.json(),
+        json!({"outcome": "matched", "user": "sue", "linked": true}),
+        "the stored config applies"
+    );
+    let r = request(
+        running.addr,
+        "POST",
+        "/v1/check",
+        Some(&key),
+        Some(br#"{"user": "rita", "label": 4444, "action": "player.give_bonus"}"#),
+    )
+    .await;
+    assert_eq!(
+        r.json()["reason"],
+        "restricted",
+        "the catalog file is in force"
+    );
+    running.stop().await.unwrap();
+    // A config that does not fit the directory is refused at import.
+    std::fs::write(&sso, r#"{"providers": [], "domains": [], "allow_creation": true, "default_role": "pilot", "labels": [4444], "home_label": 4444}"#).unwrap();
+    let e = server::import(
+        &db,
+        "smartico-crm",
+        directory.to_str().unwrap(),
+        Some(sso.to_str().unwrap()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), "unknown_role");
+    let e = server::import(&db, "no-such-preset", directory.to_str().unwrap(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_preset");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_without_a_directory_says_so() {
+    let db = crate::common::fresh_db(Backend::Sqlite).await;
+    let key = server::apikey_create(&db, "check").await.unwrap();
+    let running = server::start(crate::common::config(&db)).await.unwrap();
+    let r = request(
+        running.addr,
+        "POST",
+        "/v1/check",
+        Some(&key),
+        Some(br#"{"user": "rita", "label": 4444, "action": "player.give_bonus"}"#),
+    )
+    .await;
+    assert_eq!((r.status, r.code().as_str()), (409, "not_imported"));
+    assert_eq!(
+        request(running.addr, "GET", "/healthz", None, None)
+            .await
+            .status,
+        200
+    );
+    // Importing while it runs: the next request sees the directory.
+    server::import_text(
+        &db,
+        server::store::CatalogRecord::Preset("smartico-crm".into()),
+        CRM,
+        None,
+    )
+    .await
+    .unwrap();
+    let r = request(
+        running.addr,
+        "POST",
+        "/v1/check",
+        Some(&key),
+        Some(br#"{"user": "rita", "label": 4444, "action": "player.give_bonus"}"#),
+    )
+    .await;
+    assert_eq!(r.json()["reason"], "restricted");
+    running.stop().await.unwrap();
+}
