@@ -7,11 +7,28 @@ use super::error::{Result, ServerError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// A label id as the library reads it: a JSON number with an integral
+/// value from 0 to 2^53 (`4444` or `4444.0`).
+pub fn label_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(d)?;
+    let max = (1u64 << 53) as f64;
+    match (n.as_u64(), n.as_f64()) {
+        (Some(u), _) if u <= 1u64 << 53 => Ok(u),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=max).contains(&f) => Ok(f as u64),
+        _ => Err(D::Error::invalid_value(
+            serde::de::Unexpected::Other(&n.to_string()),
+            &"a label id (an integer from 0 to 2^53)",
+        )),
+    }
+}
+
 /// A label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelDoc {
     /// id
+    #[serde(deserialize_with = "label_id")]
     pub id: u64,
     /// name
     pub name: String,
@@ -70,6 +87,7 @@ pub struct UserDoc {
     #[serde(default)]
     pub name: String,
     /// home label id
+    #[serde(deserialize_with = "label_id")]
     pub home_label: u64,
     /// status
     #[serde(default)]
@@ -118,6 +136,7 @@ pub enum OpRequest {
         /// user id
         target: String,
         /// label id
+        #[serde(deserialize_with = "label_id")]
         label: u64,
         /// the new entry
         access: Value,
@@ -373,6 +392,17 @@ mod tests {
         assert_eq!(e.code(), "bad_username");
         d.apply(&op("a2@x.com", "ann@one")).unwrap();
         assert_eq!(d.user("a").unwrap().username, "ann@one");
+    }
+
+    #[test]
+    fn label_ids_read_as_the_library_reads_them() {
+        let l: LabelDoc =
+            serde_json::from_str(r#"{"id": 4444.0, "name": "n", "suffix": "s"}"#).unwrap();
+        assert_eq!(l.id, 4444);
+        for bad in ["4444.5", "-1", "9007199254740993"] {
+            let text = format!(r#"{{"id": {bad}, "name": "n", "suffix": "s"}}"#);
+            assert!(serde_json::from_str::<LabelDoc>(&text).is_err(), "{bad}");
+        }
     }
 
     #[test]
