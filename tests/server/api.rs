@@ -684,3 +684,53 @@ async fn a_store_without_a_directory_says_so() {
     assert_eq!(r.json()["reason"], "restricted");
     running.stop().await.unwrap();
 }
+
+both!(concurrent_edits_of_one_user_keep_the_last_write_of_every_field);
+async fn concurrent_edits_of_one_user_keep_the_last_write_of_every_field(b: Backend) {
+    let env = std::sync::Arc::new(Env::new(b, "smartico-crm", CRM).await);
+    let mut tasks = Vec::new();
+    for round in 0..8 {
+        let role = ["crm_support", "crm_manager"][round % 2];
+        let ops = [
+            json!({"actor": "ada", "op": "set_expiry", "target": "sam", "expires_at": format!("2031-01-0{}T00:00:00Z", round + 1)}),
+            json!({"actor": "olga", "op": "edit_profile", "target": "sam", "name": format!("Sam {round}")}),
+            json!({"actor": "ada", "op": "edit_access", "target": "sam", "label": 4445, "access": {"roles": [role]}}),
+            json!({"actor": "olga", "op": "edit_access", "target": "sam", "label": 4444, "access": {"roles": [role], "additional": ["complete_missions"]}}),
+        ];
+        for op in ops {
+            let env = env.clone();
+            tasks.push(tokio::spawn(async move {
+                let r = env.post("/v1/admin", &op).await;
+                assert_eq!(r.status, 200, "{op}: {:?}", r.json());
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let sam = env.get("/v1/users/sam").await.json();
+    let audit = env.get("/v1/audit?user=sam&limit=1000").await.json();
+    let last = |pred: &dyn Fn(&Value) -> bool| -> Value {
+        audit["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| pred(r))
+            .max_by_key(|r| r["id"].as_i64())
+            .unwrap()["detail"]
+            .clone()
+    };
+    assert_eq!(
+        sam["expires_at"],
+        last(&|r| r["action"] == "set_expiry")["expires_at"]
+    );
+    assert_eq!(
+        sam["name"],
+        last(&|r| r["action"] == "edit_profile")["name"]
+    );
+    for label in ["4444", "4445"] {
+        let detail =
+            last(&|r| r["action"] == "edit_access" && r["detail"]["label"].to_string() == label);
+        assert_eq!(sam["access"][label], detail["access"], "label {label}");
+    }
+}
