@@ -728,9 +728,12 @@ async fn concurrent_edits_of_one_user_keep_the_last_write_of_every_field(b: Back
         sam["name"],
         last(&|r| r["action"] == "edit_profile")["name"]
     );
-    for label in ["4444", "4445"] {
-        let detail =
-            last(&|r| r["action"] == "edit_access" && r["detail"]["label"].to_string() == label);
-        assert_eq!(sam["access"][label], detail["access"], "label {label}");
+    for label in [4444, 4445] {
+        let detail = last(&|r| r["action"] == "edit_access" && r["detail"]["label"] == label);
+        assert_eq!(
+            sam["access"][label.to_string()],
+            detail["access"],
+            "label {label}"
+        );
     }
 }
