@@ -13,7 +13,13 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const USERS: usize = 500;
+/// Generated users (`PERMSNAP_BENCH_USERS`, default 500).
+fn users() -> usize {
+    std::env::var("PERMSNAP_BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+}
 
 fn quick() -> bool {
     std::env::var("PERMSNAP_BENCH_QUICK").is_ok()
@@ -23,23 +29,23 @@ fn run_time() -> Duration {
     Duration::from_secs(if quick() { 1 } else { 5 })
 }
 
-/// The CRM demo's labels with `USERS` generated users (roles, additional
+/// The CRM demo's labels with `PERMSNAP_BENCH_USERS` generated users (roles, additional
 /// roles and restriction roles on two labels), plus an admin.
 fn directory() -> String {
-    let mut users = vec![
+    let mut list = vec![
         serde_json::json!({"id": "ada", "username": "ada@mycasino", "email": "ada@example.com",
         "home_label": 4444, "access": {"4444": {"roles": ["crm_admin"]}, "4445": {"roles": ["crm_admin"]}}}),
     ];
     let roles = ["crm_support", "crm_manager", "crm_engineer"];
-    for i in 0..USERS {
-        users.push(serde_json::json!({"id": format!("u{i}"), "username": format!("u{i}@mycasino"),
+    for i in 0..users() {
+        list.push(serde_json::json!({"id": format!("u{i}"), "username": format!("u{i}@mycasino"),
             "email": format!("u{i}@example.com"), "home_label": 4444,
             "access": {"4444": {"roles": [roles[i % 3]], "restrictions": if i % 4 == 0 { vec!["no_give_bonus"] } else { vec![] }},
                        "4445": {"roles": ["crm_support"], "additional": ["complete_missions"]}}}));
     }
     serde_json::json!({"labels": [{"id": 4444, "name": "MyCasino Europe", "suffix": "mycasino"},
                                   {"id": 4445, "name": "MyCasino USA", "suffix": "mycasinous"}],
-                       "users": users})
+                       "users": list})
     .to_string()
 }
 
@@ -171,6 +177,7 @@ struct Row {
 
 async fn scenario(rows: &mut Vec<Row>, store: &'static str, addrs: &[SocketAddr], key: &str) {
     let instances = addrs.len();
+    let users = users();
     let k = key.to_string();
     let check: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync> = Arc::new(move |i| {
         let actions = [
@@ -184,7 +191,7 @@ async fn scenario(rows: &mut Vec<Row>, store: &'static str, addrs: &[SocketAddr]
             &k,
             &format!(
                 r#"{{"user":"u{}","label":{},"action":"{}"}}"#,
-                i % USERS,
+                i % users,
                 4444 + (i % 2),
                 actions[i % 4]
             ),
@@ -203,7 +210,7 @@ async fn scenario(rows: &mut Vec<Row>, store: &'static str, addrs: &[SocketAddr]
         post(
             "/v1/snapshots",
             &k,
-            &format!(r#"{{"user":"u{}"}}"#, i % USERS),
+            &format!(r#"{{"user":"u{}"}}"#, i % users),
         )
     });
     let stats = load(addrs, 64, 200_000, snap).await;
@@ -216,13 +223,13 @@ async fn scenario(rows: &mut Vec<Row>, store: &'static str, addrs: &[SocketAddr]
     });
     let k = key.to_string();
     let admin: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync> = Arc::new(move |i| {
-        let role = ["crm_support", "crm_manager"][(i / USERS) % 2];
+        let role = ["crm_support", "crm_manager"][(i / users) % 2];
         post(
             "/v1/admin",
             &k,
             &format!(
                 r#"{{"actor":"ada","op":"edit_access","target":"u{}","label":4445,"access":{{"roles":["{role}"]}}}}"#,
-                i % USERS
+                i % users
             ),
         )
     });
@@ -390,7 +397,7 @@ fn main() {
         .status();
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!("### 5a. Over HTTP on loopback ({USERS} users, `smartico-crm`; load generator in the same process, same 2 cores)");
+    println!("### 5a. Over HTTP on loopback ({} users, `smartico-crm`; load generator in the same process, same 2 cores)", users());
     println!();
     table(&rows);
     targets(&rows);
