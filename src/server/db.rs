@@ -3,9 +3,10 @@
 //! transactions that hold the directory's version row.
 //!
 //! Every write goes through [`Db::begin_write`], which serializes writers:
-//! on PostgreSQL by locking the version row (`SELECT ... FOR UPDATE`, across
-//! instances), on SQLite by an in-process gate plus a first statement that
-//! takes SQLite's write lock (so a read never pins a stale snapshot).
+//! in this process by a gate (queued writers hold no pool connection), on
+//! PostgreSQL across instances by locking the version row (`SELECT ... FOR
+//! UPDATE`), on SQLite by a first statement that takes SQLite's write lock
+//! (so a read never pins a snapshot another writer moved).
 
 use super::error::{Result, ServerError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -40,7 +41,7 @@ pub struct WriteTx<'a> {
     pub version: i64,
     /// the keys version when the lock was taken
     pub keys_version: i64,
-    _gate: Option<tokio::sync::MutexGuard<'a, ()>>,
+    _gate: tokio::sync::MutexGuard<'a, ()>,
 }
 
 /// The SQL migrations, in order; each runs once, in a transaction.
@@ -169,10 +170,10 @@ impl Db {
     /// other writer (in this process or, on PostgreSQL, in another instance)
     /// can decide or apply anything.
     pub async fn begin_write(&self) -> Result<WriteTx<'_>> {
-        let gate = match self.backend {
-            Backend::Sqlite => Some(self.gate.lock().await),
-            Backend::Postgres => None,
-        };
+        // Writers queue here first on both backends: they serialize on the
+        // version row anyway, and queued writers must not hold pool
+        // connections that reads need.
+        let gate = self.gate.lock().await;
         let mut tx = self.pool.begin().await?;
         let lock = match self.backend {
             // The first statement writes: SQLite takes its write lock now

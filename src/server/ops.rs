@@ -49,10 +49,13 @@ fn record(
 /// The directory at the locked version: the cache when it is that version,
 /// else read inside the transaction.
 async fn locked_directory(app: &App, w: &mut WriteTx<'_>) -> Result<Arc<Loaded>> {
-    match app.cached_at(w.version) {
-        Some(l) => Ok(l),
-        None => Ok(Arc::new(app.load(&mut w.tx).await?)),
+    if let Some(l) = app.cached_at(w.version) {
+        return Ok(l);
     }
+    // Committed data at the locked version: worth caching for readers too.
+    let l = Arc::new(app.load(&mut w.tx).await?);
+    app.install(l.clone());
+    Ok(l)
 }
 
 /// Records a denied admin op (nothing else changes) and commits.
