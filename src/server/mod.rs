@@ -9,8 +9,10 @@
 //! Layout: [`model`] is the only module that touches the permsnap model;
 //! [`doc`] is the directory as stored; [`db`] and [`store`] the database;
 //! [`state`] the cache and freshness; [`ops`] what changes the store;
-//! [`http`] the routes; [`serve`] the listener. Never compiled for wasm.
+//! [`http`] the routes; [`serve`] the listener; [`cli`] the commands as
+//! clap arguments for the `permsnap` binary. Never compiled for wasm.
 
+pub mod cli;
 pub mod db;
 pub mod doc;
 pub mod error;
