@@ -4,9 +4,10 @@
 
 use crate::directory::Status;
 use crate::engine::Model;
-use crate::error::{codes, LoadError};
-use crate::json::Val;
+use crate::error::codes;
+use crate::load::{self, LoadError};
 use crate::time::Millis;
+use serde::Deserialize;
 
 /// Email domains of public mail services: never accepted for SSO.
 pub const PUBLIC_DOMAINS: &[&str] = &[
@@ -39,7 +40,8 @@ pub const PUBLIC_DOMAINS: &[&str] = &[
 ];
 
 /// An SSO configuration as the host writes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SsoConfig {
     /// allowed providers, e.g. `google`, `microsoft`
     pub providers: Vec<String>,
@@ -48,15 +50,19 @@ pub struct SsoConfig {
     /// whether unknown users are created
     pub allow_creation: bool,
     /// the role new users get
+    #[serde(default)]
     pub default_role: Option<String>,
     /// the labels new users get access to
+    #[serde(default)]
     pub labels: Vec<u64>,
     /// the home label of new users
+    #[serde(default)]
     pub home_label: Option<u64>,
 }
 
 /// One SSO login.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Login {
     /// provider name
     pub provider: String,
@@ -70,40 +76,33 @@ pub struct Login {
     pub email_verified: bool,
 }
 
-fn strings(v: Val<'_>) -> Result<Vec<String>, LoadError> {
-    v.each(|s| s.str().map(str::to_string))
-}
-
 impl SsoConfig {
-    /// Reads a config object.
-    pub fn from_json(v: Val<'_>) -> Result<SsoConfig, LoadError> {
-        v.object(|o| {
-            Ok(SsoConfig {
-                providers: o.req("providers", strings)?,
-                domains: o.req("domains", strings)?,
-                allow_creation: o.req("allow_creation", |v| v.bool())?,
-                default_role: o.opt_nullable("default_role", |v| v.str().map(str::to_string))?,
-                labels: o
-                    .opt("labels", |l| l.each(|v| v.u64()))?
-                    .unwrap_or_default(),
-                home_label: o.opt_nullable("home_label", |v| v.u64())?,
-            })
-        })
+    /// Reads a config from JSON text, checking its label ids.
+    pub fn from_json_text(text: &str) -> Result<SsoConfig, LoadError> {
+        load::from_text::<SsoConfig>(text).and_then(SsoConfig::checked)
+    }
+
+    /// Reads a config from a JSON value (already checked for duplicate keys).
+    pub fn from_value(value: &serde_json::Value) -> Result<SsoConfig, LoadError> {
+        load::from_value::<SsoConfig>(value).and_then(SsoConfig::checked)
+    }
+
+    /// Refuses label ids JavaScript cannot hold exactly (`bad_value`).
+    fn checked(self) -> Result<SsoConfig, LoadError> {
+        for (i, l) in self.labels.iter().enumerate() {
+            load::label_id(*l, &format!("labels[{i}]"))?;
+        }
+        if let Some(h) = self.home_label {
+            load::label_id(h, "home_label")?;
+        }
+        Ok(self)
     }
 }
 
 impl Login {
-    /// Reads a login object.
-    pub fn from_json(v: Val<'_>) -> Result<Login, LoadError> {
-        v.object(|o| {
-            Ok(Login {
-                provider: o.req("provider", |v| v.str().map(str::to_string))?,
-                iss: o.req("iss", |v| v.str().map(str::to_string))?,
-                sub: o.req("sub", |v| v.str().map(str::to_string))?,
-                email: o.req("email", |v| v.str().map(str::to_string))?,
-                email_verified: o.req("email_verified", |v| v.bool())?,
-            })
-        })
+    /// Reads a login from JSON text.
+    pub fn from_json_text(text: &str) -> Result<Login, LoadError> {
+        load::from_text(text)
     }
 }
 
@@ -115,6 +114,8 @@ codes! {
         ProviderNotAllowed = "provider_not_allowed",
         /// the provider did not verify the email
         EmailUnverified = "email_unverified",
+        /// the email has a character outside ASCII
+        BadEmail = "bad_email",
         /// a public mail domain
         PublicDomain = "public_domain",
         /// a domain the config does not list
@@ -226,7 +227,13 @@ impl Model {
         if !login.email_verified {
             return SsoOutcome::Rejected(SsoReason::EmailUnverified);
         }
-        let email = login.email.to_lowercase();
+        // Emails compare with ASCII case folding only: Unicode folding maps
+        // other characters onto ASCII ones (KELVIN SIGN `\u{212A}` onto `k`)
+        // and would link an attacker's identity to someone else's account.
+        if !login.email.is_ascii() {
+            return SsoOutcome::Rejected(SsoReason::BadEmail);
+        }
+        let email = login.email.to_ascii_lowercase();
         let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
         if PUBLIC_DOMAINS.contains(&domain) {
             return SsoOutcome::Rejected(SsoReason::PublicDomain);
@@ -243,7 +250,7 @@ impl Model {
             .directory
             .users
             .iter()
-            .find(|u| u.email.to_lowercase() == email)
+            .find(|u| u.email.eq_ignore_ascii_case(&email))
         {
             return usable(u, true);
         }
@@ -277,10 +284,4 @@ impl Model {
             role: role.clone(),
         }
     }
-}
-
-/// Reads an SSO config from JSON text (for the CLI), naming `file` in errors.
-pub fn config_from_text(text: &str, file: &str) -> Result<SsoConfig, LoadError> {
-    let json = crate::json::Json::parse(text).map_err(|e| LoadError::from(e).in_file(file))?;
-    SsoConfig::from_json(Val::root(&json)).map_err(|e| e.in_file(file))
 }
