@@ -464,7 +464,7 @@ mod tests {
                 "duplicate_key",
                 "list[0].x",
             ),
-            (r#"{"name":"a","count":1"#, "json_syntax", "line 1 column 22"),
+            (r#"{"name":"a","count":1"#, "json_syntax", "line 1 column 21"),
             (r#"{"name":"a","count":1} x"#, "json_syntax", "line 1 column 24"),
         ];
         for (text, code, path) in cases {

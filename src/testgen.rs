@@ -938,3 +938,29 @@ pub fn differential<P: Parity>(parity: &P, cfg: &DiffConfig) -> DiffReport {
     }
     report
 }
+
+/// `n` JSON object keys whose FNV-1a hashes agree in their low 17 bits:
+/// the attacker's shape against a key table hashed with a known function
+/// (it made the former hand-written reader quadratic: 16,634 such keys in a
+/// JWKS took 0.71 s). Each key's last byte is chosen so that the hash's low
+/// bits come out zero. The tests and the benchmark feed them to every
+/// reader an attacker reaches.
+pub fn crafted_keys(n: usize) -> Vec<String> {
+    let fnv = |s: &[u8]| {
+        s.iter().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+        })
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0u64;
+    while out.len() < n {
+        let prefix = format!("k{i:x}");
+        i += 1;
+        let h = fnv(prefix.as_bytes());
+        let last = (h & 0xff) as u8;
+        if h & 0x1ff00 == 0 && (0x20..0x7f).contains(&last) && last != b'"' && last != b'\\' {
+            out.push(format!("{prefix}{}", char::from(last)));
+        }
+    }
+    out
+}

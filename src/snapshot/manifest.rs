@@ -76,6 +76,8 @@ pub struct Manifest {
     data: ManifestData,
     hash: String,
     grant_sources: usize,
+    /// permission indices sorted by id, for lookups by id
+    by_id: Vec<u32>,
 }
 
 impl Manifest {
@@ -106,32 +108,34 @@ impl Manifest {
                 "the manifest's sources are not roles, then additional roles, then restriction roles",
             ));
         }
+        Ok(Manifest::indexed(data, hash))
+    }
+
+    fn indexed(data: ManifestData, hash: String) -> Manifest {
         let grant_sources = data
             .sources
             .iter()
             .take_while(|s| s.kind != SourceKind::Restriction)
             .count();
-        Ok(Manifest {
+        let mut by_id: Vec<u32> = (0..data.permissions.len() as u32).collect();
+        by_id.sort_unstable_by(|a, b| {
+            data.permissions[*a as usize]
+                .id
+                .cmp(&data.permissions[*b as usize].id)
+        });
+        Manifest {
             data,
             hash,
             grant_sources,
-        })
+            by_id,
+        }
     }
 
     /// A manifest compiled from a loaded catalog, whose indices come from the
     /// catalog itself (native side only).
     #[cfg(feature = "native")]
     pub(crate) fn from_compiled(data: ManifestData, hash: String) -> Manifest {
-        let grant_sources = data
-            .sources
-            .iter()
-            .take_while(|s| s.kind != SourceKind::Restriction)
-            .count();
-        Manifest {
-            data,
-            hash,
-            grant_sources,
-        }
+        Manifest::indexed(data, hash)
     }
 
     /// The manifest as written.
@@ -164,10 +168,13 @@ impl Manifest {
         i < self.grant_sources
     }
 
-    /// The index of a permission id (a linear scan: the browser maps ids to
-    /// indices once, on the JS side).
+    /// The index of a permission id.
     pub fn permission(&self, id: &str) -> Option<usize> {
-        self.data.permissions.iter().position(|p| p.id == id)
+        let perms = &self.data.permissions;
+        self.by_id
+            .binary_search_by(|&i| perms[i as usize].id.as_str().cmp(id))
+            .ok()
+            .map(|k| self.by_id[k] as usize)
     }
 }
 

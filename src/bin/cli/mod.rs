@@ -70,13 +70,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Decide one check with the server rules
-    #[command(after_help = "Example:\n  permsnap check --catalog smartico-crm --directory dir.json \\\n    --user u1 --label 4444 --action player.give_bonus")]
+    #[command(
+        after_help = "Example:\n  permsnap check --catalog smartico-crm --directory dir.json \\\n    --user u1 --label 4444 --action player.give_bonus"
+    )]
     Check(CheckArgs),
     /// Decide an admin op (create_user, edit_access, edit_profile, disable, enable, delete, set_expiry)
-    #[command(after_help = "Example:\n  permsnap admin --catalog smartico-crm --directory dir.json --actor ada \\\n    --op '{\"op\": \"disable\", \"target\": \"sue\"}'")]
+    #[command(
+        after_help = "Example:\n  permsnap admin --catalog smartico-crm --directory dir.json --actor ada \\\n    --op '{\"op\": \"disable\", \"target\": \"sue\"}'"
+    )]
     Admin(AdminArgs),
     /// Decide an SSO login
-    #[command(after_help = "Example:\n  permsnap sso --catalog smartico-crm --directory dir.json --config sso.json \\\n    --login '{\"provider\": \"google\", \"iss\": \"https://accounts.google.com\", \"sub\": \"42\", \"email\": \"ann@mycompany.com\", \"email_verified\": true}'")]
+    #[command(
+        after_help = "Example:\n  permsnap sso --catalog smartico-crm --directory dir.json --config sso.json \\\n    --login '{\"provider\": \"google\", \"iss\": \"https://accounts.google.com\", \"sub\": \"42\", \"email\": \"ann@mycompany.com\", \"email_verified\": true}'"
+    )]
     Sso(SsoArgs),
     /// Load catalogs and report their sizes (a refused catalog is a coded error)
     #[command(after_help = "Example:\n  permsnap lint smartico-crm my-catalog.json")]
@@ -86,14 +92,18 @@ enum Command {
         catalogs: Vec<String>,
     },
     /// Run vector files through the server rules and through issue -> verify -> check
-    #[command(after_help = "Prints each failure and ends with `N passed, M failed`; exit 1 on a failure.\n\nExample:\n  permsnap conformance tests/vectors")]
+    #[command(
+        after_help = "Prints each failure and ends with `N passed, M failed`; exit 1 on a failure.\n\nExample:\n  permsnap conformance tests/vectors"
+    )]
     Conformance {
         /// vector files, or folders of them
         #[arg(required = true, value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
     },
     /// Random scenarios: the server rules against issue -> verify -> check
-    #[command(after_help = "A disagreement is minimized into a vector file in --out; exit 1 when there is one.\n\nExample:\n  permsnap differential --seed 7 --checks 100000")]
+    #[command(
+        after_help = "A disagreement is minimized into a vector file in --out; exit 1 when there is one.\n\nExample:\n  permsnap differential --seed 7 --checks 100000"
+    )]
     Differential(DifferentialArgs),
     /// Make a signing key: a private JWK and its public JWKS
     #[command(after_help = "Example:\n  permsnap keygen --kid 2026-11 > key.json")]
@@ -103,13 +113,19 @@ enum Command {
         kid: Option<String>,
     },
     /// Issue a signed snapshot for a user
-    #[command(after_help = "--key takes the file keygen writes or a bare private JWK.\n\nExample:\n  permsnap issue --catalog smartico-crm --directory dir.json --user u1 --key key.json > token.json")]
+    #[command(
+        after_help = "--key takes the file keygen writes or a bare private JWK.\n\nExample:\n  permsnap issue --catalog smartico-crm --directory dir.json --user u1 --key key.json > token.json"
+    )]
     Issue(IssueArgs),
     /// Verify a token and print its claims and snapshot
-    #[command(after_help = "--token takes a bare token, a file holding one, or the JSON issue prints.\n\nExample:\n  permsnap verify --token token.json --jwks jwks.json")]
+    #[command(
+        after_help = "--token takes a bare token, a file holding one, or the JSON issue prints.\n\nExample:\n  permsnap verify --token token.json --jwks jwks.json"
+    )]
     Verify(VerifyArgs),
     /// Print a catalog's manifest: what pages fetch once to check snapshots
-    #[command(after_help = "The output is the manifest's exact text (its hash is what tokens name).\n\nExample:\n  permsnap manifest smartico-crm > manifest.json")]
+    #[command(
+        after_help = "The output is the manifest's exact text (its hash is what tokens name).\n\nExample:\n  permsnap manifest smartico-crm > manifest.json"
+    )]
     Manifest {
         /// a preset id or a catalog file
         catalog: String,
@@ -253,7 +269,8 @@ struct VerifyArgs {
 }
 
 fn parse_time(text: &str) -> Result<Millis, String> {
-    parse_rfc3339(text).ok_or_else(|| format!("`{text}` is not an RFC 3339 time like 2026-11-23T12:00:00Z"))
+    parse_rfc3339(text)
+        .ok_or_else(|| format!("`{text}` is not an RFC 3339 time like 2026-11-23T12:00:00Z"))
 }
 
 /// Runs the CLI on `args` (without the program name); returns the exit status.
@@ -309,7 +326,8 @@ pub fn system_now() -> Millis {
 
 /// The text of a file, as a coded error when it cannot be read.
 pub fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::new("io", format!("{}: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::new("io", format!("{}: {e}", path.display())))
 }
 
 /// A preset id, or a path to a catalog file.
@@ -353,11 +371,18 @@ fn check(a: &CheckArgs) -> Out {
     let resource = match &a.resource {
         None => None,
         Some(r) => {
-            let value: Value = permsnap::load::from_text(&json_arg(r, "--resource")?).map_err(in_arg("--resource"))?;
+            let value: Value = permsnap::load::from_text(&json_arg(r, "--resource")?)
+                .map_err(in_arg("--resource"))?;
             Some(permsnap::load::resource(&value, "$").map_err(in_arg("--resource"))?)
         }
     };
-    let d = model.check(&a.user, a.label, &a.action, resource.as_ref(), a.model.now());
+    let d = model.check(
+        &a.user,
+        a.label,
+        &a.action,
+        resource.as_ref(),
+        a.model.now(),
+    );
     let mut out = json!({"allowed": d.allowed, "reason": d.reason.code()});
     if let Some(by) = &d.by {
         out["by"] = json!(by);
@@ -368,15 +393,18 @@ fn check(a: &CheckArgs) -> Out {
 
 fn admin(a: &AdminArgs) -> Out {
     let model = a.model.model()?;
-    let op = AdminOp::from_json_text(&json_arg(&a.op, "--op")?, &model.catalog).map_err(in_arg("--op"))?;
+    let op = AdminOp::from_json_text(&json_arg(&a.op, "--op")?, &model.catalog)
+        .map_err(in_arg("--op"))?;
     let d = model.admin(&a.actor, &op, a.model.now());
     Ok(json!({"allowed": d.allowed, "reason": d.reason.code(), "message": d.reason.message()}))
 }
 
 fn sso(a: &SsoArgs) -> Out {
     let model = a.model.model()?;
-    let config = SsoConfig::from_json_text(&json_arg(&a.config, "--config")?).map_err(in_arg("--config"))?;
-    let login = Login::from_json_text(&json_arg(&a.login, "--login")?).map_err(in_arg("--login"))?;
+    let config =
+        SsoConfig::from_json_text(&json_arg(&a.config, "--config")?).map_err(in_arg("--config"))?;
+    let login =
+        Login::from_json_text(&json_arg(&a.login, "--login")?).map_err(in_arg("--login"))?;
     Ok(match model.sso(&config, &login, a.model.now()) {
         SsoOutcome::Matched { user, linked } => {
             json!({"outcome": "matched", "user": user, "link_identity": linked})
@@ -386,7 +414,9 @@ fn sso(a: &SsoArgs) -> Out {
             home_label,
             labels,
             role,
-        } => json!({"outcome": "created", "username": username, "home_label": home_label, "labels": labels, "role": role}),
+        } => {
+            json!({"outcome": "created", "username": username, "home_label": home_label, "labels": labels, "role": role})
+        }
         SsoOutcome::Rejected(r) => json!({"outcome": "rejected", "reason": r.code()}),
         SsoOutcome::InvalidConfig(r) => json!({"outcome": "invalid_config", "reason": r.code()}),
     })
@@ -418,14 +448,19 @@ fn issue(a: &IssueArgs) -> Out {
         issuer: a.issuer.clone(),
         audience: a.audience.clone(),
         ttl_secs: a.ttl,
-        alg: if a.alg == "Ed25519" { Alg::Ed25519 } else { Alg::EdDsa },
+        alg: if a.alg == "Ed25519" {
+            Alg::Ed25519
+        } else {
+            Alg::EdDsa
+        },
     };
     let now = a.model.now();
-    let compiled = permsnap::issue::compile(&model, &a.user, now, opts.ttl_secs).ok_or_else(|| {
-        permsnap::IssueError::UnknownUser {
-            user: a.user.clone(),
-        }
-    })?;
+    let compiled =
+        permsnap::issue::compile(&model, &a.user, now, opts.ttl_secs).ok_or_else(|| {
+            permsnap::IssueError::UnknownUser {
+                user: a.user.clone(),
+            }
+        })?;
     let token = permsnap::issue::sign(&compiled, &a.user, now, &opts, &key);
     Ok(json!({
         "token": token, "bytes": token.len(), "kid": key.kid(),
@@ -515,7 +550,11 @@ pub fn typescript(c: &Catalog) -> String {
         c.id, c.title, c.id
     );
     for p in &c.permissions {
-        out.push_str(&format!("  | {} // {}\n", lit(&p.id), p.title.replace('\n', " ")));
+        out.push_str(&format!(
+            "  | {} // {}\n",
+            lit(&p.id),
+            p.title.replace('\n', " ")
+        ));
     }
     out.push_str(";\n\n/** Every permission id of the catalog, in catalog order. */\n");
     out.push_str(&format!(
@@ -545,7 +584,10 @@ pub fn vector_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
         } else if p.is_file() {
             files.push(p.clone());
         } else {
-            return Err(CliError::new("io", format!("{}: no such file or folder", p.display())));
+            return Err(CliError::new(
+                "io",
+                format!("{}: no such file or folder", p.display()),
+            ));
         }
     }
     if files.is_empty() {
@@ -565,8 +607,9 @@ fn conformance(paths: &[PathBuf]) -> i32 {
         let name = f.display().to_string();
         let vf = match std::fs::read_to_string(&f)
             .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|text| VectorFile::from_text(&text, &name).map_err(|e| format!("not a vector file: {e}")))
-        {
+            .and_then(|text| {
+                VectorFile::from_text(&text, &name).map_err(|e| format!("not a vector file: {e}"))
+            }) {
             Ok(v) => v,
             Err(e) => {
                 println!("FAIL {name}: {e}");
@@ -604,7 +647,12 @@ fn differential(a: &DifferentialArgs) -> i32 {
                 eprintln!("  minimized vector file: {}", path.display());
                 files.push(path.display().to_string());
             }
-            Err(e) => return print_result(Err(CliError::new("io", format!("{}: {e}", a.out.display())))),
+            Err(e) => {
+                return print_result(Err(CliError::new(
+                    "io",
+                    format!("{}: {e}", a.out.display()),
+                )))
+            }
         }
     }
     println!(

@@ -15,7 +15,9 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum SamplesCommand {
     /// The vector files' checks
-    #[command(after_help = "Example:\n  permsnap samples vectors tests/vectors --out target/samples/vectors.json")]
+    #[command(
+        after_help = "Example:\n  permsnap samples vectors tests/vectors --out target/samples/vectors.json"
+    )]
     Vectors {
         /// vector files, or folders of them
         #[arg(required = true, value_name = "FILE|DIR")]
@@ -25,7 +27,9 @@ pub enum SamplesCommand {
         out: PathBuf,
     },
     /// Seeded random scenarios (the differential generator)
-    #[command(after_help = "Example:\n  permsnap samples differential --seed 20261124 --checks 10000 --out target/samples/random.json")]
+    #[command(
+        after_help = "Example:\n  permsnap samples differential --seed 20261124 --checks 10000 --out target/samples/random.json"
+    )]
     Differential {
         /// the run's seed
         #[arg(long, default_value_t = 20_261_124)]
@@ -101,7 +105,9 @@ impl Writer {
                 .iter()
                 .filter(|c| c.user == user)
                 .map(|c| {
-                    let d = s.model.check(&c.user, c.label, &c.action, c.resource.as_ref(), s.now);
+                    let d = s
+                        .model
+                        .check(&c.user, c.label, &c.action, c.resource.as_ref(), s.now);
                     let mut v = json!({
                         "action": c.action, "label": c.label,
                         "allowed": d.allowed, "reason": d.reason.code(),

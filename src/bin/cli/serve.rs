@@ -93,7 +93,9 @@ impl Demo {
             ..IssueOptions::default()
         };
         let token = permsnap::issue(model, user, system_now(), &opts, &self.key)?;
-        Ok(json!({"token": token, "catalog": model.catalog.id, "manifest": model.manifest().hash()}))
+        Ok(
+            json!({"token": token, "catalog": model.catalog.id, "manifest": model.manifest().hash()}),
+        )
     }
 
     /// The manifest of a demo catalog, as its exact text.
@@ -208,7 +210,12 @@ fn handle(mut stream: TcpStream, demo: &Demo) {
     }
     let (path, q) = target.split_once('?').unwrap_or((target, ""));
     let json = |stream: &mut TcpStream, r: Result<Json, CliError>| match r {
-        Ok(j) => respond(stream, "200 OK", "application/json", j.to_string().as_bytes()),
+        Ok(j) => respond(
+            stream,
+            "200 OK",
+            "application/json",
+            j.to_string().as_bytes(),
+        ),
         Err(e) => respond(
             stream,
             "404 Not Found",
@@ -224,7 +231,12 @@ fn handle(mut stream: TcpStream, demo: &Demo) {
         ),
         "/api/manifest" => match demo.manifest(query(q, "catalog").unwrap_or("")) {
             Some(text) => respond(&mut stream, "200 OK", "application/json", text.as_bytes()),
-            None => respond(&mut stream, "404 Not Found", "text/plain", b"no such catalog"),
+            None => respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                b"no such catalog",
+            ),
         },
         "/api/token" => {
             let ttl = query(q, "ttl").and_then(|t| t.parse().ok());
