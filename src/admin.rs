@@ -366,9 +366,9 @@ impl Model {
     ///   someone stronger.
     fn escalates(&self, target: &User, op: &AdminOp, holds: &dyn Fn(u64, usize) -> bool) -> bool {
         let gives_more = |entries: &[(u64, Access)]| {
-            entries
-                .iter()
-                .any(|(label, access)| !self.gives_only_what_actor_holds(access, &|p| holds(*label, p)))
+            entries.iter().any(|(label, access)| {
+                !self.gives_only_what_actor_holds(access, &|p| holds(*label, p))
+            })
         };
         match op {
             AdminOp::EditAccess { label, access, .. } => {

@@ -268,9 +268,7 @@ fn scalar(v: &serde_json::Value, path: &str) -> Result<Scalar, LoadError> {
         }
         other => Err(bad_condition(
             path,
-            format!(
-                "a condition value must be a string, number or boolean, not `{other}`"
-            ),
+            format!("a condition value must be a string, number or boolean, not `{other}`"),
         )),
     }
 }
@@ -278,7 +276,10 @@ fn scalar(v: &serde_json::Value, path: &str) -> Result<Scalar, LoadError> {
 /// Reads one condition `{"attr": A, OP: V}`.
 fn condition(v: &serde_json::Value, path: &str) -> Result<Cond, LoadError> {
     let Some(fields) = v.as_object() else {
-        return Err(bad_condition(path, format!("a condition is an object, not `{v}`")));
+        return Err(bad_condition(
+            path,
+            format!("a condition is an object, not `{v}`"),
+        ));
     };
     let ops: Vec<&String> = fields.keys().filter(|k| *k != "attr").collect();
     let [op_name] = ops.as_slice() else {
@@ -365,7 +366,9 @@ impl Expander<'_> {
             let found: Vec<usize> = (0..self.perms.len())
                 .filter(|&i| self.perms[i].id.starts_with(&dotted))
                 .collect();
-            return (!found.is_empty()).then_some(found).ok_or_else(matches_nothing);
+            return (!found.is_empty())
+                .then_some(found)
+                .ok_or_else(matches_nothing);
         }
         if id.contains('*') || !is_permission_id(id) {
             return Err(not_an_id());
@@ -381,13 +384,17 @@ impl Expander<'_> {
 
     /// The permission indices of a section.
     fn section(&self, id: &str, path: &str) -> Result<Vec<usize>, LoadError> {
-        let s = self.sections.iter().position(|s| s.id == id).ok_or_else(|| {
-            LoadError::new(
-                K::UnknownSection,
-                path,
-                format!("`{id}` is not a section of the catalog"),
-            )
-        })?;
+        let s = self
+            .sections
+            .iter()
+            .position(|s| s.id == id)
+            .ok_or_else(|| {
+                LoadError::new(
+                    K::UnknownSection,
+                    path,
+                    format!("`{id}` is not a section of the catalog"),
+                )
+            })?;
         let found: Vec<usize> = (0..self.perms.len())
             .filter(|&i| self.perms[i].section == s)
             .collect();
@@ -495,7 +502,10 @@ impl Catalog {
             LoadError::new(
                 K::UnknownPermission,
                 "admin_permission",
-                format!("`{}` is not a permission of the catalog", doc.admin_permission),
+                format!(
+                    "`{}` is not a permission of the catalog",
+                    doc.admin_permission
+                ),
             )
         })?;
         let ex = Expander {
@@ -509,7 +519,8 @@ impl Catalog {
             .into_iter()
             .map(|a| (a.id, a.title, a.description, a.grants))
             .collect();
-        let additional = compile_grantors(&ex, additional, "additional", "grants", "additional role")?;
+        let additional =
+            compile_grantors(&ex, additional, "additional", "grants", "additional role")?;
         let restrictions = doc
             .restrictions
             .into_iter()
@@ -589,16 +600,22 @@ fn compile_permissions(
             return Err(LoadError::new(
                 K::BadId,
                 format!("permissions[{i}].id"),
-                format!("`{}` is not a permission id (`area.verb`, a-z 0-9 _ -)", p.id),
+                format!(
+                    "`{}` is not a permission id (`area.verb`, a-z 0-9 _ -)",
+                    p.id
+                ),
             ));
         }
-        let section = sections.iter().position(|s| s.id == p.section).ok_or_else(|| {
-            LoadError::new(
-                K::UnknownSection,
-                format!("permissions[{i}].section"),
-                format!("`{}` is not a section of the catalog", p.section),
-            )
-        })?;
+        let section = sections
+            .iter()
+            .position(|s| s.id == p.section)
+            .ok_or_else(|| {
+                LoadError::new(
+                    K::UnknownSection,
+                    format!("permissions[{i}].section"),
+                    format!("`{}` is not a section of the catalog", p.section),
+                )
+            })?;
         out.push(Permission {
             id: p.id,
             title: p.title,
@@ -606,7 +623,11 @@ fn compile_permissions(
             description: p.description,
         });
     }
-    no_duplicates(out.iter().map(|p| p.id.as_str()), "permissions", "permission")?;
+    no_duplicates(
+        out.iter().map(|p| p.id.as_str()),
+        "permissions",
+        "permission",
+    )?;
     Ok(out)
 }
 
@@ -653,7 +674,10 @@ fn compile_roles(ex: &Expander<'_>, docs: Vec<RoleDoc>) -> Result<Vec<Grantor>, 
 }
 
 /// The role indices each role's `inherits` names.
-fn resolve_parents(roles: &[Grantor], inherits: &[Vec<String>]) -> Result<Vec<Vec<usize>>, LoadError> {
+fn resolve_parents(
+    roles: &[Grantor],
+    inherits: &[Vec<String>],
+) -> Result<Vec<Vec<usize>>, LoadError> {
     let index: HashMap<&str, usize> = roles
         .iter()
         .enumerate()

@@ -264,7 +264,13 @@ fn ids(
 /// Resolves one access entry against the catalog; `path` is where it was written.
 pub fn access_entry(doc: AccessDoc, c: &Catalog, path: &str) -> Result<Access, LoadError> {
     let at = |field: &str| load::join(path, field);
-    let roles = ids(&doc.roles, |id| c.role(id), K::UnknownRole, "a role", &at("roles"))?;
+    let roles = ids(
+        &doc.roles,
+        |id| c.role(id),
+        K::UnknownRole,
+        "a role",
+        &at("roles"),
+    )?;
     if c.single_role && roles.len() > 1 {
         return Err(LoadError::new(
             K::SingleRole,
@@ -333,7 +339,10 @@ impl Directory {
 
     /// Reads and loads a directory from a JSON value (a part of a larger
     /// document already checked for duplicate keys).
-    pub fn from_value(value: &serde_json::Value, catalog: &Catalog) -> Result<Directory, LoadError> {
+    pub fn from_value(
+        value: &serde_json::Value,
+        catalog: &Catalog,
+    ) -> Result<Directory, LoadError> {
         load::from_value::<DirectoryDoc>(value).and_then(|doc| Directory::from_doc(doc, catalog))
     }
 
@@ -405,7 +414,10 @@ fn check_users(
                 format!("user id `{}` is used twice", u.id),
             ));
         }
-        if usernames.insert(u.username.to_ascii_lowercase(), i).is_some() {
+        if usernames
+            .insert(u.username.to_ascii_lowercase(), i)
+            .is_some()
+        {
             return Err(LoadError::new(
                 K::DuplicateId,
                 format!("users[{i}].username"),

@@ -4,8 +4,8 @@
 
 use crate::catalog::Catalog;
 use crate::directory::{Directory, Status, User};
-use crate::rules::{decide_sources, Reason, Resource, Verdict};
 use crate::issue::ManifestFile;
+use crate::rules::{decide_sources, Reason, Resource, Verdict};
 use crate::time::Millis;
 use std::sync::OnceLock;
 
@@ -54,7 +54,8 @@ impl Model {
 
     /// The catalog's manifest (computed on first use).
     pub fn manifest(&self) -> &ManifestFile {
-        self.manifest.get_or_init(|| ManifestFile::of(&self.catalog))
+        self.manifest
+            .get_or_init(|| ManifestFile::of(&self.catalog))
     }
 
     /// The reason that denies `user` everything at `now`, if any:

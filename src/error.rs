@@ -336,7 +336,9 @@ impl KeyError {
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyError::NotAJwks { detail } => write!(f, "not a JWKS (`{{\"keys\": [...]}}`): {detail}"),
+            KeyError::NotAJwks { detail } => {
+                write!(f, "not a JWKS (`{{\"keys\": [...]}}`): {detail}")
+            }
             KeyError::NoEd25519Key => f.write_str("the JWKS has no Ed25519 key"),
             KeyError::PrivateKeyInJwks { index } => write!(
                 f,
@@ -357,10 +359,9 @@ impl fmt::Display for KeyError {
                 f,
                 "key `{kid}`: `{field}` is not 32 bytes of base64url without padding"
             ),
-            KeyError::WeakKey { kid } => write!(
-                f,
-                "key `{kid}`: `x` is not an Ed25519 point of large order"
-            ),
+            KeyError::WeakKey { kid } => {
+                write!(f, "key `{kid}`: `x` is not an Ed25519 point of large order")
+            }
             KeyError::MismatchedPrivateKey { kid } => {
                 write!(f, "key `{kid}`: `x` is not the public key of `d`")
             }

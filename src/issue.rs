@@ -106,8 +106,18 @@ impl ManifestFile {
             .roles
             .iter()
             .map(|g| grantor(g, SourceKind::Role))
-            .chain(catalog.additional.iter().map(|g| grantor(g, SourceKind::Additional)))
-            .chain(catalog.restrictions.iter().map(|g| grantor(g, SourceKind::Restriction)))
+            .chain(
+                catalog
+                    .additional
+                    .iter()
+                    .map(|g| grantor(g, SourceKind::Additional)),
+            )
+            .chain(
+                catalog
+                    .restrictions
+                    .iter()
+                    .map(|g| grantor(g, SourceKind::Restriction)),
+            )
             .collect();
         let data = ManifestData {
             v: VERSION,
@@ -221,7 +231,11 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
 /// The grant and deny source indices of one access entry: manifest sources
 /// by position (roles, additional roles, restriction roles), direct lists
 /// appended to `direct` once each (an empty one never decides anything).
-fn label_sources(model: &Model, a: &crate::directory::Access, direct: &mut Vec<RuleSet>) -> (Vec<u32>, Vec<u32>) {
+fn label_sources(
+    model: &Model,
+    a: &crate::directory::Access,
+    direct: &mut Vec<RuleSet>,
+) -> (Vec<u32>, Vec<u32>) {
     let c = &model.catalog;
     let m = c.roles.len() + c.additional.len() + c.restrictions.len();
     let mut intern = |rules: &RuleSet| -> Option<u32> {
@@ -238,7 +252,10 @@ fn label_sources(model: &Model, a: &crate::directory::Access, direct: &mut Vec<R
     let additional = a.additional.iter().map(|&x| (c.roles.len() + x) as u32);
     let grants = roles.chain(additional).chain(intern(&a.grants)).collect();
     let first_restriction = c.roles.len() + c.additional.len();
-    let restrictions = a.restrictions.iter().map(|&x| (first_restriction + x) as u32);
+    let restrictions = a
+        .restrictions
+        .iter()
+        .map(|&x| (first_restriction + x) as u32);
     let denies = restrictions.chain(intern(&a.denies)).collect();
     (grants, denies)
 }
@@ -270,14 +287,21 @@ pub fn issue(
     opts: &IssueOptions,
     key: &PrivateKey,
 ) -> Result<String, IssueError> {
-    let compiled = compile(model, user, now, opts.ttl_secs).ok_or_else(|| IssueError::UnknownUser {
-        user: user.to_string(),
-    })?;
+    let compiled =
+        compile(model, user, now, opts.ttl_secs).ok_or_else(|| IssueError::UnknownUser {
+            user: user.to_string(),
+        })?;
     Ok(sign(&compiled, user, now, opts, key))
 }
 
 /// Signs a compiled snapshot for `user` as a compact JWS.
-pub fn sign(compiled: &Compiled, user: &str, now: Millis, opts: &IssueOptions, key: &PrivateKey) -> String {
+pub fn sign(
+    compiled: &Compiled,
+    user: &str,
+    now: Millis,
+    opts: &IssueOptions,
+    key: &PrivateKey,
+) -> String {
     let iat = now.div_euclid(1000);
     let exp = compiled.expires_at.div_euclid(1000);
     // A reproducible id: the same snapshot at the same second has the same `jti`.

@@ -6,7 +6,7 @@
 
 use crate::error::{KeyError, VerifyError};
 use crate::snapshot::keys::{Jwk, JwkSet};
-use crate::snapshot::token::{Claims, ClaimRules, Header, ALG_EDDSA};
+use crate::snapshot::token::{ClaimRules, Claims, Header, ALG_EDDSA};
 use crate::snapshot::{Manifest, Snapshot, SnapshotClaim};
 use ed25519_dalek::hazmat::{raw_sign, ExpandedSecretKey};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
@@ -44,7 +44,10 @@ pub fn strict_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, V
     let text = std::str::from_utf8(bytes)
         .map_err(|_| VerifyError::malformed(format!("{what} is not UTF-8")))?;
     crate::load::from_text(text).map_err(|e| {
-        VerifyError::malformed(format!("{what} is not what permsnap reads: {}: {}", e.path, e.message))
+        VerifyError::malformed(format!(
+            "{what} is not what permsnap reads: {}: {}",
+            e.path, e.message
+        ))
     })
 }
 
@@ -59,7 +62,9 @@ pub struct PrivateKey {
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrivateKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("PrivateKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -344,8 +349,9 @@ struct Compact<'a> {
 struct SignedPayload(Vec<u8>);
 
 fn part(text: &str, what: &str) -> Result<Vec<u8>, VerifyError> {
-    b64::decode(text)
-        .ok_or_else(|| VerifyError::malformed(format!("the {what} is not base64url without padding")))
+    b64::decode(text).ok_or_else(|| {
+        VerifyError::malformed(format!("the {what} is not base64url without padding"))
+    })
 }
 
 impl<'a> Compact<'a> {
@@ -383,7 +389,11 @@ impl<'a> Compact<'a> {
     /// section 5.2: the signing input is the text as sent, never a
     /// re-encoding): canonical `S` and no small-order `R` or key, so that a
     /// signature cannot be re-spelled into a second valid one.
-    fn verify_signature(&self, kid: &str, key: &VerifyingKey) -> Result<SignedPayload, VerifyError> {
+    fn verify_signature(
+        &self,
+        kid: &str,
+        key: &VerifyingKey,
+    ) -> Result<SignedPayload, VerifyError> {
         let bad = || VerifyError::BadSignature {
             kid: kid.to_string(),
         };
@@ -411,6 +421,8 @@ pub fn verify_ed25519(public_key: &[u8], message: &[u8], signature: &[u8]) -> bo
     ) else {
         return false;
     };
-    VerifyingKey::from_bytes(&pk)
-        .is_ok_and(|key| key.verify_strict(message, &Signature::from_bytes(&sig)).is_ok())
+    VerifyingKey::from_bytes(&pk).is_ok_and(|key| {
+        key.verify_strict(message, &Signature::from_bytes(&sig))
+            .is_ok()
+    })
 }

@@ -369,7 +369,9 @@ pub fn label_id(id: u64, path: &str) -> Result<u64, LoadError> {
         Err(LoadError::new(
             LoadErrorKind::BadValue,
             path,
-            format!("label id `{id}` is beyond 2^53 - 1, the largest integer JavaScript holds exactly"),
+            format!(
+                "label id `{id}` is beyond 2^53 - 1, the largest integer JavaScript holds exactly"
+            ),
         ))
     }
 }
@@ -449,10 +451,18 @@ mod tests {
     fn every_serde_error_class_maps_to_its_code_and_path() {
         let cases = [
             (r#"{"name":"a"}"#, "missing_field", "$"),
-            (r#"{"name":"a","count":1,"nmae":2}"#, "unknown_field", "nmae"),
+            (
+                r#"{"name":"a","count":1,"nmae":2}"#,
+                "unknown_field",
+                "nmae",
+            ),
             (r#"{"name":"a","count":"1"}"#, "wrong_type", "count"),
             (r#"{"name":"a","count":-1}"#, "wrong_type", "count"),
-            (r#"{"name":"a","count":1,"kind":"fancy"}"#, "bad_value", "kind"),
+            (
+                r#"{"name":"a","count":1,"kind":"fancy"}"#,
+                "bad_value",
+                "kind",
+            ),
             (
                 r#"{"name":"a","count":1,"list":[{"name":"b","count":true}]}"#,
                 "wrong_type",
@@ -464,8 +474,16 @@ mod tests {
                 "duplicate_key",
                 "list[0].x",
             ),
-            (r#"{"name":"a","count":1"#, "json_syntax", "line 1 column 21"),
-            (r#"{"name":"a","count":1} x"#, "json_syntax", "line 1 column 24"),
+            (
+                r#"{"name":"a","count":1"#,
+                "json_syntax",
+                "line 1 column 21",
+            ),
+            (
+                r#"{"name":"a","count":1} x"#,
+                "json_syntax",
+                "line 1 column 24",
+            ),
         ];
         for (text, code, path) in cases {
             assert_eq!(err(text), (code.to_string(), path.to_string()), "{text}");

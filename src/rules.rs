@@ -235,7 +235,9 @@ impl TryFrom<CondWire> for Cond {
             (None, Some(v), None, None) => (Op::Ne, vec![v]),
             (None, None, Some(vs), None) => (Op::In, vs),
             (None, None, None, Some(vs)) => (Op::NotIn, vs),
-            _ => return Err("a condition has `attr` and exactly one of `eq`, `ne`, `in`, `not_in`"),
+            _ => {
+                return Err("a condition has `attr` and exactly one of `eq`, `ne`, `in`, `not_in`")
+            }
         };
         Ok(Cond { attr, op, values })
     }
@@ -263,7 +265,11 @@ impl From<Cond> for CondWire {
 
 impl Cond {
     /// `Some(true/false)`, or `None` when the resource lacks the attribute.
-    pub fn eval<R: ResourceView + ?Sized>(&self, resource: Option<&R>, subject: &str) -> Option<bool> {
+    pub fn eval<R: ResourceView + ?Sized>(
+        &self,
+        resource: Option<&R>,
+        subject: &str,
+    ) -> Option<bool> {
         let value = resource?.attr(&self.attr)?;
         let any = self.values.iter().any(|v| v.equals(&value, subject));
         Some(match self.op {
@@ -394,7 +400,12 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// Whether a grant of `p` holds for this resource.
-    pub fn grants<R: ResourceView + ?Sized>(&self, p: usize, resource: Option<&R>, subject: &str) -> bool {
+    pub fn grants<R: ResourceView + ?Sized>(
+        &self,
+        p: usize,
+        resource: Option<&R>,
+        subject: &str,
+    ) -> bool {
         self.always.contains(p)
             || self.when.iter().any(|r| {
                 r.perm == p
@@ -406,7 +417,12 @@ impl RuleSet {
 
     /// Whether a deny of `p` applies to this resource (fail closed: a
     /// condition that cannot be evaluated counts as holding).
-    pub fn denies<R: ResourceView + ?Sized>(&self, p: usize, resource: Option<&R>, subject: &str) -> bool {
+    pub fn denies<R: ResourceView + ?Sized>(
+        &self,
+        p: usize,
+        resource: Option<&R>,
+        subject: &str,
+    ) -> bool {
         self.always.contains(p)
             || self.when.iter().any(|r| {
                 r.perm == p

@@ -536,7 +536,8 @@ pub fn load(doc: &Json) -> Result<Scenario, LoadError> {
             ))
         }
     };
-    let docs: Vec<CheckDoc> = load::from_value(field(doc, "checks")?).map_err(|e| e.under("checks"))?;
+    let docs: Vec<CheckDoc> =
+        load::from_value(field(doc, "checks")?).map_err(|e| e.under("checks"))?;
     let checks = docs
         .into_iter()
         .enumerate()

@@ -230,7 +230,11 @@ fn catalog_of(v: &Value) -> Result<Catalog, LoadError> {
 fn admin_case(v: &Value, c: &Catalog, path: &str) -> Result<AdminCase, LoadError> {
     let mut op = v.clone();
     let fields = op.as_object_mut().ok_or_else(|| {
-        LoadError::new(K::WrongType, path, format!("an admin case is an object, not `{v}`"))
+        LoadError::new(
+            K::WrongType,
+            path,
+            format!("an admin case is an object, not `{v}`"),
+        )
     })?;
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -258,7 +262,8 @@ fn admin_case(v: &Value, c: &Catalog, path: &str) -> Result<AdminCase, LoadError
 
 fn scenario(doc: VectorDoc) -> Result<Scenario, LoadError> {
     let catalog = catalog_of(&doc.catalog)?;
-    let directory = Directory::from_value(&doc.directory, &catalog).map_err(|e| e.under("directory"))?;
+    let directory =
+        Directory::from_value(&doc.directory, &catalog).map_err(|e| e.under("directory"))?;
     let now = timestamp(&doc.now, "now")?;
     let checks = doc
         .checks
@@ -277,7 +282,8 @@ fn scenario(doc: VectorDoc) -> Result<Scenario, LoadError> {
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            let config = SsoConfig::from_value(&c.config).map_err(|e| e.under(&format!("sso[{i}].config")))?;
+            let config = SsoConfig::from_value(&c.config)
+                .map_err(|e| e.under(&format!("sso[{i}].config")))?;
             Ok(SsoCase {
                 config,
                 login: c.login,
@@ -306,9 +312,8 @@ impl VectorFile {
             Err(e) => return Err(e.in_file(file)),
             Ok(()) => None,
         };
-        let json: Value = serde_json::from_str(text).map_err(|e| {
-            LoadError::new(K::JsonSyntax, "$", e.to_string()).in_file(file)
-        })?;
+        let json: Value = serde_json::from_str(text)
+            .map_err(|e| LoadError::new(K::JsonSyntax, "$", e.to_string()).in_file(file))?;
         let description = match json.get("description") {
             Some(Value::String(d)) => d.clone(),
             _ => {
@@ -608,7 +613,8 @@ impl SnapshotParity {
     /// The signed token of `user` in `scenario`, as the server would issue it.
     pub fn token(&self, scenario: &Scenario, user: &str) -> Result<String, String> {
         let opts = crate::IssueOptions::default();
-        crate::issue(&scenario.model, user, scenario.now, &opts, &self.key).map_err(|e| e.to_string())
+        crate::issue(&scenario.model, user, scenario.now, &opts, &self.key)
+            .map_err(|e| e.to_string())
     }
 
     /// The JWKS of the test key.

@@ -570,6 +570,7 @@ fn strict_prechecks_then_a_plain_verify_accept_exactly_what_verify_strict_accept
         }
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
+    eprintln!("ONLYPLAIN {} {:?}", only_plain.len(), only_plain);
     assert_eq!(accepted, 43 + 88);
     // what the prechecks refuse that a plain verification would accept:
     // CCTV's small-order keys and `R` (Wycheproof has none of them)
@@ -617,6 +618,10 @@ fn is_small_order_agrees_with_dalek_is_weak_for_every_point_in_the_vectors() {
         }
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
+    eprintln!(
+        "POINTS keys {keys} compared {compared} small {small} total {}",
+        points.len()
+    );
     // not a vacuous comparison: many keys, small-order points among them,
     // non-canonical spellings included (CCTV's `non_canonical_A`)
     assert!(keys >= 30, "{keys} keys");
@@ -644,6 +649,7 @@ fn rfc_8032_signatures_pass_the_strict_prechecks_and_their_s_plus_l_does_not() {
             carry = sum >> 8;
         }
         if carry != 0 {
+            eprintln!("NOFIT {}", v.name);
             continue; // S + L does not fit: no second spelling to refuse
         }
         let s: [u8; 32] = s_plus_l[32..].try_into().expect("32 bytes");

@@ -60,7 +60,11 @@ impl Jwk {
         if !self.is_ed25519() {
             return Err(KeyError::NotEd25519);
         }
-        if let Some(alg) = self.alg.as_deref().filter(|a| !matches!(*a, "EdDSA" | "Ed25519")) {
+        if let Some(alg) = self
+            .alg
+            .as_deref()
+            .filter(|a| !matches!(*a, "EdDSA" | "Ed25519"))
+        {
             return Err(KeyError::AlgNotEdDsa {
                 alg: alg.to_string(),
             });
@@ -168,9 +172,9 @@ const SMALL_ORDER: [[u8; 32]; 7] = [
 /// signatures that hold for many messages or keys; `verify_strict` refuses
 /// them, and so does the browser before it asks WebCrypto.
 pub fn is_small_order(point: &[u8; 32]) -> bool {
-    SMALL_ORDER.iter().any(|s| {
-        s[..31] == point[..31] && s[31] == point[31] & 0x7f
-    })
+    SMALL_ORDER
+        .iter()
+        .any(|s| s[..31] == point[..31] && s[31] == point[31] & 0x7f)
 }
 
 /// The order `L` of the Ed25519 base point, little-endian.

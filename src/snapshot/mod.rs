@@ -75,7 +75,9 @@ impl Snapshot {
         }
         let n = manifest.permissions().len();
         if !claim.direct.iter().all(|r| r.within(n)) {
-            return Err(malformed("a direct list names a permission beyond the manifest's"));
+            return Err(malformed(
+                "a direct list names a permission beyond the manifest's",
+            ));
         }
         if !claim.labels.windows(2).all(|w| w[0].id < w[1].id) {
             return Err(malformed(
@@ -84,7 +86,9 @@ impl Snapshot {
         }
         let m = manifest.sources().len();
         let total = m + claim.direct.len();
-        let grant_ok = |i: &u32| (*i as usize) < total && (manifest.is_grant_source(*i as usize) || *i as usize >= m);
+        let grant_ok = |i: &u32| {
+            (*i as usize) < total && (manifest.is_grant_source(*i as usize) || *i as usize >= m)
+        };
         let deny_ok = |i: &u32| (*i as usize) < total && !manifest.is_grant_source(*i as usize);
         for l in &claim.labels {
             if let Some((g, d)) = &l.access {
@@ -94,8 +98,13 @@ impl Snapshot {
             }
         }
         if let Some(d) = claim.denial {
-            if !matches!(d, Reason::Disabled | Reason::Expired | Reason::HomeLabelClosed) {
-                return Err(malformed("a global denial other than disabled, expired or home_label_closed"));
+            if !matches!(
+                d,
+                Reason::Disabled | Reason::Expired | Reason::HomeLabelClosed
+            ) {
+                return Err(malformed(
+                    "a global denial other than disabled, expired or home_label_closed",
+                ));
             }
         }
         Ok(Snapshot {

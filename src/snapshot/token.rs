@@ -297,7 +297,10 @@ impl Claims {
         for (claim, date) in [("nbf", self.nbf), ("iat", self.iat)] {
             if let Some(t) = date {
                 if t.millis() > rules.now.saturating_add(ahead) {
-                    return Err(VerifyError::NotYetValid { claim, at: t.secs() });
+                    return Err(VerifyError::NotYetValid {
+                        claim,
+                        at: t.secs(),
+                    });
                 }
             }
         }
