@@ -386,11 +386,7 @@ fn crm_scenario(cfg: &Config, sink: &mut u64) {
         .expect("its manifest");
     let snap_check = measure(cfg, sink, |i| {
         let (action, _) = CRM_ACTIONS[i % 8];
-        u64::from(
-            snapshot
-                .check::<permsnap::Resource>(action, 4444, None, now)
-                .allowed(),
-        )
+        u64::from(snapshot.check(action, 4444, None, now).allowed())
     });
 
     println!("### 4a. The `smartico-crm` scenario (35 permissions, 10 labels)\n");

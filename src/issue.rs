@@ -331,3 +331,64 @@ pub fn sign(
         &serde_json::to_vec(&claims).unwrap_or_default(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_rfc3339;
+    use crate::{Directory, Model};
+
+    fn model(expires_at: &str) -> Model {
+        let catalog = crate::presets::preset("smartico-crm").unwrap();
+        let dir = format!(
+            r#"{{"labels":[{{"id":1,"name":"One","suffix":"one"}}],
+            "users":[{{"id":"u1","username":"a@one","email":"a@x.com","home_label":1,
+              "expires_at":{expires_at},"access":{{"1":{{"roles":["crm_support"]}}}}}}]}}"#
+        );
+        let directory = Directory::from_json_text(&dir, "d.json", &catalog).unwrap();
+        Model::new(catalog, directory)
+    }
+
+    #[test]
+    fn exp_is_a_whole_second_never_past_expires_at() {
+        let now = parse_rfc3339("2026-11-23T12:00:00.750Z").unwrap();
+        let c = compile(&model("null"), "u1", now, 60).unwrap();
+        assert_eq!(c.expires_at, parse_rfc3339("2026-11-23T12:01:00Z").unwrap());
+        let c = compile(&model(r#""2026-11-23T12:00:30.900Z""#), "u1", now, 60).unwrap();
+        assert_eq!(c.expires_at, parse_rfc3339("2026-11-23T12:00:30Z").unwrap());
+        assert_eq!(c.claim.denial, None);
+    }
+
+    #[test]
+    fn access_ending_within_the_second_is_expired_at_once_in_a_valid_snapshot() {
+        let now = parse_rfc3339("2026-11-23T12:00:00.250Z").unwrap();
+        let c = compile(&model(r#""2026-11-23T12:00:00.900Z""#), "u1", now, 60).unwrap();
+        assert_eq!(c.claim.denial, Some(crate::Reason::Expired));
+        assert!(c.expires_at > now);
+    }
+
+    #[test]
+    fn the_manifest_hash_names_its_exact_text_and_reads_back() {
+        let m = model("null");
+        let file = m.manifest();
+        assert_eq!(file.hash(), manifest_hash(file.text().as_bytes()));
+        assert_eq!(file.hash().len(), 22);
+        let back = ManifestFile::from_text(file.text()).unwrap();
+        assert_eq!(back.manifest().data(), file.manifest().data());
+        let e = ManifestFile::from_text(&file.text().replacen("{", r#"{"v":2,"#, 1)).unwrap_err();
+        assert_eq!(e.code(), "malformed");
+    }
+
+    #[test]
+    fn an_unknown_user_is_an_issue_error_with_its_code() {
+        let key = PrivateKey::from_seed(&[1; 32], None);
+        let e = issue(&model("null"), "nobody", 0, &IssueOptions::default(), &key).unwrap_err();
+        assert_eq!(
+            (e.code(), e.to_string()),
+            (
+                "unknown_user",
+                "user `nobody` is not in the directory".into()
+            )
+        );
+    }
+}

@@ -426,3 +426,54 @@ pub fn verify_ed25519(public_key: &[u8], message: &[u8], signature: &[u8]) -> bo
             .is_ok()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_private_key_reads_from_a_bare_jwk_and_from_keygen_output() {
+        let key = PrivateKey::from_seed(&[5; 32], Some("k5"));
+        let bare = key.to_private_jwk().to_string();
+        let keygen = serde_json::json!({"private": key.to_private_jwk(), "jwks": key.to_jwks()});
+        for text in [bare.clone(), keygen.to_string(), format!("\n  {bare}\n")] {
+            let read = PrivateKey::from_json_text(&text).unwrap();
+            assert_eq!(read.kid(), "k5");
+            assert_eq!(read.verifying_key(), key.verifying_key());
+        }
+    }
+
+    #[test]
+    fn a_private_key_whose_x_is_not_its_d_or_without_d_is_refused() {
+        let a = PrivateKey::from_seed(&[5; 32], Some("k"));
+        let b = PrivateKey::from_seed(&[6; 32], Some("k"));
+        let mut jwk = a.to_private_jwk();
+        jwk["x"] = b.to_public_jwk()["x"].clone();
+        let e = PrivateKey::from_json_text(&jwk.to_string()).unwrap_err();
+        assert_eq!((e.code(), e.to_string().contains("`k`")), ("bad_key", true));
+        let e = PrivateKey::from_json_text(&a.to_public_jwk().to_string()).unwrap_err();
+        assert!(matches!(e, KeyError::NoPrivatePart { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_private_key_never_shows_its_secret_in_debug_output() {
+        let key = PrivateKey::from_seed(&[5; 32], Some("k5"));
+        let d = key.to_private_jwk()["d"].as_str().unwrap().to_string();
+        let debug = format!("{key:?}");
+        assert!(debug.contains("k5") && !debug.contains(&d), "{debug}");
+    }
+
+    #[test]
+    fn keys_publish_alg_eddsa_and_a_jwks_never_holds_d() {
+        let key = PrivateKey::from_seed(&[5; 32], None);
+        let jwks = key.to_jwks();
+        assert_eq!(jwks["keys"][0]["alg"], "EdDSA");
+        assert!(jwks["keys"][0].get("d").is_none());
+        assert_eq!(key.kid(), thumbprint(key.verifying_key()));
+        let with_d = serde_json::json!({"keys": [key.to_private_jwk()]});
+        assert_eq!(
+            Jwks::from_json_text(&with_d.to_string()).unwrap_err(),
+            KeyError::PrivateKeyInJwks { index: 0 }
+        );
+    }
+}

@@ -18,8 +18,24 @@ use std::fmt;
 /// A set of permission indices (into the catalog's permission list), as
 /// 32-bit words, least significant bit first. It is written as a JSON list
 /// of those words without trailing zero words (`[4294967295, 7]`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default)]
 pub struct PermSet(Vec<u32>);
+
+// Two sets are equal when they hold the same members, whatever room they
+// were made with (trailing zero words do not count).
+impl PartialEq for PermSet {
+    fn eq(&self, other: &PermSet) -> bool {
+        self.words() == other.words()
+    }
+}
+
+impl Eq for PermSet {}
+
+impl std::hash::Hash for PermSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.words().hash(state);
+    }
+}
 
 impl PermSet {
     /// An empty set with room for `n` permissions.

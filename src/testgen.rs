@@ -568,14 +568,14 @@ pub struct Mismatch {
 pub struct Compared {
     /// checks answered by both sides and compared
     pub compared: u64,
-    /// checks of unknown users (the server side only, as DESIGN.md says)
+    /// checks of unknown users (the server side only: `docs/rules.md`, "Parity")
     pub server_only: u64,
     /// disagreements
     pub mismatches: Vec<Mismatch>,
 }
 
 /// Decides every check of `s` on the server and through `parity`, and
-/// compares them (DESIGN.md "Parity"); stops at the first mismatch when
+/// compares them (`docs/rules.md`, "Parity"); stops at the first mismatch when
 /// `first_only`.
 pub fn compare<P: Parity>(parity: &P, s: &Scenario, first_only: bool) -> Compared {
     let mut out = Compared::default();
@@ -741,7 +741,7 @@ fn decision_json(fields: &mut Map<String, Json>, d: &Decision) {
     }
 }
 
-/// A vector file (DESIGN.md format, inline catalog) from a generated
+/// A vector file (the format of `docs/rules.md`, inline catalog) from a generated
 /// document: every check expects what the server rules answer, so that
 /// `permsnap conformance` fails exactly where the snapshot side disagrees.
 pub fn vector_file(doc: &Json, description: &str) -> Result<Json, LoadError> {

@@ -19,7 +19,7 @@ pub use claim::{LabelEntry, SnapshotClaim};
 pub use manifest::{Manifest, ManifestData, PermissionEntry, SourceEntry, SourceKind};
 
 use crate::error::VerifyError;
-use crate::rules::{decide_sources, Reason, ResourceView, RuleSet, Verdict};
+use crate::rules::{decide_sources, Reason, Resource, ResourceView, RuleSet, Verdict};
 use std::sync::Arc;
 
 /// The snapshot format version this build reads and writes (claim and manifest).
@@ -177,11 +177,11 @@ impl Snapshot {
     }
 
     /// Decides `action` in `label` on `resource` at `now` (milliseconds).
-    pub fn check<R: ResourceView + ?Sized>(
+    pub fn check(
         &self,
         action: &str,
         label: u64,
-        resource: Option<&R>,
+        resource: Option<&Resource>,
         now: i64,
     ) -> Verdict<'_> {
         match self.permission(action) {
@@ -190,8 +190,9 @@ impl Snapshot {
         }
     }
 
-    /// [`check`](Self::check) for a permission index, in the check order of
-    /// `docs/rules.md` (`unknown_user` and `unknown_action` are the caller's).
+    /// [`check`](Self::check) for a permission index and any view of a
+    /// resource, in the check order of `docs/rules.md` (`unknown_user` and
+    /// `unknown_action` are the caller's).
     pub fn check_index<R: ResourceView + ?Sized>(
         &self,
         p: usize,
@@ -243,7 +244,7 @@ impl Snapshot {
 
     /// Every permission allowed in `label` at `now` without a resource, in catalog order.
     pub fn allowed(&self, label: u64, now: i64) -> Vec<&str> {
-        let none: Option<&crate::rules::Resource> = None;
+        let none: Option<&Resource> = None;
         self.manifest
             .permissions()
             .iter()
@@ -280,5 +281,215 @@ impl Snapshot {
     /// A sentence a person reads for a verdict.
     pub fn message(&self, v: &Verdict<'_>) -> String {
         v.reason.message(self.by_title(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Cond, CondRule, Op, PermSet, Scalar, Value};
+
+    fn rules(perms: &[usize]) -> RuleSet {
+        let mut always = PermSet::default();
+        for &p in perms {
+            always.insert(p);
+        }
+        RuleSet {
+            always,
+            when: Vec::new(),
+        }
+    }
+
+    fn source(id: &str, kind: SourceKind, perms: &[usize]) -> SourceEntry {
+        SourceEntry {
+            id: id.into(),
+            kind,
+            title: format!("Title of {id}"),
+            rules: rules(perms),
+        }
+    }
+
+    /// Three permissions; a role granting 0 and 1, an additional role
+    /// granting 2 when `manager` is the subject, a restriction denying 1.
+    fn manifest() -> Arc<Manifest> {
+        let mut additional = source("extra", SourceKind::Additional, &[]);
+        additional.rules.when.push(CondRule {
+            perm: 2,
+            when: vec![Cond {
+                attr: "manager".into(),
+                op: Op::Eq,
+                values: vec![Scalar::User],
+            }],
+        });
+        let data = ManifestData {
+            v: VERSION,
+            catalog: "c".into(),
+            title: "C".into(),
+            permissions: ["a.view", "a.edit", "b.own"]
+                .iter()
+                .map(|id| PermissionEntry {
+                    id: id.to_string(),
+                    title: id.to_string(),
+                })
+                .collect(),
+            sources: vec![
+                source("role", SourceKind::Role, &[0, 1]),
+                additional,
+                source("no_edit", SourceKind::Restriction, &[1]),
+            ],
+        };
+        Arc::new(Manifest::new(data, "hash".into()).unwrap())
+    }
+
+    fn claim(labels: Vec<LabelEntry>) -> SnapshotClaim {
+        SnapshotClaim {
+            v: VERSION,
+            catalog: "c".into(),
+            manifest: "hash".into(),
+            labels,
+            direct: vec![rules(&[0])],
+            owner: false,
+            denial: None,
+        }
+    }
+
+    fn entry(id: u64, grants: Vec<u32>, denies: Vec<u32>) -> LabelEntry {
+        LabelEntry {
+            id,
+            closed: false,
+            access: Some((grants, denies)),
+        }
+    }
+
+    const NOW: i64 = 1_000_000;
+
+    fn snapshot(labels: Vec<LabelEntry>) -> Result<Snapshot, VerifyError> {
+        Snapshot::new(manifest(), claim(labels), "u1".into(), NOW + 60_000)
+    }
+
+    #[test]
+    fn a_snapshot_answers_in_the_check_order_with_by_and_titles() {
+        let s = snapshot(vec![
+            entry(1, vec![0, 1], vec![2]),
+            LabelEntry {
+                id: 2,
+                closed: true,
+                access: None,
+            },
+            LabelEntry {
+                id: 3,
+                closed: false,
+                access: None,
+            },
+            entry(4, vec![3], vec![]),
+        ])
+        .unwrap();
+        let v = s.check("a.view", 1, None, NOW);
+        assert_eq!((v.reason, v.by), (Reason::Granted, Some("role")));
+        let v = s.check("a.edit", 1, None, NOW);
+        assert_eq!((v.reason, v.by), (Reason::Restricted, Some("no_edit")));
+        assert_eq!(s.message(&v), "Restricted: Title of no_edit");
+        let own = Resource::new().with("manager", Value::Str("u1".into()));
+        let other = Resource::new().with("manager", Value::Str("u2".into()));
+        assert_eq!(s.check("b.own", 1, Some(&own), NOW).by, Some("extra"));
+        assert_eq!(
+            s.check("b.own", 1, Some(&other), NOW).reason,
+            Reason::ConditionFailed
+        );
+        assert_eq!(s.check("a.view", 2, None, NOW).reason, Reason::LabelClosed);
+        assert_eq!(
+            s.check("a.view", 3, None, NOW).reason,
+            Reason::NoLabelAccess
+        );
+        assert_eq!(
+            s.check("a.view", 9, None, NOW).reason,
+            Reason::NoLabelAccess
+        );
+        assert_eq!(s.check("a.view", 4, None, NOW).by, Some(DIRECT));
+        assert_eq!(
+            s.check("a.nope", 1, None, NOW).reason,
+            Reason::UnknownAction
+        );
+        assert_eq!(
+            s.check("a.view", 1, None, NOW + 60_000).reason,
+            Reason::Expired
+        );
+        assert_eq!(s.allowed(1, NOW), vec!["a.view"]);
+    }
+
+    #[test]
+    fn a_claim_for_another_manifest_is_a_manifest_mismatch() {
+        let mut c = claim(vec![]);
+        c.manifest = "other".into();
+        let e = Snapshot::new(manifest(), c, "u1".into(), NOW).unwrap_err();
+        assert_eq!(e.code(), "manifest_mismatch");
+        assert!(e.to_string().contains("`other`"), "{e}");
+    }
+
+    #[test]
+    fn a_claim_the_issuer_would_not_write_is_malformed() {
+        let cases = [
+            vec![entry(2, vec![0], vec![]), entry(1, vec![0], vec![])],
+            vec![entry(1, vec![0], vec![]), entry(1, vec![0], vec![])],
+            vec![entry(1, vec![9], vec![])],
+            vec![entry(1, vec![2], vec![])],
+            vec![entry(1, vec![], vec![0])],
+        ];
+        for labels in cases {
+            let e = snapshot(labels.clone()).unwrap_err();
+            assert_eq!(e.code(), "malformed", "{labels:?}");
+        }
+        let mut c = claim(vec![]);
+        c.denial = Some(Reason::Granted);
+        assert_eq!(
+            Snapshot::new(manifest(), c, "u1".into(), NOW)
+                .unwrap_err()
+                .code(),
+            "malformed"
+        );
+        let mut c = claim(vec![]);
+        c.v = 1;
+        assert_eq!(
+            Snapshot::new(manifest(), c, "u1".into(), NOW)
+                .unwrap_err()
+                .code(),
+            "unsupported_version"
+        );
+    }
+
+    #[test]
+    fn a_manifest_with_sources_out_of_order_or_indices_out_of_range_is_refused() {
+        let m = manifest();
+        let mut data = m.data().clone();
+        data.sources.swap(0, 2);
+        assert_eq!(
+            Manifest::new(data, "h".into()).unwrap_err().code(),
+            "malformed"
+        );
+        let mut data = m.data().clone();
+        data.sources[0].rules.always.insert(3);
+        assert_eq!(
+            Manifest::new(data, "h".into()).unwrap_err().code(),
+            "malformed"
+        );
+        let mut data = m.data().clone();
+        data.v = 3;
+        assert_eq!(
+            Manifest::new(data, "h".into()).unwrap_err().code(),
+            "unsupported_version"
+        );
+        assert_eq!(m.permission("b.own"), Some(2));
+        assert_eq!(m.permission("b.nope"), None);
+    }
+
+    #[test]
+    fn the_owner_and_a_global_denial_answer_before_any_source() {
+        let mut c = claim(vec![entry(1, vec![], vec![2])]);
+        c.owner = true;
+        let s = Snapshot::new(manifest(), c.clone(), "u1".into(), NOW + 1).unwrap();
+        assert_eq!(s.check("a.edit", 1, None, NOW).reason, Reason::Owner);
+        c.denial = Some(Reason::Disabled);
+        let s = Snapshot::new(manifest(), c, "u1".into(), NOW + 1).unwrap();
+        assert_eq!(s.check("a.edit", 1, None, NOW).reason, Reason::Disabled);
     }
 }

@@ -312,3 +312,106 @@ impl Claims {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(alg: &str, typ: Option<&str>, kid: Option<&str>) -> Header {
+        Header {
+            alg: Some(alg.into()),
+            typ: typ.map(str::to_string),
+            kid: kid.map(str::to_string),
+            ..Header::default()
+        }
+    }
+
+    #[test]
+    fn the_header_rules_refuse_in_order_and_return_the_kid() {
+        assert_eq!(header("EdDSA", Some(TYP), Some("k")).check(), Ok("k"));
+        assert_eq!(
+            header("Ed25519", Some("Application/Permsnap+JWT"), Some("k")).check(),
+            Ok("k")
+        );
+        let code = |h: Header| h.check().unwrap_err().code();
+        assert_eq!(
+            code(header("none", Some(TYP), Some("k"))),
+            "alg_not_allowed"
+        );
+        assert_eq!(
+            code(header("HS256", Some(TYP), Some("k"))),
+            "alg_not_allowed"
+        );
+        assert_eq!(
+            code(header("EdDSA", Some("JWT"), Some("k"))),
+            "typ_mismatch"
+        );
+        assert_eq!(code(header("EdDSA", None, Some("k"))), "typ_mismatch");
+        assert_eq!(code(header("EdDSA", Some(TYP), None)), "unknown_key");
+        let mut h = header("none", None, None);
+        h.jku = Present(true);
+        assert_eq!(code(h.clone()), "key_in_header");
+        let mut h = header("EdDSA", Some(TYP), Some("k"));
+        h.crit = Present(true);
+        assert_eq!(code(h), "crit_unsupported");
+    }
+
+    fn claims(exp_secs: i64) -> Claims {
+        Claims {
+            iss: Some("permsnap".into()),
+            sub: "u1".into(),
+            aud: Some(Audience::Many(vec!["other".into(), "backoffice".into()])),
+            iat: Some(NumericDate(1_000_000)),
+            exp: NumericDate(exp_secs * 1000),
+            nbf: None,
+            jti: None,
+            psnap: VersionProbe {
+                v: super::super::VERSION,
+            },
+        }
+    }
+
+    fn rules(now: i64) -> ClaimRules {
+        ClaimRules {
+            audience: "backoffice".into(),
+            issuer: Some("permsnap".into()),
+            now,
+            leeway_secs: 0,
+            max_clock_skew_secs: 0,
+        }
+    }
+
+    #[test]
+    fn the_claim_rules_check_issuer_audience_expiry_and_times_ahead() {
+        let c = claims(2_000);
+        assert!(c.check(&rules(1_000_000)).is_ok());
+        assert_eq!(c.check(&rules(2_000_000)).unwrap_err().code(), "expired");
+        let mut leeway = rules(2_000_000);
+        leeway.leeway_secs = 5;
+        assert!(c.check(&leeway).is_ok());
+        let mut other = rules(1_000_000);
+        other.audience = "shop".into();
+        assert_eq!(c.check(&other).unwrap_err().code(), "wrong_audience");
+        let mut other = rules(1_000_000);
+        other.issuer = Some("someone".into());
+        assert_eq!(c.check(&other).unwrap_err().code(), "wrong_issuer");
+        // issued 3 s ahead of the verifier's clock: refused without skew,
+        // accepted with it; the skew never extends `exp`
+        assert_eq!(
+            c.check(&rules(997_000)).unwrap_err().code(),
+            "not_yet_valid"
+        );
+        let mut skew = rules(997_000);
+        skew.max_clock_skew_secs = 60;
+        assert!(c.check(&skew).is_ok());
+        let mut skew = rules(2_000_000);
+        skew.max_clock_skew_secs = 60;
+        assert_eq!(c.check(&skew).unwrap_err().code(), "expired");
+        let mut v1 = claims(2_000);
+        v1.psnap.v = 1;
+        assert_eq!(
+            v1.check(&rules(1_000_000)).unwrap_err().code(),
+            "unsupported_version"
+        );
+    }
+}
