@@ -193,7 +193,9 @@ impl Model {
         Ok(())
     }
 
-    /// Decides a login under `config` at `now`.
+    /// Decides a login under `config` at `now`, in the order of
+    /// `docs/rules.md` ("SSO"): the config, the provider, a known identity,
+    /// the email's own checks, a user with that email, then creation.
     pub fn sso(&self, config: &SsoConfig, login: &Login, now: Millis) -> SsoOutcome {
         if let Err(r) = self.validate_sso(config) {
             return SsoOutcome::InvalidConfig(r);
@@ -205,58 +207,34 @@ impl Model {
         {
             return SsoOutcome::Rejected(SsoReason::ProviderNotAllowed);
         }
-        let usable = |u: &crate::directory::User, linked: bool| {
-            if u.status == Status::Disabled {
-                SsoOutcome::Rejected(SsoReason::Disabled)
-            } else if u.expires_at.is_some_and(|e| now >= e) {
-                SsoOutcome::Rejected(SsoReason::Expired)
-            } else {
-                SsoOutcome::Matched {
-                    user: u.id.clone(),
-                    linked,
-                }
-            }
-        };
         if let Some(u) = self.directory.users.iter().find(|u| {
             u.identities
                 .iter()
                 .any(|i| i.iss == login.iss && i.sub == login.sub)
         }) {
-            return usable(u, false);
+            return usable(u, false, now);
         }
-        if !login.email_verified {
-            return SsoOutcome::Rejected(SsoReason::EmailUnverified);
-        }
-        // Emails compare with ASCII case folding only: Unicode folding maps
-        // other characters onto ASCII ones (KELVIN SIGN `\u{212A}` onto `k`)
-        // and would link an attacker's identity to someone else's account.
-        if !login.email.is_ascii() {
-            return SsoOutcome::Rejected(SsoReason::BadEmail);
-        }
-        let email = login.email.to_ascii_lowercase();
-        let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
-        if PUBLIC_DOMAINS.contains(&domain) {
-            return SsoOutcome::Rejected(SsoReason::PublicDomain);
-        }
-        if local.is_empty()
-            || !config
-                .domains
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(domain))
-        {
-            return SsoOutcome::Rejected(SsoReason::DomainNotAllowed);
-        }
+        let (local, domain) = match email_parts(config, login) {
+            Ok(parts) => parts,
+            Err(reason) => return SsoOutcome::Rejected(reason),
+        };
+        let email = format!("{local}@{domain}");
         if let Some(u) = self
             .directory
             .users
             .iter()
             .find(|u| u.email.eq_ignore_ascii_case(&email))
         {
-            return usable(u, true);
+            return usable(u, true, now);
         }
         if !config.allow_creation {
             return SsoOutcome::Rejected(SsoReason::CreationDisabled);
         }
+        self.created(config, &local)
+    }
+
+    /// The outcome `created`: `local@suffix` of the home label, made unique.
+    fn created(&self, config: &SsoConfig, local: &str) -> SsoOutcome {
         let (Some(home), Some(role)) = (config.home_label, &config.default_role) else {
             return SsoOutcome::InvalidConfig(SsoReason::HomeLabelNotInLabels);
         };
@@ -284,4 +262,46 @@ impl Model {
             role: role.clone(),
         }
     }
+}
+
+/// A matched user, unless disabled or expired.
+fn usable(u: &crate::directory::User, linked: bool, now: Millis) -> SsoOutcome {
+    if u.status == Status::Disabled {
+        SsoOutcome::Rejected(SsoReason::Disabled)
+    } else if u.expires_at.is_some_and(|e| now >= e) {
+        SsoOutcome::Rejected(SsoReason::Expired)
+    } else {
+        SsoOutcome::Matched {
+            user: u.id.clone(),
+            linked,
+        }
+    }
+}
+
+/// The email's checks in order (`email_unverified`, `bad_email`,
+/// `public_domain`, `domain_not_allowed`); its local part and domain, ASCII
+/// lowercased.
+fn email_parts(config: &SsoConfig, login: &Login) -> Result<(String, String), SsoReason> {
+    if !login.email_verified {
+        return Err(SsoReason::EmailUnverified);
+    }
+    // ASCII case folding only: Unicode folding maps other characters onto
+    // ASCII ones (KELVIN SIGN `\u{212A}` onto `k`, LONG S `\u{17F}` onto `s`)
+    // and would link an attacker's identity to someone else's account.
+    if !login.email.is_ascii() {
+        return Err(SsoReason::BadEmail);
+    }
+    let email = login.email.to_ascii_lowercase();
+    let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
+    if PUBLIC_DOMAINS.contains(&domain) {
+        return Err(SsoReason::PublicDomain);
+    }
+    let listed = config
+        .domains
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(domain));
+    if local.is_empty() || !listed {
+        return Err(SsoReason::DomainNotAllowed);
+    }
+    Ok((local.to_string(), domain.to_string()))
 }

@@ -203,73 +203,8 @@ fn entries(r: &mut Rng, c: &CatalogInfo, lo: usize, hi: usize) -> Json {
 fn catalog(r: &mut Rng) -> (Json, CatalogInfo) {
     let n_sections = r.range(1, 4);
     let sections: Vec<String> = (0..n_sections).map(|i| format!("s{i}")).collect();
-    let n_perms = r.range(1, 24);
-    let mut perms = Vec::new();
-    let mut perm_json = Vec::new();
-    let mut prefixes: Vec<String> = Vec::new();
-    let mut used_sections: Vec<String> = Vec::new();
-    for j in 0..n_perms {
-        // sections interleave in file order, so the snapshot regroups them
-        let sec = sections[r.below(n_sections)].clone();
-        let id = if r.chance(30) {
-            let g = format!("{sec}.g{}", r.below(2));
-            if !prefixes.contains(&g) {
-                prefixes.push(g.clone());
-            }
-            format!("{g}.p{j}")
-        } else {
-            format!("{sec}.p{j}")
-        };
-        if !prefixes.contains(&sec) {
-            prefixes.push(sec.clone());
-        }
-        if !used_sections.contains(&sec) {
-            used_sections.push(sec.clone());
-        }
-        perm_json.push(o(vec![
-            ("id", s(&id)),
-            ("title", s(&format!("Permission {j}"))),
-            ("section", s(&sec)),
-        ]));
-        perms.push(id);
-    }
-    let mut info = CatalogInfo {
-        perms,
-        prefixes,
-        used_sections,
-        roles: Vec::new(),
-        additional: Vec::new(),
-        restrictions: Vec::new(),
-        single_role: r.chance(15),
-    };
-    let n_roles = r.range(0, 6);
-    let chain = r.chance(10);
-    let mut roles = Vec::new();
-    for i in 0..n_roles {
-        // inherit only from later roles: never a cycle
-        let mut inherits = Vec::new();
-        if chain && i + 1 < n_roles {
-            inherits.push(s(&format!("r{}", i + 1)));
-        } else {
-            for j in i + 1..n_roles {
-                if r.chance(25) {
-                    inherits.push(s(&format!("r{j}")));
-                }
-            }
-        }
-        let mut fields = vec![
-            ("id", s(&format!("r{i}"))),
-            ("title", s(&format!("Role {i} \"é\""))),
-        ];
-        if !inherits.is_empty() {
-            fields.push(("inherits", Json::Array(inherits)));
-        }
-        if r.chance(85) {
-            fields.push(("grants", entries(r, &info, 0, 3)));
-        }
-        roles.push(o(fields));
-        info.roles.push(format!("r{i}"));
-    }
+    let (perm_json, mut info) = permissions(r, &sections);
+    let roles = roles(r, &mut info);
     let n_add = r.range(0, 3);
     let additional: Vec<Json> = (0..n_add)
         .map(|i| {
@@ -313,6 +248,83 @@ fn catalog(r: &mut Rng) -> (Json, CatalogInfo) {
         ("restrictions", Json::Array(restrictions)),
     ]);
     (json, info)
+}
+
+/// 1 to 24 permissions over the sections, some with a nested group id.
+fn permissions(r: &mut Rng, sections: &[String]) -> (Vec<Json>, CatalogInfo) {
+    let n_perms = r.range(1, 24);
+    let mut perms = Vec::new();
+    let mut perm_json = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut used_sections: Vec<String> = Vec::new();
+    for j in 0..n_perms {
+        // sections interleave in file order, so the snapshot regroups them
+        let sec = sections[r.below(sections.len())].clone();
+        let id = if r.chance(30) {
+            let g = format!("{sec}.g{}", r.below(2));
+            if !prefixes.contains(&g) {
+                prefixes.push(g.clone());
+            }
+            format!("{g}.p{j}")
+        } else {
+            format!("{sec}.p{j}")
+        };
+        if !prefixes.contains(&sec) {
+            prefixes.push(sec.clone());
+        }
+        if !used_sections.contains(&sec) {
+            used_sections.push(sec.clone());
+        }
+        perm_json.push(o(vec![
+            ("id", s(&id)),
+            ("title", s(&format!("Permission {j}"))),
+            ("section", s(&sec)),
+        ]));
+        perms.push(id);
+    }
+    let info = CatalogInfo {
+        perms,
+        prefixes,
+        used_sections,
+        roles: Vec::new(),
+        additional: Vec::new(),
+        restrictions: Vec::new(),
+        single_role: r.chance(15),
+    };
+    (perm_json, info)
+}
+
+/// 0 to 6 roles, each inheriting only from later ones (never a cycle),
+/// sometimes as one long chain.
+fn roles(r: &mut Rng, info: &mut CatalogInfo) -> Vec<Json> {
+    let n_roles = r.range(0, 6);
+    let chain = r.chance(10);
+    let mut roles = Vec::new();
+    for i in 0..n_roles {
+        let mut inherits = Vec::new();
+        if chain && i + 1 < n_roles {
+            inherits.push(s(&format!("r{}", i + 1)));
+        } else {
+            for j in i + 1..n_roles {
+                if r.chance(25) {
+                    inherits.push(s(&format!("r{j}")));
+                }
+            }
+        }
+        let mut fields = vec![
+            ("id", s(&format!("r{i}"))),
+            ("title", s(&format!("Role {i} \"é\""))),
+        ];
+        if !inherits.is_empty() {
+            fields.push(("inherits", Json::Array(inherits)));
+        }
+        if r.chance(85) {
+            fields.push(("grants", entries(r, info, 0, 3)));
+        }
+        roles.push(o(fields));
+        info.roles.push(format!("r{i}"));
+    }
+    roles
 }
 
 fn names(r: &mut Rng, from: &[String], lo: usize, hi: usize) -> Json {
@@ -381,49 +393,10 @@ fn directory(r: &mut Rng, c: &CatalogInfo, now: Millis) -> (Json, DirectoryInfo)
     } else {
         None
     };
-    let mut users = Vec::new();
-    let mut user_ids = Vec::new();
-    for i in 0..n_users {
-        let id = user_id(i);
-        let home = r.below(ids.len());
-        let expires = match r.below(20) {
-            0..=10 => Json::Null,
-            11..=13 => s(&format_rfc3339(now - 1 - r.below(3 * 86_400_000) as Millis)),
-            14 => s(&format_rfc3339(now)),
-            15 => s(&format_rfc3339(now + 1)),
-            _ => s(&format_rfc3339(now + 1 + r.below(2 * 86_400_000) as Millis)),
-        };
-        let mut access_fields = Vec::new();
-        for &l in &ids {
-            if r.chance(60) {
-                access_fields.push((l.to_string(), access(r, c)));
-            }
-        }
-        r.shuffle(&mut access_fields);
-        let identities: Vec<Json> = (0..r.below(3))
-            .map(|k| {
-                o(vec![
-                    ("iss", s(&format!("https://idp{k}.example"))),
-                    ("sub", s(&format!("{i}"))),
-                ])
-            })
-            .collect();
-        users.push(o(vec![
-            ("id", s(&id)),
-            ("username", s(&format!("n{i}@l{home}"))),
-            ("email", s(&format!("n{i}@corp{}.example", i % 2))),
-            ("home_label", int(ids[home])),
-            (
-                "status",
-                s(if r.chance(10) { "disabled" } else { "active" }),
-            ),
-            ("expires_at", expires),
-            ("owner", Json::Bool(owner == Some(i))),
-            ("identities", Json::Array(identities)),
-            ("access", Json::Object(access_fields.into_iter().collect())),
-        ]));
-        user_ids.push(id);
-    }
+    let users: Vec<Json> = (0..n_users)
+        .map(|i| user(r, c, i, &ids, owner == Some(i), now))
+        .collect();
+    let user_ids = (0..n_users).map(user_id).collect();
     let json = o(vec![
         ("labels", Json::Array(labels)),
         ("users", Json::Array(users)),
@@ -435,6 +408,48 @@ fn directory(r: &mut Rng, c: &CatalogInfo, now: Millis) -> (Json, DirectoryInfo)
             labels: ids,
         },
     )
+}
+
+/// User `i`: a home label, an expiry before, at, just after or long after
+/// `now` (or none), access entries in some labels, identities.
+fn user(r: &mut Rng, c: &CatalogInfo, i: usize, labels: &[u64], owner: bool, now: Millis) -> Json {
+    let home = r.below(labels.len());
+    let expires = match r.below(20) {
+        0..=10 => Json::Null,
+        11..=13 => s(&format_rfc3339(now - 1 - r.below(3 * 86_400_000) as Millis)),
+        14 => s(&format_rfc3339(now)),
+        15 => s(&format_rfc3339(now + 1)),
+        _ => s(&format_rfc3339(now + 1 + r.below(2 * 86_400_000) as Millis)),
+    };
+    let mut access_fields = Vec::new();
+    for &l in labels {
+        if r.chance(60) {
+            access_fields.push((l.to_string(), access(r, c)));
+        }
+    }
+    r.shuffle(&mut access_fields);
+    let identities: Vec<Json> = (0..r.below(3))
+        .map(|k| {
+            o(vec![
+                ("iss", s(&format!("https://idp{k}.example"))),
+                ("sub", s(&format!("{i}"))),
+            ])
+        })
+        .collect();
+    o(vec![
+        ("id", s(&user_id(i))),
+        ("username", s(&format!("n{i}@l{home}"))),
+        ("email", s(&format!("n{i}@corp{}.example", i % 2))),
+        ("home_label", int(labels[home])),
+        (
+            "status",
+            s(if r.chance(10) { "disabled" } else { "active" }),
+        ),
+        ("expires_at", expires),
+        ("owner", Json::Bool(owner)),
+        ("identities", Json::Array(identities)),
+        ("access", Json::Object(access_fields.into_iter().collect())),
+    ])
 }
 
 fn resource(r: &mut Rng) -> Json {

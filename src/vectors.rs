@@ -460,86 +460,25 @@ impl VectorFile {
 
     fn run_inner<P: Parity>(&self, parity: Option<&P>) -> Report {
         let mut r = Report::default();
-        let mut fail = |case: String, expected: String, got: String| {
-            r.failures.push(Failure {
-                case,
-                expected,
-                got,
-            })
-        };
-        let mut passed = 0;
         match (&self.loaded, &self.expect_error) {
-            (Err(e), Some(code)) if e.code() == code => passed += 1,
-            (Err(e), Some(code)) => fail(
+            (Err(e), Some(code)) if e.code() == code => r.passed += 1,
+            (Err(e), Some(code)) => r.fail(
                 "load".into(),
                 format!("error {code}"),
                 format!("error {}: {e}", e.code()),
             ),
-            (Err(e), None) => fail(
+            (Err(e), None) => r.fail(
                 "load".into(),
                 "loads".into(),
                 format!("error {}: {e}", e.code()),
             ),
-            (Ok(_), Some(code)) => fail("load".into(), format!("error {code}"), "loaded".into()),
+            (Ok(_), Some(code)) => r.fail("load".into(), format!("error {code}"), "loaded".into()),
             (Ok(s), None) => {
-                let mut sessions: std::collections::HashMap<&str, Result<P::Session, String>> =
-                    Default::default();
-                for (i, c) in s.checks.iter().enumerate() {
-                    let d = s
-                        .model
-                        .check(&c.user, c.label, &c.action, c.resource.as_ref(), s.now);
-                    let got = decision_text(d.allowed, d.reason.code(), d.by.as_deref());
-                    if !matches(c, &d) {
-                        fail(format!("checks[{i}]"), check_expected(c), got);
-                        continue;
-                    }
-                    if let (Some(parity), false) = (parity, d.reason == Reason::UnknownUser) {
-                        let session = sessions
-                            .entry(c.user.as_str())
-                            .or_insert_with(|| parity.open(s, &c.user));
-                        let answer = session
-                            .as_ref()
-                            .map_err(String::clone)
-                            .and_then(|sess| parity.check(sess, s, c));
-                        let wrong = match answer {
-                            Ok(sd) if parity_agrees_in(s, &c.user, &d, &sd) => None,
-                            Ok(sd) => Some(decision_text(
-                                sd.allowed,
-                                sd.reason.code(),
-                                sd.by.as_deref(),
-                            )),
-                            Err(e) => Some(format!("error {e}")),
-                        };
-                        if let Some(snapshot_said) = wrong {
-                            fail(format!("checks[{i}] (snapshot)"), got, snapshot_said);
-                            continue;
-                        }
-                    }
-                    passed += 1;
-                }
-                for (i, c) in s.admin.iter().enumerate() {
-                    let d = s.model.admin(&c.actor, &c.op, s.now);
-                    if d.allowed == c.allow && c.reason.is_none_or(|x| x == d.reason) {
-                        passed += 1;
-                    } else {
-                        fail(
-                            format!("admin[{i}]"),
-                            decision_text(c.allow, c.reason.map_or("*", AdminReason::code), None),
-                            decision_text(d.allowed, d.reason.code(), None),
-                        );
-                    }
-                }
-                for (i, c) in s.sso.iter().enumerate() {
-                    let got = s.model.sso(&c.config, &c.login, s.now);
-                    if sso_matches(&c.expect, &got) {
-                        passed += 1;
-                    } else {
-                        fail(format!("sso[{i}]"), sso_text(&c.expect), sso_text(&got));
-                    }
-                }
+                run_checks(s, parity, &mut r);
+                run_admin(s, &mut r);
+                run_sso(s, &mut r);
             }
         }
-        r.passed = passed;
         r
     }
 
@@ -579,6 +518,82 @@ impl Failure {
             "{file} {}: expected {}, got {}",
             self.case, self.expected, self.got
         )
+    }
+}
+
+impl Report {
+    fn fail(&mut self, case: String, expected: String, got: String) {
+        self.failures.push(Failure {
+            case,
+            expected,
+            got,
+        });
+    }
+}
+
+/// Every check through the server rules, then (unless the user is unknown)
+/// through `parity`, one session per user.
+fn run_checks<P: Parity>(s: &Scenario, parity: Option<&P>, r: &mut Report) {
+    let mut sessions: std::collections::HashMap<&str, Result<P::Session, String>> =
+        Default::default();
+    for (i, c) in s.checks.iter().enumerate() {
+        let d = s
+            .model
+            .check(&c.user, c.label, &c.action, c.resource.as_ref(), s.now);
+        let got = decision_text(d.allowed, d.reason.code(), d.by.as_deref());
+        if !matches(c, &d) {
+            r.fail(format!("checks[{i}]"), check_expected(c), got);
+            continue;
+        }
+        if let (Some(parity), false) = (parity, d.reason == Reason::UnknownUser) {
+            let session = sessions
+                .entry(c.user.as_str())
+                .or_insert_with(|| parity.open(s, &c.user));
+            let answer = session
+                .as_ref()
+                .map_err(String::clone)
+                .and_then(|sess| parity.check(sess, s, c));
+            let wrong = match answer {
+                Ok(sd) if parity_agrees_in(s, &c.user, &d, &sd) => None,
+                Ok(sd) => Some(decision_text(
+                    sd.allowed,
+                    sd.reason.code(),
+                    sd.by.as_deref(),
+                )),
+                Err(e) => Some(format!("error {e}")),
+            };
+            if let Some(snapshot_said) = wrong {
+                r.fail(format!("checks[{i}] (snapshot)"), got, snapshot_said);
+                continue;
+            }
+        }
+        r.passed += 1;
+    }
+}
+
+fn run_admin(s: &Scenario, r: &mut Report) {
+    for (i, c) in s.admin.iter().enumerate() {
+        let d = s.model.admin(&c.actor, &c.op, s.now);
+        if d.allowed == c.allow && c.reason.is_none_or(|x| x == d.reason) {
+            r.passed += 1;
+        } else {
+            r.fail(
+                format!("admin[{i}]"),
+                decision_text(c.allow, c.reason.map_or("*", AdminReason::code), None),
+                decision_text(d.allowed, d.reason.code(), None),
+            );
+        }
+    }
+}
+
+fn run_sso(s: &Scenario, r: &mut Report) {
+    for (i, c) in s.sso.iter().enumerate() {
+        let got = s.model.sso(&c.config, &c.login, s.now);
+        if sso_matches(&c.expect, &got) {
+            r.passed += 1;
+        } else {
+            r.fail(format!("sso[{i}]"), sso_text(&c.expect), sso_text(&got));
+        }
     }
 }
 

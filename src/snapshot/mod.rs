@@ -48,6 +48,52 @@ fn malformed(detail: &str) -> VerifyError {
     VerifyError::malformed(detail)
 }
 
+/// The claim's checks against its manifest, as [`Snapshot::new`] lists them.
+fn check_claim(manifest: &Manifest, claim: &SnapshotClaim) -> Result<(), VerifyError> {
+    if claim.v != VERSION {
+        return Err(VerifyError::UnsupportedVersion { version: claim.v });
+    }
+    if claim.manifest != manifest.hash() {
+        return Err(VerifyError::ManifestMismatch {
+            expected: manifest.hash().to_string(),
+            found: claim.manifest.clone(),
+        });
+    }
+    let n = manifest.permissions().len();
+    if !claim.direct.iter().all(|r| r.within(n)) {
+        return Err(malformed(
+            "a direct list names a permission beyond the manifest's",
+        ));
+    }
+    if !claim.labels.windows(2).all(|w| w[0].id < w[1].id) {
+        return Err(malformed(
+            "the snapshot's labels are not in ascending order, once each",
+        ));
+    }
+    let (m, total) = (
+        manifest.sources().len(),
+        manifest.sources().len() + claim.direct.len(),
+    );
+    let grant = |i: &u32| {
+        (*i as usize) < total && (manifest.is_grant_source(*i as usize) || *i as usize >= m)
+    };
+    let deny = |i: &u32| (*i as usize) < total && !manifest.is_grant_source(*i as usize);
+    let refs_ok = claim.labels.iter().all(|l| {
+        l.access
+            .as_ref()
+            .is_none_or(|(g, d)| g.iter().all(grant) && d.iter().all(deny))
+    });
+    if !refs_ok {
+        return Err(malformed("a label names a source that is not there"));
+    }
+    match claim.denial {
+        None | Some(Reason::Disabled | Reason::Expired | Reason::HomeLabelClosed) => Ok(()),
+        Some(_) => Err(malformed(
+            "a global denial other than disabled, expired or home_label_closed",
+        )),
+    }
+}
+
 impl Snapshot {
     /// Checks `claim` against `manifest` and builds the checker for
     /// `subject`, whose token expires at `expires_at` (milliseconds; every
@@ -64,49 +110,7 @@ impl Snapshot {
         subject: String,
         expires_at: i64,
     ) -> Result<Snapshot, VerifyError> {
-        if claim.v != VERSION {
-            return Err(VerifyError::UnsupportedVersion { version: claim.v });
-        }
-        if claim.manifest != manifest.hash() {
-            return Err(VerifyError::ManifestMismatch {
-                expected: manifest.hash().to_string(),
-                found: claim.manifest,
-            });
-        }
-        let n = manifest.permissions().len();
-        if !claim.direct.iter().all(|r| r.within(n)) {
-            return Err(malformed(
-                "a direct list names a permission beyond the manifest's",
-            ));
-        }
-        if !claim.labels.windows(2).all(|w| w[0].id < w[1].id) {
-            return Err(malformed(
-                "the snapshot's labels are not in ascending order, once each",
-            ));
-        }
-        let m = manifest.sources().len();
-        let total = m + claim.direct.len();
-        let grant_ok = |i: &u32| {
-            (*i as usize) < total && (manifest.is_grant_source(*i as usize) || *i as usize >= m)
-        };
-        let deny_ok = |i: &u32| (*i as usize) < total && !manifest.is_grant_source(*i as usize);
-        for l in &claim.labels {
-            if let Some((g, d)) = &l.access {
-                if !g.iter().all(grant_ok) || !d.iter().all(deny_ok) {
-                    return Err(malformed("a label names a source that is not there"));
-                }
-            }
-        }
-        if let Some(d) = claim.denial {
-            if !matches!(
-                d,
-                Reason::Disabled | Reason::Expired | Reason::HomeLabelClosed
-            ) {
-                return Err(malformed(
-                    "a global denial other than disabled, expired or home_label_closed",
-                ));
-            }
-        }
+        check_claim(&manifest, &claim)?;
         Ok(Snapshot {
             manifest,
             subject,
