@@ -446,7 +446,7 @@ fn samples_of_the_vectors_hold_a_token_and_the_server_answers_per_user() {
         let m = permsnap::issue::ManifestFile::from_text(text).unwrap();
         let snap = v.snapshot(m.manifest()).unwrap();
         for c in s["checks"].as_array().unwrap() {
-            let verdict = snap.check::<permsnap::Resource>(
+            let verdict = snap.check(
                 c["action"].as_str().unwrap(),
                 c["label"].as_u64().unwrap(),
                 None,

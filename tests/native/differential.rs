@@ -1,6 +1,6 @@
 //! Differential testing: seeded random catalogs, directories and checks
 //! (`permsnap::testgen`) through the server rules and through issue → verify
-//! → check of a snapshot; every answer must agree (DESIGN.md "Parity").
+//! → check of a snapshot; every answer must agree (`docs/rules.md`, "Parity").
 //!
 //! The CI-sized run is 100,000 checks (`PERMSNAP_DIFF_CHECKS` scales it;
 //! `PERMSNAP_DIFF_SEED` changes the seed). The large run is the CLI:

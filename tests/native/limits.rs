@@ -104,8 +104,7 @@ fn a_catalog_of_10000_permissions_loads_its_manifest_is_read_back_and_a_token_st
     let opts = VerifyOptions::new("backoffice", now());
     let (v, verify_time) = timed(|| verify(&token, &jwks, &opts).unwrap());
     let snapshot = v.snapshot(read_back.manifest()).unwrap();
-    let (d2, snap_check) =
-        timed(|| snapshot.check::<permsnap::Resource>("s99.p99", 1, None, now()));
+    let (d2, snap_check) = timed(|| snapshot.check("s99.p99", 1, None, now()));
     assert!(d2.allowed());
     println!(
         "LIMIT catalog 10,000 permissions ({} KB JSON): load {:.0} ms; one check {:.3} ms; \
