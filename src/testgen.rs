@@ -6,7 +6,7 @@
 //! users; access entries with roles, additional roles, restriction roles,
 //! direct grants and denies) and random checks (unknown users, labels and
 //! actions; resources with scalar and non-scalar attributes) as one JSON
-//! document in the shape of a vector file. [`load`] reads it back through the
+//! document in the shape of a vector file. [`load()`] reads it back through the
 //! real loaders ([`Catalog::from_json_text`], [`Directory::from_json_text`]).
 //!
 //! [`differential`] runs many generated scenarios through the server rules
