@@ -62,6 +62,7 @@ pub enum AdminOp {
 /// An admin op as written: `{"op": "disable", "target": "u2"}` and the
 /// fields of that op (`docs/rules.md`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AdminOpDoc {
     /// `create_user {user}`
@@ -464,3 +465,5 @@ pub fn username_fits(username: &str, suffix: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         && s.eq_ignore_ascii_case(suffix)
 }
+
+crate::error::map_only!(AdminOpDoc);

@@ -81,6 +81,7 @@ pub struct Catalog {
 
 /// The catalog format as written (`docs/rules.md`).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct CatalogDoc {
     id: String,
@@ -101,6 +102,7 @@ pub struct CatalogDoc {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct SectionDoc {
     id: String,
@@ -110,6 +112,7 @@ struct SectionDoc {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct PermissionDoc {
     id: String,
@@ -120,6 +123,7 @@ struct PermissionDoc {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct RoleDoc {
     id: String,
@@ -133,6 +137,7 @@ struct RoleDoc {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct AdditionalDoc {
     id: String,
@@ -144,6 +149,7 @@ struct AdditionalDoc {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct RestrictionDoc {
     id: String,
@@ -922,6 +928,14 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_or_an_entry_written_as_a_list_is_wrong_type_never_read_by_position() {
+        let e = load(r#"["c","C","","users.manage",false,[],[]]"#).unwrap_err();
+        assert_eq!((e.code(), e.path.as_str()), ("wrong_type", "$"));
+        let e = load(&format!(r#"{{{BASE},"roles":[["a","A"]]}}"#)).unwrap_err();
+        assert_eq!((e.code(), e.path.as_str()), ("wrong_type", "roles[0]"));
+    }
+
+    #[test]
     fn admin_permission_must_exist() {
         let text = format!(
             "{{{}}}",
@@ -937,3 +951,12 @@ mod tests {
         );
     }
 }
+
+crate::error::map_only!(
+    CatalogDoc,
+    SectionDoc,
+    PermissionDoc,
+    RoleDoc,
+    AdditionalDoc,
+    RestrictionDoc
+);

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 /// A label (brand).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct Label {
     /// id
@@ -41,6 +42,7 @@ pub enum Status {
 
 /// An SSO identity linked to a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     /// issuer
@@ -95,6 +97,7 @@ impl Access {
 
 /// An access entry as written: every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct AccessDoc {
     /// role ids
@@ -116,6 +119,7 @@ pub struct AccessDoc {
 
 /// A user as written (a directory entry, or a `create_user` payload).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct UserDoc {
     /// id
@@ -305,6 +309,7 @@ pub fn access_entry(doc: AccessDoc, c: &Catalog, path: &str) -> Result<Access, L
 
 /// A directory as written: `{"labels": [...], "users": [...]}`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryDoc {
     /// labels
@@ -569,3 +574,6 @@ mod tests {
         }
     }
 }
+
+crate::error::map_only!(Label, Identity, AccessDoc, UserDoc, DirectoryDoc);
+crate::error::serialize_derived!(Label, Identity);

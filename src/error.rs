@@ -56,6 +56,45 @@ macro_rules! codes {
 }
 pub(crate) use codes;
 
+/// Implements `Deserialize` for types whose derive says
+/// `#[serde(remote = "Self")]`, accepting a JSON object only: serde's derive
+/// also reads a struct from an array, in field order, and no permsnap format
+/// is ever written that way (a header `["EdDSA", "permsnap+jwt", "k1"]` or a
+/// catalog as a list must be refused, not read by position).
+macro_rules! map_only {
+    ($($t:ty),* $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct ObjectOnly;
+                impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$t, A::Error> {
+                        <$t>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                d.deserialize_map(ObjectOnly)
+            }
+        }
+    )*};
+}
+pub(crate) use map_only;
+
+/// Implements `Serialize` for types whose derive says
+/// `#[serde(remote = "Self")]` (see [`map_only`]): the derived code, as is.
+macro_rules! serialize_derived {
+    ($($t:ty),* $(,)?) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                <$t>::serialize(self, s)
+            }
+        }
+    )*};
+}
+pub(crate) use serialize_derived;
+
 /// Why a token was refused. Every variant carries what was wrong; the
 /// message names it.
 #[non_exhaustive]

@@ -41,6 +41,7 @@ pub const PUBLIC_DOMAINS: &[&str] = &[
 
 /// An SSO configuration as the host writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct SsoConfig {
     /// allowed providers, e.g. `google`, `microsoft`
@@ -62,6 +63,7 @@ pub struct SsoConfig {
 
 /// One SSO login.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     /// provider name
@@ -305,3 +307,5 @@ fn email_parts(config: &SsoConfig, login: &Login) -> Result<(String, String), Ss
     }
     Ok((local.to_string(), domain.to_string()))
 }
+
+crate::error::map_only!(SsoConfig, Login);

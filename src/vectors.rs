@@ -95,6 +95,7 @@ enum Expect {
 
 /// A check case as written.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct CheckDoc {
     user: String,
@@ -140,6 +141,7 @@ impl CheckDoc {
 
 /// An SSO case's `expect` as written.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
 enum SsoExpectDoc {
     Matched {
@@ -184,6 +186,7 @@ impl From<SsoExpectDoc> for SsoOutcome {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct SsoCaseDoc {
     config: Value,
@@ -193,6 +196,7 @@ struct SsoCaseDoc {
 
 /// A vector file as written.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct VectorDoc {
     #[serde(rename = "description")]
@@ -664,3 +668,5 @@ impl Parity for SnapshotParity {
             .into())
     }
 }
+
+crate::error::map_only!(CheckDoc, SsoExpectDoc, SsoCaseDoc, VectorDoc);

@@ -84,6 +84,7 @@ impl<'de> Deserialize<'de> for LabelEntry {
 
 /// The `psnap` claim as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotClaim {
     /// format version
@@ -133,7 +134,11 @@ mod flag {
 /// Only the version of a `psnap` claim: read first, so that a claim of
 /// another version is refused as `unsupported_version`, not as malformed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct VersionProbe {
     /// the claim's version
     pub v: u64,
 }
+
+crate::error::map_only!(SnapshotClaim, VersionProbe);
+crate::error::serialize_derived!(SnapshotClaim);

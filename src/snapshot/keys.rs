@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 /// A JWK, as far as permsnap reads it (any other member is ignored).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Jwk {
     /// `kty`
     #[serde(default)]
@@ -35,6 +36,7 @@ pub struct Jwk {
 
 /// A JWK Set: `{"keys": [...]}` (RFC 7517 section 5).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct JwkSet {
     /// the keys
     pub keys: Vec<Jwk>,
@@ -236,3 +238,5 @@ mod tests {
         assert!(!is_small_order(&two));
     }
 }
+
+crate::error::map_only!(Jwk, JwkSet);

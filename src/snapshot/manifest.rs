@@ -31,6 +31,7 @@ pub enum SourceKind {
 
 /// A permission as the manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct PermissionEntry {
     /// id, e.g. `player.give_bonus`
@@ -41,6 +42,7 @@ pub struct PermissionEntry {
 
 /// A role, additional role or restriction role as the manifest lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct SourceEntry {
     /// id: what a decision's `by` says
@@ -55,6 +57,7 @@ pub struct SourceEntry {
 
 /// The manifest as written: `{"v", "catalog", "title", "permissions", "sources"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ManifestData {
     /// format version
@@ -216,3 +219,6 @@ impl<'de> Deserialize<'de> for RuleSet {
         d.deserialize_seq(RuleSetVisitor)
     }
 }
+
+crate::error::map_only!(PermissionEntry, SourceEntry, ManifestData);
+crate::error::serialize_derived!(PermissionEntry, SourceEntry, ManifestData);

@@ -30,6 +30,7 @@ impl<'de> Deserialize<'de> for Present {
 
 /// A JWS header, as far as permsnap reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Header {
     /// `alg`
     #[serde(default)]
@@ -217,6 +218,7 @@ impl Audience {
 
 /// The registered claims of a token, and the version of its snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Claims {
     /// `iss`
     #[serde(default)]
@@ -415,3 +417,5 @@ mod tests {
         );
     }
 }
+
+crate::error::map_only!(Header, Claims);

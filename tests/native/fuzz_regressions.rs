@@ -1,5 +1,4 @@
 //! Inputs the fuzz targets (`fuzz/`) found, replayed as tests.
-#![cfg(not(target_arch = "wasm32"))]
 
 use permsnap::issue::{issue, IssueOptions};
 use permsnap::jws::{verify, Jwks, PrivateKey, VerifyOptions};

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Known answers for the Ed25519 layer of permsnap: RFC 8032 section 7.1,
 //! RFC 8037 appendix A, Wycheproof's `ed25519_test.json`, the CCTV edge cases
 //! (`ed25519vectors.json`) and Wycheproof's JWS cases, none of which is
