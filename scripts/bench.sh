@@ -82,7 +82,7 @@ step "native: cargo bench --bench native"
 t_start=$(date +%s.%N)
 busy0=$(busy_ticks)
 own0=$(own_ticks)
-cargo bench --bench native >"$out/native.md"
+cargo bench --bench native --features test-util >"$out/native.md"
 
 step "JS: node bench/js.mjs"
 BENCH_TARGETS_FILE="$out/targets.md" node bench/js.mjs >"$out/js.md"
