@@ -86,7 +86,7 @@ step "native: cargo bench --bench native"
 t_start=$(date +%s.%N)
 busy0=$(busy_ticks)
 own0=$(own_ticks)
-cargo bench --bench native >"$out/native.md"
+cargo bench --bench native --features test-util >"$out/native.md"
 
 step "server: cargo bench --features server --bench server"
 cargo bench --features server --bench server >"$out/server.md"

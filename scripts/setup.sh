@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there:
 # the wasm target, wasm-bindgen-cli of the version pinned in Cargo.toml, the
-# npm dev packages, Debian's chromium + chromium-driver, and Debian's
-# postgresql (the server's tests start a throwaway cluster with scripts/pg.sh).
+# npm dev packages, Debian's chromium + chromium-driver and postgresql (the
+# server's tests start a throwaway cluster with scripts/pg.sh), and a Python
+# venv (.venv/) with PyJWT for the token interop test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +34,11 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_pkgs[@]}"
+fi
+
+want_py=$(sha256sum tests/interop/requirements.txt | cut -c1-16)
+if [ "$(cat .venv/.requirements 2>/dev/null || true)" != "$want_py" ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+  echo "$want_py" >.venv/.requirements
 fi

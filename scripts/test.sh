@@ -13,14 +13,21 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "format and lints"
 cargo fmt --all -- --check
-cargo clippy --all-targets --features cli,testgen,server -- -D warnings
-cargo clippy --lib --target wasm32-unknown-unknown --features wasm,testgen -- -D warnings
+cargo clippy --all-targets --features cli,test-util,server -- -D warnings
+cargo clippy --lib --no-default-features -- -D warnings
 
-step "Rust tests (unit, integration, doc, properties, limits, 100,000 random checks server vs snapshot, the server on SQLite and PostgreSQL)"
-cargo test --features cli,testgen,server
+step "the browser build: only the browser core (a browser build that reaches native code fails here)"
+cargo build --lib --target wasm32-unknown-unknown --no-default-features --features wasm
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features wasm -- -D warnings
+
+step "Rust tests (unit, the native integration binary, doc; properties, limits, 100,000 random checks server vs snapshot; the server on SQLite and PostgreSQL)"
+cargo test --features cli,test-util,server
 
 step "conformance: server rules and snapshot parity over tests/vectors"
 cargo run --quiet --features cli --bin permsnap -- conformance tests/vectors
+
+step "token interop with PyJWT (Python), both directions"
+PERMSNAP_BIN="$PWD/target/debug/permsnap" .venv/bin/python tests/interop/pyjwt_test.py
 
 step "npm package"
 ./scripts/build-pkg.sh

@@ -1,14 +1,18 @@
 //! Admin rules: who may manage whom. Each op is decided in the fixed order of
-//! `docs/rules.md` ("Admin rules"); nothing is changed here, the host applies
-//! an allowed op itself.
+//! `docs/rules.md` ("Admin rules"); nothing is changed here: the host (or
+//! `permsnap server`) applies an allowed op itself.
 
-use crate::directory::{Access, User};
+use crate::directory::{access_entry, timestamp, Access, AccessDoc, Status, User, UserDoc};
 use crate::engine::Model;
 use crate::error::codes;
-use crate::rules::{PermSet, Reason};
+use crate::load::{self, LoadError};
+use crate::rules::{decide_sources, PermSet, Reason, Resource};
 use crate::time::Millis;
+use crate::Catalog;
+use serde::Deserialize;
 
-/// An admin operation, as a vector file or the CLI names it.
+/// An admin operation, as a vector file, the CLI or the server's
+/// `POST /v1/admin` names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminOp {
     /// create a user
@@ -22,10 +26,14 @@ pub enum AdminOp {
         /// the new entry
         access: Access,
     },
-    /// edit `target`'s name, email and the like
+    /// edit `target`'s name and email
     EditProfile {
         /// user id
         target: String,
+        /// the new display name, if it changes
+        name: Option<String>,
+        /// the new email, if it changes
+        email: Option<String>,
     },
     /// disable `target`
     Disable {
@@ -49,6 +57,138 @@ pub enum AdminOp {
         /// the new expiry, or none
         expires_at: Option<Millis>,
     },
+}
+
+/// An admin op as written: `{"op": "disable", "target": "u2"}` and the
+/// fields of that op (`docs/rules.md`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdminOpDoc {
+    /// `create_user {user}`
+    CreateUser {
+        /// the new user
+        user: UserDoc,
+    },
+    /// `edit_access {target, label, access}`
+    EditAccess {
+        /// user id
+        target: String,
+        /// label id
+        label: u64,
+        /// the new entry
+        access: AccessDoc,
+    },
+    /// `edit_profile {target, name?, email?}`
+    EditProfile {
+        /// user id
+        target: String,
+        /// the new display name
+        #[serde(default)]
+        name: Option<String>,
+        /// the new email
+        #[serde(default)]
+        email: Option<String>,
+    },
+    /// `disable {target}`
+    Disable {
+        /// user id
+        target: String,
+    },
+    /// `enable {target}`
+    Enable {
+        /// user id
+        target: String,
+    },
+    /// `delete {target}`
+    Delete {
+        /// user id
+        target: String,
+    },
+    /// `set_expiry {target, expires_at}` (`null` clears it)
+    SetExpiry {
+        /// user id
+        target: String,
+        /// RFC 3339 or `null`; required
+        #[serde(deserialize_with = "load::required")]
+        expires_at: Option<String>,
+    },
+}
+
+impl AdminOp {
+    /// Resolves a written op against the catalog; `path` is where it was written.
+    pub fn from_doc(doc: AdminOpDoc, c: &Catalog, path: &str) -> Result<AdminOp, LoadError> {
+        let at = |field: &str| load::join(path, field);
+        Ok(match doc {
+            AdminOpDoc::CreateUser { user } => {
+                AdminOp::CreateUser(Box::new(User::from_doc(user, c, &at("user"))?))
+            }
+            AdminOpDoc::EditAccess {
+                target,
+                label,
+                access,
+            } => AdminOp::EditAccess {
+                target,
+                label: load::label_id(label, &at("label"))?,
+                access: access_entry(access, c, &at("access"))?,
+            },
+            AdminOpDoc::EditProfile {
+                target,
+                name,
+                email,
+            } => AdminOp::EditProfile {
+                target,
+                name,
+                email,
+            },
+            AdminOpDoc::Disable { target } => AdminOp::Disable { target },
+            AdminOpDoc::Enable { target } => AdminOp::Enable { target },
+            AdminOpDoc::Delete { target } => AdminOp::Delete { target },
+            AdminOpDoc::SetExpiry { target, expires_at } => AdminOp::SetExpiry {
+                target,
+                expires_at: match expires_at {
+                    None => None,
+                    Some(t) => Some(timestamp(&t, &at("expires_at"))?),
+                },
+            },
+        })
+    }
+
+    /// Reads an op from a JSON value (already checked for duplicate keys).
+    pub fn from_value(value: &serde_json::Value, c: &Catalog) -> Result<AdminOp, LoadError> {
+        load::from_value::<AdminOpDoc>(value).and_then(|doc| AdminOp::from_doc(doc, c, "$"))
+    }
+
+    /// Reads an op from JSON text.
+    pub fn from_json_text(text: &str, c: &Catalog) -> Result<AdminOp, LoadError> {
+        load::from_text::<AdminOpDoc>(text).and_then(|doc| AdminOp::from_doc(doc, c, "$"))
+    }
+
+    /// The op's name, as written.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AdminOp::CreateUser(_) => "create_user",
+            AdminOp::EditAccess { .. } => "edit_access",
+            AdminOp::EditProfile { .. } => "edit_profile",
+            AdminOp::Disable { .. } => "disable",
+            AdminOp::Enable { .. } => "enable",
+            AdminOp::Delete { .. } => "delete",
+            AdminOp::SetExpiry { .. } => "set_expiry",
+        }
+    }
+
+    /// The id of the user the op is about.
+    pub fn target(&self) -> &str {
+        match self {
+            AdminOp::CreateUser(u) => &u.id,
+            AdminOp::EditAccess { target, .. }
+            | AdminOp::EditProfile { target, .. }
+            | AdminOp::Disable { target }
+            | AdminOp::Enable { target }
+            | AdminOp::Delete { target }
+            | AdminOp::SetExpiry { target, .. } => target,
+        }
+    }
 }
 
 codes! {
@@ -133,7 +273,8 @@ fn deny(reason: AdminReason) -> AdminDecision {
 }
 
 impl Model {
-    /// Decides whether `actor` may perform `op` at `now`.
+    /// Decides whether `actor` may perform `op` at `now`, in the order of
+    /// `docs/rules.md` ("Admin rules").
     pub fn admin(&self, actor: &str, op: &AdminOp, now: Millis) -> AdminDecision {
         use AdminReason as R;
         let Some(a) = self.directory.user(actor) else {
@@ -141,12 +282,7 @@ impl Model {
         };
         let target = match op {
             AdminOp::CreateUser(u) => u.as_ref(),
-            AdminOp::EditAccess { target, .. }
-            | AdminOp::EditProfile { target }
-            | AdminOp::Disable { target }
-            | AdminOp::Enable { target }
-            | AdminOp::Delete { target }
-            | AdminOp::SetExpiry { target, .. } => match self.directory.user(target) {
+            _ => match self.directory.user(op.target()) {
                 Some(t) => t,
                 None => return deny(R::UnknownUser),
             },
@@ -160,74 +296,90 @@ impl Model {
         if target.owner {
             return deny(R::TargetIsOwner);
         }
-        let is_self = target.id == a.id && !matches!(op, AdminOp::CreateUser(_));
-        match op {
-            AdminOp::EditAccess { .. } if is_self => return deny(R::SelfEdit),
-            AdminOp::Disable { .. } if is_self => return deny(R::SelfDisable),
-            AdminOp::Delete { .. } if is_self => return deny(R::SelfDelete),
-            _ => {}
+        if let Some(reason) = self_op(a, target, op) {
+            return deny(reason);
         }
         let holds =
             |label: u64, p: usize| a.owner || self.check_index(a, label, p, None, now).allowed();
         if !holds(target.home_label, self.catalog.admin_permission) {
             return deny(R::NotAdminOfHomeLabel);
         }
-        match op {
-            AdminOp::EditAccess { label, access, .. } => {
-                if self.directory.label(*label).is_none() {
-                    return deny(R::UnknownLabel);
-                }
-                if !self.gives_only_what_actor_holds(access, &|p| holds(*label, p)) {
-                    return deny(R::Escalation);
-                }
+        if let AdminOp::CreateUser(u) = op {
+            if let Some(reason) = self.create_user_checks(u) {
+                return deny(reason);
             }
-            AdminOp::CreateUser(u) => {
-                let Some(home) = self.directory.label(u.home_label) else {
-                    return deny(R::UnknownLabel);
-                };
-                if u.access
-                    .iter()
-                    .any(|(l, _)| self.directory.label(*l).is_none())
-                {
-                    return deny(R::UnknownLabel);
-                }
-                if home.qa {
-                    return deny(R::QaHomeLabel);
-                }
-                if home.closed {
-                    return deny(R::LabelClosed);
-                }
-                if !username_fits(&u.username, &home.suffix) {
-                    return deny(R::BadUsername);
-                }
-                let taken = self.directory.users.iter().any(|x| {
-                    x.id == u.id
-                        || x.username.eq_ignore_ascii_case(&u.username)
-                        || x.email.to_lowercase() == u.email.to_lowercase()
-                });
-                if taken {
-                    return deny(R::DuplicateUser);
-                }
-                for (label, access) in &u.access {
-                    if !self.gives_only_what_actor_holds(access, &|p| holds(*label, p)) {
-                        return deny(R::Escalation);
-                    }
-                }
+        }
+        if let AdminOp::EditAccess { label, .. } = op {
+            if self.directory.label(*label).is_none() {
+                return deny(R::UnknownLabel);
             }
-            // Re-enabling a user, or extending their access in time, gives
-            // back everything their entries grant: the same rule as giving it.
-            AdminOp::Enable { .. } | AdminOp::SetExpiry { .. } if restores_access(target, op) => {
-                for (label, access) in &target.access {
-                    if !self.gives_only_what_actor_holds(access, &|p| holds(*label, p)) {
-                        return deny(R::Escalation);
-                    }
-                }
-            }
-            _ => {}
+        }
+        if self.escalates(target, op, &holds) {
+            return deny(R::Escalation);
         }
         AdminDecision {
             allowed: true,
             reason: R::Allowed,
+        }
+    }
+
+    /// Steps 6 to 9 for `create_user`: labels, home label, username, uniqueness.
+    fn create_user_checks(&self, u: &User) -> Option<AdminReason> {
+        use AdminReason as R;
+        let Some(home) = self.directory.label(u.home_label) else {
+            return Some(R::UnknownLabel);
+        };
+        if u.access
+            .iter()
+            .any(|(l, _)| self.directory.label(*l).is_none())
+        {
+            return Some(R::UnknownLabel);
+        }
+        if home.qa {
+            return Some(R::QaHomeLabel);
+        }
+        if home.closed {
+            return Some(R::LabelClosed);
+        }
+        if !username_fits(&u.username, &home.suffix) {
+            return Some(R::BadUsername);
+        }
+        let taken = self.directory.users.iter().any(|x| {
+            x.id == u.id
+                || x.username.eq_ignore_ascii_case(&u.username)
+                || x.email.eq_ignore_ascii_case(&u.email)
+        });
+        taken.then_some(R::DuplicateUser)
+    }
+
+    /// Step 10: whether the op gives or touches more than the actor holds.
+    ///
+    /// * `edit_access` and `create_user`: every permission a new entry
+    ///   grants (conditionally or not), less what it denies unconditionally,
+    ///   must be held by the actor in that label;
+    /// * `enable` of a disabled user and `set_expiry` that removes or moves
+    ///   an expiry later give access back: the same rule for every entry of
+    ///   the target;
+    /// * `edit_profile`, `disable`, `enable`, `delete` and `set_expiry` touch
+    ///   someone: every permission the target holds unconditionally in any
+    ///   label (by their access, whatever their status) must be held by the
+    ///   actor there, so that nobody edits the email of, disables or deletes
+    ///   someone stronger.
+    fn escalates(&self, target: &User, op: &AdminOp, holds: &dyn Fn(u64, usize) -> bool) -> bool {
+        let gives_more = |entries: &[(u64, Access)]| {
+            entries.iter().any(|(label, access)| {
+                !self.gives_only_what_actor_holds(access, &|p| holds(*label, p))
+            })
+        };
+        match op {
+            AdminOp::EditAccess { label, access, .. } => {
+                !self.gives_only_what_actor_holds(access, &|p| holds(*label, p))
+            }
+            AdminOp::CreateUser(u) => gives_more(&u.access),
+            _ => {
+                (restores_access(target, op) && gives_more(&target.access))
+                    || !self.actor_holds_all_the_target_holds(target, holds)
+            }
         }
     }
 
@@ -248,13 +400,51 @@ impl Model {
         let ok = given.iter().filter(|&p| !denied.contains(p)).all(holds);
         ok
     }
+
+    /// Whether the actor holds, in every open label, every permission the
+    /// target's access entry there allows without a resource.
+    fn actor_holds_all_the_target_holds(
+        &self,
+        target: &User,
+        holds: &dyn Fn(u64, usize) -> bool,
+    ) -> bool {
+        let none: Option<&Resource> = None;
+        target.access.iter().all(|(label, access)| {
+            let open = self.directory.label(*label).is_some_and(|l| !l.closed);
+            !open
+                || (0..self.catalog.permissions.len()).all(|p| {
+                    let target_holds = decide_sources(
+                        p,
+                        access.deny_sources(&self.catalog),
+                        access.grant_sources(&self.catalog),
+                        none,
+                        &target.id,
+                    )
+                    .allowed();
+                    !target_holds || holds(*label, p)
+                })
+        })
+    }
+}
+
+/// Step 4: what nobody may do to themselves.
+fn self_op(actor: &User, target: &User, op: &AdminOp) -> Option<AdminReason> {
+    if target.id != actor.id || matches!(op, AdminOp::CreateUser(_)) {
+        return None;
+    }
+    match op {
+        AdminOp::EditAccess { .. } | AdminOp::SetExpiry { .. } => Some(AdminReason::SelfEdit),
+        AdminOp::Disable { .. } => Some(AdminReason::SelfDisable),
+        AdminOp::Delete { .. } => Some(AdminReason::SelfDelete),
+        _ => None,
+    }
 }
 
 /// Whether `op` gives `target` access they do not have now: enabling a
 /// disabled user, or moving an expiry later (or removing it).
 fn restores_access(target: &User, op: &AdminOp) -> bool {
     match op {
-        AdminOp::Enable { .. } => target.status == crate::directory::Status::Disabled,
+        AdminOp::Enable { .. } => target.status == Status::Disabled,
         AdminOp::SetExpiry { expires_at, .. } => match (target.expires_at, expires_at) {
             (Some(_), None) => true,
             (Some(old), Some(new)) => *new > old,
@@ -275,3 +465,5 @@ pub fn username_fits(username: &str, suffix: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         && s.eq_ignore_ascii_case(suffix)
 }
+
+crate::error::map_only!(AdminOpDoc);

@@ -1,21 +1,24 @@
 //! Catalogs: one product's sections, permissions, roles, additional roles and
-//! restriction roles, loaded from JSON and compiled so that checks never
-//! look at a wildcard, a section or an `inherits` again.
+//! restriction roles, read from JSON ([`CatalogDoc`], serde) and compiled so
+//! that checks never look at a wildcard, a section or an `inherits` again.
 //!
 //! Loading refuses anything doubtful (unknown ids, typos, cycles, wildcards
-//! that match nothing) with a [`LoadError`]; it never skips silently.
+//! that match nothing, numbers JavaScript cannot hold) with a [`LoadError`]
+//! naming the JSON path; it never skips silently.
 
-use crate::error::{LoadError, LoadErrorKind as K};
-use crate::json::{Json, Val};
+use crate::load::{self, LoadError, LoadErrorKind as K};
 use crate::rules::{Cond, CondRule, Op, PermSet, RuleSet, Scalar};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use std::collections::HashMap;
+use std::fmt;
 
 /// A section of the back office (a group of permissions).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section {
     /// id
     pub id: String,
-    /// title as the product spells it
+    /// title, as UI text
     pub title: String,
     /// longer text, may be empty
     pub description: String,
@@ -26,7 +29,7 @@ pub struct Section {
 pub struct Permission {
     /// id, e.g. `player.give_bonus`
     pub id: String,
-    /// title as the product spells it
+    /// title, as UI text
     pub title: String,
     /// index into [`Catalog::sections`]
     pub section: usize,
@@ -39,7 +42,7 @@ pub struct Permission {
 pub struct Grantor {
     /// id
     pub id: String,
-    /// title as the product spells it
+    /// title, as UI text
     pub title: String,
     /// longer text, may be empty
     pub description: String,
@@ -76,7 +79,131 @@ pub struct Catalog {
     perm_index: HashMap<String, usize>,
 }
 
-/// Whether `id` is a plain id: non-empty `a-z0-9_-`.
+/// The catalog format as written (`docs/rules.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct CatalogDoc {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    admin_permission: String,
+    #[serde(default)]
+    single_role: bool,
+    sections: Vec<SectionDoc>,
+    permissions: Vec<PermissionDoc>,
+    #[serde(default)]
+    roles: Vec<RoleDoc>,
+    #[serde(default)]
+    additional: Vec<AdditionalDoc>,
+    #[serde(default)]
+    restrictions: Vec<RestrictionDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+struct SectionDoc {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+struct PermissionDoc {
+    id: String,
+    title: String,
+    section: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+struct RoleDoc {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    inherits: Vec<String>,
+    #[serde(default)]
+    grants: Vec<RuleDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+struct AdditionalDoc {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    grants: Vec<RuleDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+struct RestrictionDoc {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    denies: Vec<RuleDoc>,
+}
+
+/// A grant or deny entry as written: a permission id or wildcard, or an
+/// object with `permission` or `section` and optional `when`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleDoc {
+    /// `"player.give_bonus"`, `"campaign.*"`, `"*"`
+    Name(String),
+    /// `{"permission" | "section", "when"?}`
+    Object(RuleObject),
+}
+
+/// The object form of a grant or deny entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleObject {
+    #[serde(default)]
+    permission: Option<String>,
+    #[serde(default)]
+    section: Option<String>,
+    /// conditions, checked when the entry is compiled (`bad_condition`)
+    #[serde(default)]
+    when: Option<Vec<serde_json::Value>>,
+}
+
+impl<'de> Deserialize<'de> for RuleDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RuleVisitor;
+        impl<'de> Visitor<'de> for RuleVisitor {
+            type Value = RuleDoc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a permission id, a wildcard or an object")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RuleDoc, E> {
+                Ok(RuleDoc::Name(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RuleDoc, A::Error> {
+                RuleObject::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RuleDoc::Object)
+            }
+        }
+        d.deserialize_any(RuleVisitor)
+    }
+}
+
+/// Whether `id` is a plain id: non-empty `a-z0-9_-`, at most 128 bytes.
 pub fn is_plain_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
@@ -90,122 +217,125 @@ pub fn is_permission_id(id: &str) -> bool {
     id.contains('.') && id.len() <= 128 && id.split('.').all(is_plain_id)
 }
 
-fn plain_id(v: Val<'_>) -> Result<String, LoadError> {
-    let s = v.str()?;
-    if is_plain_id(s) {
-        Ok(s.to_string())
+fn plain_id(id: &str, path: &str) -> Result<(), LoadError> {
+    if is_plain_id(id) {
+        Ok(())
     } else {
-        Err(v.error(
+        Err(LoadError::new(
             K::BadId,
-            format!("`{s}` is not an id (use a-z, 0-9, `_` and `-`)"),
+            path,
+            format!("`{id}` is not an id (use a-z, 0-9, `_` and `-`)"),
         ))
     }
 }
 
-fn text(v: Val<'_>) -> Result<String, LoadError> {
-    v.str().map(str::to_string)
-}
-
-fn index_of<'a>(
-    items: impl Iterator<Item = &'a str>,
-    v: Val<'_>,
-    kind: K,
-    what: &str,
-) -> Result<usize, LoadError> {
-    let id = v.str()?;
-    let mut items = items;
-    items
-        .position(|x| x == id)
-        .ok_or_else(|| v.error(kind, format!("`{id}` is not {what} of the catalog")))
-}
-
-fn no_duplicates<T>(
-    items: &[T],
-    id: impl Fn(&T) -> &str,
-    list: Val<'_>,
+fn no_duplicates<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    list: &str,
     what: &str,
 ) -> Result<(), LoadError> {
-    let mut seen = HashMap::new();
-    for (i, item) in items.iter().enumerate() {
-        if let Some(first) = seen.insert(id(item), i) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if let Some(first) = seen.insert(id, i) {
             return Err(LoadError::new(
                 K::DuplicateId,
-                format!("{}[{i}].id", list.path()),
-                format!(
-                    "{what} id `{}` is used twice (also at index {first})",
-                    id(item)
-                ),
+                format!("{list}[{i}].id"),
+                format!("{what} id `{id}` is used twice (also at index {first})"),
             ));
         }
     }
     Ok(())
 }
 
-/// Reads a scalar condition value; `"$user"` becomes [`Scalar::User`].
-pub fn scalar(v: Val<'_>) -> Result<Scalar, LoadError> {
-    match v.v {
-        Json::Str(s) if s == "$user" => Ok(Scalar::User),
-        Json::Str(s) => Ok(Scalar::Str(s.clone())),
-        Json::Num(n) => Ok(Scalar::Num(*n)),
-        Json::Bool(b) => Ok(Scalar::Bool(*b)),
-        other => Err(v.error(
-            K::BadCondition,
-            format!(
-                "a condition value must be a string, number or boolean, not {}",
-                other.type_name()
-            ),
+fn bad_condition(path: &str, message: impl Into<String>) -> LoadError {
+    LoadError::new(K::BadCondition, path, message)
+}
+
+/// Reads a condition value: a string, a boolean, or a number JavaScript
+/// holds exactly (`bad_value` otherwise, so that the browser compares the
+/// same number); `"$user"` is [`Scalar::User`].
+fn scalar(v: &serde_json::Value, path: &str) -> Result<Scalar, LoadError> {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) if s == "$user" => Ok(Scalar::User),
+        J::String(s) => Ok(Scalar::Str(s.clone())),
+        J::Bool(b) => Ok(Scalar::Bool(*b)),
+        J::Number(n) => {
+            let exact = n
+                .as_f64()
+                .filter(|f| load::js_exact(*f) && !load::big_int(n, *f));
+            exact.map(Scalar::Num).ok_or_else(|| {
+                LoadError::new(
+                    K::BadValue,
+                    path,
+                    format!("`{n}` is beyond ±(2^53 - 1): JavaScript would hold another number"),
+                )
+            })
+        }
+        other => Err(bad_condition(
+            path,
+            format!("a condition value must be a string, number or boolean, not `{other}`"),
         )),
     }
 }
 
-fn condition(v: Val<'_>) -> Result<Cond, LoadError> {
-    let Json::Obj(fields) = v.v else {
-        return Err(v.error(
-            K::BadCondition,
-            format!("a condition is an object, not `{}`", v.v.snippet()),
+/// Reads one condition `{"attr": A, OP: V}`.
+fn condition(v: &serde_json::Value, path: &str) -> Result<Cond, LoadError> {
+    let Some(fields) = v.as_object() else {
+        return Err(bad_condition(
+            path,
+            format!("a condition is an object, not `{v}`"),
         ));
     };
-    let ops: Vec<&str> = fields
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .filter(|k| *k != "attr")
-        .collect();
+    let ops: Vec<&String> = fields.keys().filter(|k| *k != "attr").collect();
     let [op_name] = ops.as_slice() else {
-        return Err(v.error(
-            K::BadCondition,
-            format!("a condition needs `attr` and exactly one of `eq`, `ne`, `in`, `not_in`; found `{}`", v.v.snippet()),
+        return Err(bad_condition(
+            path,
+            format!("a condition needs `attr` and exactly one of `eq`, `ne`, `in`, `not_in`; found `{v}`"),
         ));
     };
-    let Some(op) = Op::from_code(op_name) else {
-        return Err(v.error(
-            K::BadCondition,
-            format!("unknown condition operator `{op_name}`"),
-        ));
+    let op = Op::from_code(op_name)
+        .ok_or_else(|| bad_condition(path, format!("unknown condition operator `{op_name}`")))?;
+    let attr = match fields.get("attr") {
+        Some(serde_json::Value::String(a)) if !a.is_empty() => a.clone(),
+        Some(serde_json::Value::String(_)) => {
+            return Err(bad_condition(path, "a condition's `attr` is empty"))
+        }
+        Some(other) => {
+            return Err(LoadError::new(
+                K::WrongType,
+                load::join(path, "attr"),
+                format!("`attr` is a string, not `{other}`"),
+            ))
+        }
+        None => {
+            return Err(LoadError::new(
+                K::MissingField,
+                path,
+                "a condition needs `attr`",
+            ))
+        }
     };
-    v.object(|o| {
-        let attr = o.req("attr", |a| {
-            let s = a.str()?;
-            if s.is_empty() {
-                return Err(a.error(K::BadCondition, "a condition's `attr` is empty"));
-            }
-            Ok(s.to_string())
-        })?;
-        let values = match op {
-            Op::Eq | Op::Ne => o.req(op.code(), |x| scalar(x).map(|s| vec![s]))?,
-            Op::In | Op::NotIn => o.req(op.code(), |x| {
-                if x.v.as_arr().is_none() {
-                    return Err(x.error(
-                        K::BadCondition,
-                        format!("`{}` takes a list, not `{}`", op.code(), x.v.snippet()),
-                    ));
-                }
-                x.each(scalar)
-            })?,
-        };
-        Ok(Cond { attr, op, values })
-    })
+    let value = &fields[op_name.as_str()];
+    let vpath = load::join(path, op_name);
+    let values = match (op, value) {
+        (Op::Eq | Op::Ne, v) => vec![scalar(v, &vpath)?],
+        (Op::In | Op::NotIn, serde_json::Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| scalar(v, &format!("{vpath}[{i}]")))
+            .collect::<Result<_, _>>()?,
+        (_, other) => {
+            return Err(bad_condition(
+                &vpath,
+                format!("`{}` takes a list, not `{other}`", op.code()),
+            ))
+        }
+    };
+    Ok(Cond { attr, op, values })
 }
 
+/// Expands grant and deny entries against a catalog's permissions and sections.
 struct Expander<'a> {
     perms: &'a [Permission],
     sections: &'a [Section],
@@ -214,112 +344,123 @@ struct Expander<'a> {
 
 impl Expander<'_> {
     /// The permission indices a permission id or wildcard names.
-    fn permissions(&self, v: Val<'_>) -> Result<Vec<usize>, LoadError> {
-        let id = v.str()?;
+    fn permissions(&self, id: &str, path: &str) -> Result<Vec<usize>, LoadError> {
+        let matches_nothing = || {
+            LoadError::new(
+                K::WildcardMatchesNothing,
+                path,
+                format!("`{id}` matches no permission"),
+            )
+        };
         if id == "*" {
-            if self.perms.is_empty() {
-                return Err(v.error(K::WildcardMatchesNothing, "`*` matches no permission"));
-            }
-            return Ok((0..self.perms.len()).collect());
+            return (!self.perms.is_empty())
+                .then(|| (0..self.perms.len()).collect())
+                .ok_or_else(matches_nothing);
         }
+        let not_an_id = || {
+            LoadError::new(
+                K::BadId,
+                path,
+                format!("`{id}` is not a permission id or wildcard"),
+            )
+        };
         if let Some(prefix) = id.strip_suffix(".*") {
             if !prefix.split('.').all(is_plain_id) {
-                return Err(v.error(
-                    K::BadId,
-                    format!("`{id}` is not a permission id or wildcard"),
-                ));
+                return Err(not_an_id());
             }
             let dotted = format!("{prefix}.");
             let found: Vec<usize> = (0..self.perms.len())
                 .filter(|&i| self.perms[i].id.starts_with(&dotted))
                 .collect();
-            if found.is_empty() {
-                return Err(v.error(
-                    K::WildcardMatchesNothing,
-                    format!("`{id}` matches no permission"),
-                ));
-            }
-            return Ok(found);
+            return (!found.is_empty())
+                .then_some(found)
+                .ok_or_else(matches_nothing);
         }
         if id.contains('*') || !is_permission_id(id) {
-            return Err(v.error(
-                K::BadId,
-                format!("`{id}` is not a permission id or wildcard"),
-            ));
+            return Err(not_an_id());
         }
         self.perm_index.get(id).map(|&i| vec![i]).ok_or_else(|| {
-            v.error(
+            LoadError::new(
                 K::UnknownPermission,
+                path,
                 format!("`{id}` is not a permission of the catalog"),
             )
         })
     }
 
-    fn section(&self, v: Val<'_>) -> Result<Vec<usize>, LoadError> {
-        let s = index_of(
-            self.sections.iter().map(|s| s.id.as_str()),
-            v,
-            K::UnknownSection,
-            "a section",
-        )?;
+    /// The permission indices of a section.
+    fn section(&self, id: &str, path: &str) -> Result<Vec<usize>, LoadError> {
+        let s = self
+            .sections
+            .iter()
+            .position(|s| s.id == id)
+            .ok_or_else(|| {
+                LoadError::new(
+                    K::UnknownSection,
+                    path,
+                    format!("`{id}` is not a section of the catalog"),
+                )
+            })?;
         let found: Vec<usize> = (0..self.perms.len())
             .filter(|&i| self.perms[i].section == s)
             .collect();
         if found.is_empty() {
-            return Err(v.error(
+            return Err(LoadError::new(
                 K::WildcardMatchesNothing,
-                format!("section `{}` has no permission", self.sections[s].id),
+                path,
+                format!("section `{id}` has no permission"),
             ));
         }
         Ok(found)
     }
 
-    /// Reads one grant or deny entry into `rules`.
-    fn entry(&self, v: Val<'_>, rules: &mut RuleSet) -> Result<(), LoadError> {
-        let (perms, when) = match v.v {
-            Json::Str(_) => (self.permissions(v)?, Vec::new()),
-            Json::Obj(fields) => {
-                let has = |k: &str| fields.iter().any(|(f, _)| f == k);
-                if has("permission") == has("section") {
-                    return Err(v.error(
-                        K::MissingField,
-                        "a grant or deny object needs exactly one of `permission` and `section`",
-                    ));
-                }
-                v.object(|o| {
-                    let perms = match o.opt("permission", |p| self.permissions(p))? {
-                        Some(p) => p,
-                        None => o.req("section", |s| self.section(s))?,
-                    };
-                    let when = o
-                        .opt("when", |w| {
-                            let conds = w.each(condition)?;
-                            if conds.is_empty() {
-                                return Err(w.error(
-                                    K::BadCondition,
-                                    "`when` is an empty list; leave it out instead",
-                                ));
-                            }
-                            Ok(conds)
-                        })?
-                        .unwrap_or_default();
-                    Ok((perms, when))
-                })?
-            }
-            other => {
-                return Err(v.error(
-                    K::WrongType,
-                    format!(
-                        "a grant or deny is a permission id, a wildcard or an object, not {}",
-                        other.type_name()
-                    ),
+    /// The permissions and conditions of one grant or deny entry.
+    fn entry(&self, e: &RuleDoc, path: &str) -> Result<(Vec<usize>, Vec<Cond>), LoadError> {
+        let o = match e {
+            RuleDoc::Name(id) => return Ok((self.permissions(id, path)?, Vec::new())),
+            RuleDoc::Object(o) => o,
+        };
+        let perms = match (&o.permission, &o.section) {
+            (Some(p), None) => self.permissions(p, &load::join(path, "permission"))?,
+            (None, Some(s)) => self.section(s, &load::join(path, "section"))?,
+            _ => {
+                return Err(LoadError::new(
+                    K::MissingField,
+                    path,
+                    "a grant or deny object needs exactly one of `permission` and `section`",
                 ))
             }
         };
-        for p in perms {
-            if when.is_empty() {
-                rules.always.insert(p);
-            } else {
+        let when = match &o.when {
+            None => Vec::new(),
+            Some(list) if list.is_empty() => {
+                return Err(bad_condition(
+                    &load::join(path, "when"),
+                    "`when` is an empty list; leave it out instead",
+                ))
+            }
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, c)| condition(c, &format!("{path}.when[{i}]")))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok((perms, when))
+    }
+
+    /// Compiles a list of grant or deny entries at `path`.
+    fn rules(&self, entries: &[RuleDoc], path: &str) -> Result<RuleSet, LoadError> {
+        let mut rules = RuleSet {
+            always: PermSet::with_capacity(self.perms.len()),
+            when: Vec::new(),
+        };
+        for (i, e) in entries.iter().enumerate() {
+            let (perms, when) = self.entry(e, &format!("{path}[{i}]"))?;
+            for p in perms {
+                if when.is_empty() {
+                    rules.always.insert(p);
+                    continue;
+                }
                 let rule = CondRule {
                     perm: p,
                     when: when.clone(),
@@ -329,16 +470,6 @@ impl Expander<'_> {
                 }
             }
         }
-        Ok(())
-    }
-
-    /// Reads a list of grant or deny entries.
-    pub fn rules(&self, v: Val<'_>) -> Result<RuleSet, LoadError> {
-        let mut rules = RuleSet {
-            always: PermSet::with_capacity(self.perms.len()),
-            when: Vec::new(),
-        };
-        v.each(|e| self.entry(e, &mut rules))?;
         Ok(rules)
     }
 }
@@ -349,151 +480,72 @@ pub const MAX_ROLE_CONDITIONAL_RULES: usize = 1_000;
 /// The most conditional rules all roles of a catalog may carry, inherited ones included.
 pub const MAX_CATALOG_CONDITIONAL_RULES: usize = 100_000;
 
-struct RawGrantor {
-    id: String,
-    title: String,
-    description: String,
-    inherits: Vec<String>,
-    rules: RuleSet,
-}
-
 impl Catalog {
-    /// Parses and compiles a catalog from JSON text; `file` names it in errors.
+    /// Reads and compiles a catalog from JSON text; `file` names it in errors.
     pub fn from_json_text(text: &str, file: &str) -> Result<Catalog, LoadError> {
-        let json = Json::parse(text).map_err(|e| LoadError::from(e).in_file(file))?;
-        Catalog::from_json(&json).map_err(|e| e.in_file(file))
+        load::from_file_text::<CatalogDoc>(text, file)
+            .and_then(|doc| Catalog::compile(doc).map_err(|e| e.in_file(file)))
     }
 
-    /// Compiles a catalog from a parsed JSON value.
-    pub fn from_json(json: &Json) -> Result<Catalog, LoadError> {
-        Val::root(json).object(|o| {
-            let id = o.req("id", plain_id)?;
-            let title = o.req("title", text)?;
-            let description = o.opt("description", text)?.unwrap_or_default();
-            let single_role = o.opt("single_role", |v| v.bool())?.unwrap_or(false);
-            let sections = o.req("sections", |list| {
-                let sections = list.each(|v| {
-                    v.object(|s| {
-                        Ok(Section {
-                            id: s.req("id", plain_id)?,
-                            title: s.req("title", text)?,
-                            description: s.opt("description", text)?.unwrap_or_default(),
-                        })
-                    })
-                })?;
-                no_duplicates(&sections, |s| &s.id, list, "section")?;
-                Ok(sections)
-            })?;
-            let permissions = o.req("permissions", |list| {
-                let perms = list.each(|v| {
-                    v.object(|p| {
-                        let id = p.req("id", |v| {
-                            let s = v.str()?;
-                            if is_permission_id(s) {
-                                Ok(s.to_string())
-                            } else {
-                                Err(v.error(
-                                    K::BadId,
-                                    format!(
-                                        "`{s}` is not a permission id (`area.verb`, a-z 0-9 _ -)"
-                                    ),
-                                ))
-                            }
-                        })?;
-                        let title = p.req("title", text)?;
-                        let section = p.req("section", |v| {
-                            index_of(
-                                sections.iter().map(|s| s.id.as_str()),
-                                v,
-                                K::UnknownSection,
-                                "a section",
-                            )
-                        })?;
-                        let description = p.opt("description", text)?.unwrap_or_default();
-                        Ok(Permission {
-                            id,
-                            title,
-                            section,
-                            description,
-                        })
-                    })
-                })?;
-                no_duplicates(&perms, |p| &p.id, list, "permission")?;
-                Ok(perms)
-            })?;
-            let perm_index: HashMap<String, usize> = permissions
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.id.clone(), i))
-                .collect();
-            let ex = Expander {
-                perms: &permissions,
-                sections: &sections,
-                perm_index: &perm_index,
-            };
-            let admin_permission = o.req("admin_permission", |v| {
-                let id = v.str()?;
-                perm_index.get(id).copied().ok_or_else(|| {
-                    v.error(
-                        K::UnknownPermission,
-                        format!("`{id}` is not a permission of the catalog"),
-                    )
-                })
-            })?;
-            let grantors = |o: &mut crate::json::Obj<'_>,
-                            key: &'static str,
-                            list_key: &'static str,
-                            inherits: bool| {
-                o.opt(key, |list| {
-                    let items = list.each(|v| {
-                        v.object(|g| {
-                            Ok(RawGrantor {
-                                id: g.req("id", plain_id)?,
-                                title: g.req("title", text)?,
-                                description: g.opt("description", text)?.unwrap_or_default(),
-                                inherits: if inherits {
-                                    g.opt("inherits", |l| l.each(|x| x.str().map(str::to_string)))?
-                                        .unwrap_or_default()
-                                } else {
-                                    Vec::new()
-                                },
-                                rules: g.opt(list_key, |l| ex.rules(l))?.unwrap_or_default(),
-                            })
-                        })
-                    })?;
-                    no_duplicates(&items, |g| &g.id, list, key.trim_end_matches('s'))?;
-                    Ok(items)
-                })
-                .map(Option::unwrap_or_default)
-            };
-            let raw_roles = grantors(o, "roles", "grants", true)?;
-            let additional = grantors(o, "additional", "grants", false)?;
-            let restrictions = grantors(o, "restrictions", "denies", false)?;
-            let roles = resolve_inheritance(raw_roles, o)?;
-            let finish = |raw: Vec<RawGrantor>| {
-                raw.into_iter()
-                    .map(|r| Grantor {
-                        id: r.id,
-                        title: r.title,
-                        description: r.description,
-                        inherits: Vec::new(),
-                        rules: r.rules,
-                    })
-                    .collect()
-            };
-            Ok(Catalog {
-                id,
-                title,
-                description,
-                admin_permission,
-                single_role,
-                sections,
-                permissions,
-                roles,
-                additional: finish(additional),
-                restrictions: finish(restrictions),
-                perm_index,
-            })
+    /// Reads and compiles a catalog from a JSON value (a part of a larger
+    /// document already checked for duplicate keys).
+    pub fn from_value(value: &serde_json::Value) -> Result<Catalog, LoadError> {
+        load::from_value::<CatalogDoc>(value).and_then(Catalog::compile)
+    }
+
+    /// Compiles a catalog document: ids checked, references resolved,
+    /// wildcards and sections expanded, inheritance folded.
+    pub fn compile(doc: CatalogDoc) -> Result<Catalog, LoadError> {
+        plain_id(&doc.id, "id")?;
+        let sections = compile_sections(doc.sections)?;
+        let permissions = compile_permissions(doc.permissions, &sections)?;
+        let perm_index: HashMap<String, usize> = permissions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        let admin_permission = *perm_index.get(&doc.admin_permission).ok_or_else(|| {
+            LoadError::new(
+                K::UnknownPermission,
+                "admin_permission",
+                format!(
+                    "`{}` is not a permission of the catalog",
+                    doc.admin_permission
+                ),
+            )
+        })?;
+        let ex = Expander {
+            perms: &permissions,
+            sections: &sections,
+            perm_index: &perm_index,
+        };
+        let roles = compile_roles(&ex, doc.roles)?;
+        let additional = doc
+            .additional
+            .into_iter()
+            .map(|a| (a.id, a.title, a.description, a.grants))
+            .collect();
+        let additional =
+            compile_grantors(&ex, additional, "additional", "grants", "additional role")?;
+        let restrictions = doc
+            .restrictions
+            .into_iter()
+            .map(|r| (r.id, r.title, r.description, r.denies))
+            .collect();
+        let restrictions =
+            compile_grantors(&ex, restrictions, "restrictions", "denies", "restriction")?;
+        Ok(Catalog {
+            id: doc.id,
+            title: doc.title,
+            description: doc.description,
+            admin_permission,
+            single_role: doc.single_role,
+            sections,
+            permissions,
+            roles,
+            additional,
+            restrictions,
+            perm_index,
         })
     }
 
@@ -517,139 +569,234 @@ impl Catalog {
         self.restrictions.iter().position(|r| r.id == id)
     }
 
-    /// Reads a list of grant or deny entries against this catalog (as in an
-    /// access entry's `grants` and `denies`).
-    pub fn rules(&self, v: Val<'_>) -> Result<RuleSet, LoadError> {
+    /// Compiles grant or deny entries against this catalog (an access
+    /// entry's `grants` and `denies`), at `path`.
+    pub fn rules(&self, entries: &[RuleDoc], path: &str) -> Result<RuleSet, LoadError> {
         Expander {
             perms: &self.permissions,
             sections: &self.sections,
             perm_index: &self.perm_index,
         }
-        .rules(v)
+        .rules(entries, path)
     }
 }
 
-/// Resolves `inherits` names, refuses cycles, and folds every inherited grant
-/// into the inheriting role.
-fn resolve_inheritance(
-    raw: Vec<RawGrantor>,
-    o: &crate::json::Obj<'_>,
-) -> Result<Vec<Grantor>, LoadError> {
-    let index: HashMap<&str, usize> = raw
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
-    let mut parents = Vec::with_capacity(raw.len());
-    for (i, r) in raw.iter().enumerate() {
-        let mut ps = Vec::new();
-        for (j, name) in r.inherits.iter().enumerate() {
-            let p = index.get(name.as_str()).copied().ok_or_else(|| {
-                LoadError::new(
-                    K::UnknownRole,
-                    format!("{}roles[{i}].inherits[{j}]", prefix(o)),
-                    format!("`{name}` is not a role of the catalog"),
-                )
-            })?;
-            ps.push(p);
-        }
-        parents.push(ps);
+fn compile_sections(docs: Vec<SectionDoc>) -> Result<Vec<Section>, LoadError> {
+    for (i, s) in docs.iter().enumerate() {
+        plain_id(&s.id, &format!("sections[{i}].id"))?;
     }
-    // Depth-first, iterative, so a long chain cannot exhaust the stack.
-    // state: 0 = new, 1 = on the current path, 2 = done.
-    let mut state = vec![0u8; raw.len()];
-    let mut order = Vec::with_capacity(raw.len());
-    for start in 0..raw.len() {
-        if state[start] != 0 {
-            continue;
-        }
-        let mut stack = vec![(start, 0usize)];
-        state[start] = 1;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&p) = parents[node].get(*next) {
-                *next += 1;
-                match state[p] {
-                    0 => {
-                        state[p] = 1;
-                        stack.push((p, 0));
-                    }
-                    1 => {
-                        let mut cycle: Vec<&str> = stack
-                            .iter()
-                            .skip_while(|(n, _)| *n != p)
-                            .map(|(n, _)| raw[*n].id.as_str())
-                            .collect();
-                        cycle.push(&raw[p].id);
-                        return Err(LoadError::new(
-                            K::InheritanceCycle,
-                            format!("{}roles[{node}].inherits", prefix(o)),
-                            format!("roles inherit in a cycle: `{}`", cycle.join("` -> `")),
-                        ));
-                    }
-                    _ => {}
-                }
-            } else {
-                state[node] = 2;
-                order.push(node);
-                stack.pop();
-            }
-        }
-    }
-    // `order` lists parents before children: fold in that order.
-    // Conditional rules are copied into every role that inherits them, so a
-    // long chain of roles with conditions grows quadratically: bounded here.
-    let mut rules: Vec<Option<RuleSet>> = vec![None; raw.len()];
-    let mut total = 0usize;
-    for &n in &order {
-        let mut r = raw[n].rules.clone();
-        for &p in &parents[n] {
-            if let Some(pr) = &rules[p] {
-                if r.when.len() + pr.when.len() > MAX_ROLE_CONDITIONAL_RULES {
-                    return Err(LoadError::new(
-                        K::TooLarge,
-                        format!("{}roles[{n}]", prefix(o)),
-                        format!(
-                            "role `{}` would carry more than {MAX_ROLE_CONDITIONAL_RULES} conditional rules with what it inherits",
-                            raw[n].id
-                        ),
-                    ));
-                }
-                r.extend(pr);
-            }
-        }
-        total += r.when.len();
-        if total > MAX_CATALOG_CONDITIONAL_RULES {
-            return Err(LoadError::new(
-                K::TooLarge,
-                format!("{}roles[{n}]", prefix(o)),
-                format!("the roles would carry more than {MAX_CATALOG_CONDITIONAL_RULES} conditional rules in all, inheritance included"),
-            ));
-        }
-        rules[n] = Some(r);
-    }
-    Ok(raw
+    no_duplicates(docs.iter().map(|s| s.id.as_str()), "sections", "section")?;
+    Ok(docs
         .into_iter()
-        .zip(parents)
-        .zip(rules)
-        .map(|((r, inherits), rules)| Grantor {
-            id: r.id,
-            title: r.title,
-            description: r.description,
-            inherits,
-            rules: rules.unwrap_or_default(),
+        .map(|s| Section {
+            id: s.id,
+            title: s.title,
+            description: s.description,
         })
         .collect())
 }
 
-fn prefix(o: &crate::json::Obj<'_>) -> String {
-    let p = o.path();
-    if p == "$" {
-        String::new()
-    } else {
-        format!("{p}.")
+fn compile_permissions(
+    docs: Vec<PermissionDoc>,
+    sections: &[Section],
+) -> Result<Vec<Permission>, LoadError> {
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, p) in docs.into_iter().enumerate() {
+        if !is_permission_id(&p.id) {
+            return Err(LoadError::new(
+                K::BadId,
+                format!("permissions[{i}].id"),
+                format!(
+                    "`{}` is not a permission id (`area.verb`, a-z 0-9 _ -)",
+                    p.id
+                ),
+            ));
+        }
+        let section = sections
+            .iter()
+            .position(|s| s.id == p.section)
+            .ok_or_else(|| {
+                LoadError::new(
+                    K::UnknownSection,
+                    format!("permissions[{i}].section"),
+                    format!("`{}` is not a section of the catalog", p.section),
+                )
+            })?;
+        out.push(Permission {
+            id: p.id,
+            title: p.title,
+            section,
+            description: p.description,
+        });
     }
+    no_duplicates(
+        out.iter().map(|p| p.id.as_str()),
+        "permissions",
+        "permission",
+    )?;
+    Ok(out)
 }
 
+/// Additional roles and restriction roles: `(id, title, description, entries)`.
+fn compile_grantors(
+    ex: &Expander<'_>,
+    docs: Vec<(String, String, String, Vec<RuleDoc>)>,
+    list: &str,
+    field: &str,
+    what: &str,
+) -> Result<Vec<Grantor>, LoadError> {
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, (id, title, description, entries)) in docs.into_iter().enumerate() {
+        plain_id(&id, &format!("{list}[{i}].id"))?;
+        let rules = ex.rules(&entries, &format!("{list}[{i}].{field}"))?;
+        out.push(Grantor {
+            id,
+            title,
+            description,
+            inherits: Vec::new(),
+            rules,
+        });
+    }
+    no_duplicates(out.iter().map(|g| g.id.as_str()), list, what)?;
+    Ok(out)
+}
+
+/// Roles: their own grants compiled, then `inherits` resolved and folded.
+fn compile_roles(ex: &Expander<'_>, docs: Vec<RoleDoc>) -> Result<Vec<Grantor>, LoadError> {
+    let mut inherits = Vec::with_capacity(docs.len());
+    let mut own = Vec::with_capacity(docs.len());
+    for r in docs {
+        inherits.push(r.inherits);
+        own.push((r.id, r.title, r.description, r.grants));
+    }
+    let mut roles = compile_grantors(ex, own, "roles", "grants", "role")?;
+    let parents = resolve_parents(&roles, &inherits)?;
+    let order = parents_first(&roles, &parents)?;
+    fold_inherited(&mut roles, &parents, &order)?;
+    for (r, ps) in roles.iter_mut().zip(parents) {
+        r.inherits = ps;
+    }
+    Ok(roles)
+}
+
+/// The role indices each role's `inherits` names.
+fn resolve_parents(
+    roles: &[Grantor],
+    inherits: &[Vec<String>],
+) -> Result<Vec<Vec<usize>>, LoadError> {
+    let index: HashMap<&str, usize> = roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    inherits
+        .iter()
+        .enumerate()
+        .map(|(i, names)| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(j, name)| {
+                    index.get(name.as_str()).copied().ok_or_else(|| {
+                        LoadError::new(
+                            K::UnknownRole,
+                            format!("roles[{i}].inherits[{j}]"),
+                            format!("`{name}` is not a role of the catalog"),
+                        )
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The roles ordered parents before children; a cycle is refused with its
+/// path. Depth-first and iterative, so a long chain cannot exhaust the stack.
+fn parents_first(roles: &[Grantor], parents: &[Vec<usize>]) -> Result<Vec<usize>, LoadError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut state = vec![State::New; roles.len()];
+    let mut order = Vec::with_capacity(roles.len());
+    for start in 0..roles.len() {
+        if state[start] != State::New {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        state[start] = State::OnPath;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let Some(&p) = parents[node].get(*next) else {
+                state[node] = State::Done;
+                order.push(node);
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            match state[p] {
+                State::New => {
+                    state[p] = State::OnPath;
+                    stack.push((p, 0));
+                }
+                State::OnPath => {
+                    let mut cycle: Vec<&str> = stack
+                        .iter()
+                        .skip_while(|(n, _)| *n != p)
+                        .map(|(n, _)| roles[*n].id.as_str())
+                        .collect();
+                    cycle.push(&roles[p].id);
+                    return Err(LoadError::new(
+                        K::InheritanceCycle,
+                        format!("roles[{node}].inherits"),
+                        format!("roles inherit in a cycle: `{}`", cycle.join("` -> `")),
+                    ));
+                }
+                State::Done => {}
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// Folds every inherited grant into the inheriting role, parents first.
+/// Conditional rules are copied into every role that inherits them, so a
+/// long chain of roles with conditions grows quadratically: bounded here.
+fn fold_inherited(
+    roles: &mut [Grantor],
+    parents: &[Vec<usize>],
+    order: &[usize],
+) -> Result<(), LoadError> {
+    let mut total = 0usize;
+    for &n in order {
+        let mut rules = roles[n].rules.clone();
+        for &p in &parents[n] {
+            let inherited = &roles[p].rules;
+            if rules.when.len() + inherited.when.len() > MAX_ROLE_CONDITIONAL_RULES {
+                return Err(LoadError::new(
+                    K::TooLarge,
+                    format!("roles[{n}]"),
+                    format!(
+                        "role `{}` would carry more than {MAX_ROLE_CONDITIONAL_RULES} conditional rules with what it inherits",
+                        roles[n].id
+                    ),
+                ));
+            }
+            rules.extend(inherited);
+        }
+        total += rules.when.len();
+        if total > MAX_CATALOG_CONDITIONAL_RULES {
+            return Err(LoadError::new(
+                K::TooLarge,
+                format!("roles[{n}]"),
+                format!("the roles would carry more than {MAX_CATALOG_CONDITIONAL_RULES} conditional rules in all, inheritance included"),
+            ));
+        }
+        roles[n].rules = rules;
+    }
+    Ok(())
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -781,6 +928,14 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_or_an_entry_written_as_a_list_is_wrong_type_never_read_by_position() {
+        let e = load(r#"["c","C","","users.manage",false,[],[]]"#).unwrap_err();
+        assert_eq!((e.code(), e.path.as_str()), ("wrong_type", "$"));
+        let e = load(&format!(r#"{{{BASE},"roles":[["a","A"]]}}"#)).unwrap_err();
+        assert_eq!((e.code(), e.path.as_str()), ("wrong_type", "roles[0]"));
+    }
+
+    #[test]
     fn admin_permission_must_exist() {
         let text = format!(
             "{{{}}}",
@@ -796,3 +951,12 @@ mod tests {
         );
     }
 }
+
+crate::error::map_only!(
+    CatalogDoc,
+    SectionDoc,
+    PermissionDoc,
+    RoleDoc,
+    AdditionalDoc,
+    RestrictionDoc
+);

@@ -1,16 +1,19 @@
 //! Directories: the host's labels and back-office users with their access
-//! entries, loaded from JSON against a catalog (every role, additional role
-//! and restriction id resolved, every grant expanded).
+//! entries, read from JSON ([`DirectoryDoc`], serde) against a catalog:
+//! every role, additional role and restriction id resolved, every grant
+//! expanded, every label id one JavaScript holds exactly.
 
-use crate::catalog::{is_plain_id, Catalog};
-use crate::error::{LoadError, LoadErrorKind as K};
-use crate::json::{Json, Obj, Val};
+use crate::catalog::{is_plain_id, Catalog, RuleDoc};
+use crate::load::{self, Entries, LoadError, LoadErrorKind as K};
 use crate::rules::RuleSet;
 use crate::time::{parse_rfc3339, Millis};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A label (brand).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
 pub struct Label {
     /// id
     pub id: u64,
@@ -19,22 +22,28 @@ pub struct Label {
     /// the username suffix of users whose home label this is
     pub suffix: String,
     /// a QA label (cannot be a home label)
+    #[serde(default)]
     pub qa: bool,
     /// closed: nobody may act in it, and its home users nowhere
+    #[serde(default)]
     pub closed: bool,
 }
 
 /// A user's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// may act
+    #[default]
     Active,
     /// may not act anywhere
     Disabled,
 }
 
 /// An SSO identity linked to a user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
 pub struct Identity {
     /// issuer
     pub iss: String,
@@ -86,6 +95,61 @@ impl Access {
     }
 }
 
+/// An access entry as written: every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct AccessDoc {
+    /// role ids
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// additional role ids
+    #[serde(default)]
+    pub additional: Vec<String>,
+    /// restriction role ids
+    #[serde(default)]
+    pub restrictions: Vec<String>,
+    /// direct grants
+    #[serde(default)]
+    pub grants: Vec<RuleDoc>,
+    /// direct denies
+    #[serde(default)]
+    pub denies: Vec<RuleDoc>,
+}
+
+/// A user as written (a directory entry, or a `create_user` payload).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct UserDoc {
+    /// id
+    pub id: String,
+    /// `name@suffix` of the home label
+    pub username: String,
+    /// email
+    pub email: String,
+    /// display name
+    #[serde(default)]
+    pub name: String,
+    /// the home label's id
+    pub home_label: u64,
+    /// `active` (default) or `disabled`
+    #[serde(default)]
+    pub status: Status,
+    /// RFC 3339, or `null`
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// the account owner
+    #[serde(default)]
+    pub owner: bool,
+    /// linked SSO identities
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+    /// access entries by label id (object keys: `"4444"`)
+    #[serde(default)]
+    pub access: Entries<AccessDoc>,
+}
+
 /// A back-office user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
@@ -120,133 +184,140 @@ impl User {
             .map(|(_, a)| a)
     }
 
-    /// Reads a user object (directory entry or `create_user` payload).
-    /// Labels are not checked here: see [`Directory::from_json`].
-    pub fn from_json(v: Val<'_>, catalog: &Catalog) -> Result<User, LoadError> {
-        v.object(|o| {
-            let id = o.req("id", |v| {
-                let s = v.str()?;
-                if s.is_empty() || s.len() > 128 || s.chars().any(char::is_control) {
-                    return Err(v.error(K::BadId, format!("`{s}` is not a user id")));
-                }
-                Ok(s.to_string())
-            })?;
-            Ok(User {
-                id,
-                username: o.req("username", |v| v.str().map(str::to_string))?,
-                email: o.req("email", |v| v.str().map(str::to_string))?,
-                name: o
-                    .opt("name", |v| v.str().map(str::to_string))?
-                    .unwrap_or_default(),
-                home_label: o.req("home_label", |v| v.u64())?,
-                status: o
-                    .opt("status", |v| match v.str()? {
-                        "active" => Ok(Status::Active),
-                        "disabled" => Ok(Status::Disabled),
-                        s => Err(v.error(
-                            K::BadValue,
-                            format!("status `{s}` is neither `active` nor `disabled`"),
-                        )),
-                    })?
-                    .unwrap_or(Status::Active),
-                expires_at: o.opt_nullable("expires_at", timestamp)?,
-                owner: o.opt("owner", |v| v.bool())?.unwrap_or(false),
-                identities: o
-                    .opt("identities", |l| {
-                        l.each(|v| {
-                            v.object(|i| {
-                                Ok(Identity {
-                                    iss: i.req("iss", |v| v.str().map(str::to_string))?,
-                                    sub: i.req("sub", |v| v.str().map(str::to_string))?,
-                                })
-                            })
-                        })
-                    })?
-                    .unwrap_or_default(),
-                access: o
-                    .opt("access", |m| {
-                        m.each_entry(|key, v| {
-                            let label = key
-                                .parse::<u64>()
-                                .ok()
-                                .filter(|_| !key.starts_with('+'))
-                                .ok_or_else(|| {
-                                v.error(
-                                    K::WrongType,
-                                    format!("access keys are label ids, not `{key}`"),
-                                )
-                            })?;
-                            Ok((label, access_entry(v, catalog)?))
-                        })
-                    })?
-                    .unwrap_or_default(),
-            })
+    /// Resolves a written user against the catalog; `path` is where it was
+    /// written. Labels are not checked here: see [`Directory::from_doc`].
+    pub fn from_doc(doc: UserDoc, catalog: &Catalog, path: &str) -> Result<User, LoadError> {
+        let at = |field: &str| load::join(path, field);
+        if doc.id.is_empty() || doc.id.len() > 128 || doc.id.chars().any(char::is_control) {
+            return Err(LoadError::new(
+                K::BadId,
+                at("id"),
+                format!("`{}` is not a user id", doc.id),
+            ));
+        }
+        let home_label = load::label_id(doc.home_label, &at("home_label"))?;
+        let expires_at = match &doc.expires_at {
+            None => None,
+            Some(t) => Some(timestamp(t, &at("expires_at"))?),
+        };
+        let mut access = Vec::with_capacity(doc.access.0.len());
+        for (key, entry) in doc.access.0 {
+            let entry_path = at(&format!("access.{key}"));
+            let label = key
+                .parse::<u64>()
+                .ok()
+                .filter(|_| !key.starts_with('+'))
+                .ok_or_else(|| {
+                    LoadError::new(
+                        K::WrongType,
+                        &entry_path,
+                        format!("access keys are label ids, not `{key}`"),
+                    )
+                })?;
+            let label = load::label_id(label, &entry_path)?;
+            access.push((label, access_entry(entry, catalog, &entry_path)?));
+        }
+        Ok(User {
+            id: doc.id,
+            username: doc.username,
+            email: doc.email,
+            name: doc.name,
+            home_label,
+            status: doc.status,
+            expires_at,
+            owner: doc.owner,
+            identities: doc.identities,
+            access,
         })
     }
 }
 
-/// Reads an RFC 3339 timestamp.
-pub fn timestamp(v: Val<'_>) -> Result<Millis, LoadError> {
-    let s = v.str()?;
-    parse_rfc3339(s).ok_or_else(|| {
-        v.error(
+/// Reads an RFC 3339 timestamp written at `path`.
+pub fn timestamp(text: &str, path: &str) -> Result<Millis, LoadError> {
+    parse_rfc3339(text).ok_or_else(|| {
+        LoadError::new(
             K::BadTimestamp,
-            format!("`{s}` is not an RFC 3339 time like `2026-11-23T12:00:00Z`"),
+            path,
+            format!("`{text}` is not an RFC 3339 time like `2026-11-23T12:00:00Z`"),
         )
     })
 }
 
 fn ids(
-    o: &mut Obj<'_>,
-    key: &'static str,
+    names: &[String],
     find: impl Fn(&str) -> Option<usize>,
     kind: K,
     what: &str,
+    path: &str,
 ) -> Result<Vec<usize>, LoadError> {
-    Ok(o.opt(key, |l| {
-        l.each(|v| {
-            let id = v.str()?;
-            find(id).ok_or_else(|| v.error(kind, format!("`{id}` is not {what} of the catalog")))
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            find(id).ok_or_else(|| {
+                LoadError::new(
+                    kind,
+                    format!("{path}[{i}]"),
+                    format!("`{id}` is not {what} of the catalog"),
+                )
+            })
         })
-    })?
-    .unwrap_or_default())
+        .collect()
 }
 
-/// Reads one access entry against the catalog.
-pub fn access_entry(v: Val<'_>, c: &Catalog) -> Result<Access, LoadError> {
-    v.object(|o| {
-        let roles = ids(o, "roles", |id| c.role(id), K::UnknownRole, "a role")?;
-        if c.single_role && roles.len() > 1 {
-            return Err(LoadError::new(
-                K::SingleRole,
-                format!("{}.roles", o.path()),
-                format!(
-                    "catalog `{}` allows one role per label; found {}",
-                    c.id,
-                    roles.len()
-                ),
-            ));
-        }
-        Ok(Access {
-            roles,
-            additional: ids(
-                o,
-                "additional",
-                |id| c.additional_role(id),
-                K::UnknownAdditional,
-                "an additional role",
-            )?,
-            restrictions: ids(
-                o,
-                "restrictions",
-                |id| c.restriction(id),
-                K::UnknownRestriction,
-                "a restriction role",
-            )?,
-            grants: o.opt("grants", |l| c.rules(l))?.unwrap_or_default(),
-            denies: o.opt("denies", |l| c.rules(l))?.unwrap_or_default(),
-        })
+/// Resolves one access entry against the catalog; `path` is where it was written.
+pub fn access_entry(doc: AccessDoc, c: &Catalog, path: &str) -> Result<Access, LoadError> {
+    let at = |field: &str| load::join(path, field);
+    let roles = ids(
+        &doc.roles,
+        |id| c.role(id),
+        K::UnknownRole,
+        "a role",
+        &at("roles"),
+    )?;
+    if c.single_role && roles.len() > 1 {
+        return Err(LoadError::new(
+            K::SingleRole,
+            at("roles"),
+            format!(
+                "catalog `{}` allows one role per label; found {}",
+                c.id,
+                roles.len()
+            ),
+        ));
+    }
+    Ok(Access {
+        roles,
+        additional: ids(
+            &doc.additional,
+            |id| c.additional_role(id),
+            K::UnknownAdditional,
+            "an additional role",
+            &at("additional"),
+        )?,
+        restrictions: ids(
+            &doc.restrictions,
+            |id| c.restriction(id),
+            K::UnknownRestriction,
+            "a restriction role",
+            &at("restrictions"),
+        )?,
+        grants: c.rules(&doc.grants, &at("grants"))?,
+        denies: c.rules(&doc.denies, &at("denies"))?,
     })
+}
+
+/// A directory as written: `{"labels": [...], "users": [...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryDoc {
+    /// labels
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    /// users
+    #[serde(default)]
+    pub users: Vec<UserDoc>,
 }
 
 /// A loaded directory.
@@ -261,53 +332,37 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// Parses and loads a directory from JSON text; `file` names it in errors.
+    /// Reads and loads a directory from JSON text; `file` names it in errors.
     pub fn from_json_text(
         text: &str,
         file: &str,
         catalog: &Catalog,
     ) -> Result<Directory, LoadError> {
-        let json = Json::parse(text).map_err(|e| LoadError::from(e).in_file(file))?;
-        Directory::from_json(&json, catalog).map_err(|e| e.in_file(file))
+        load::from_file_text::<DirectoryDoc>(text, file)
+            .and_then(|doc| Directory::from_doc(doc, catalog).map_err(|e| e.in_file(file)))
     }
 
-    /// Loads a directory from a parsed JSON value.
-    pub fn from_json(json: &Json, catalog: &Catalog) -> Result<Directory, LoadError> {
-        let (labels, users) = Val::root(json).object(|o| {
-            let labels = o
-                .opt("labels", |l| {
-                    l.each(|v| {
-                        v.object(|o| {
-                            Ok(Label {
-                                id: o.req("id", |v| v.u64())?,
-                                name: o.req("name", |v| v.str().map(str::to_string))?,
-                                suffix: o.req("suffix", |v| {
-                                    let s = v.str()?;
-                                    if is_suffix(s) {
-                                        Ok(s.to_string())
-                                    } else {
-                                        Err(v.error(
-                                            K::BadId,
-                                            format!(
-                                                "`{s}` is not a username suffix (a-z 0-9 . _ -)"
-                                            ),
-                                        ))
-                                    }
-                                })?,
-                                qa: o.opt("qa", |v| v.bool())?.unwrap_or(false),
-                                closed: o.opt("closed", |v| v.bool())?.unwrap_or(false),
-                            })
-                        })
-                    })
-                })?
-                .unwrap_or_default();
-            let users = o
-                .opt("users", |l| l.each(|v| User::from_json(v, catalog)))?
-                .unwrap_or_default();
-            Ok((labels, users))
-        })?;
+    /// Reads and loads a directory from a JSON value (a part of a larger
+    /// document already checked for duplicate keys).
+    pub fn from_value(
+        value: &serde_json::Value,
+        catalog: &Catalog,
+    ) -> Result<Directory, LoadError> {
+        load::from_value::<DirectoryDoc>(value).and_then(|doc| Directory::from_doc(doc, catalog))
+    }
+
+    /// Loads a written directory against `catalog`.
+    pub fn from_doc(doc: DirectoryDoc, catalog: &Catalog) -> Result<Directory, LoadError> {
         let mut label_index = HashMap::new();
-        for (i, l) in labels.iter().enumerate() {
+        for (i, l) in doc.labels.iter().enumerate() {
+            load::label_id(l.id, &format!("labels[{i}].id"))?;
+            if !is_suffix(&l.suffix) {
+                return Err(LoadError::new(
+                    K::BadId,
+                    format!("labels[{i}].suffix"),
+                    format!("`{}` is not a username suffix (a-z 0-9 . _ -)", l.suffix),
+                ));
+            }
             if label_index.insert(l.id, i).is_some() {
                 return Err(LoadError::new(
                     K::DuplicateId,
@@ -316,57 +371,15 @@ impl Directory {
                 ));
             }
         }
-        let mut user_index = HashMap::new();
-        let mut usernames = HashMap::new();
-        let mut owner: Option<usize> = None;
-        for (i, u) in users.iter().enumerate() {
-            if user_index.insert(u.id.clone(), i).is_some() {
-                return Err(LoadError::new(
-                    K::DuplicateId,
-                    format!("users[{i}].id"),
-                    format!("user id `{}` is used twice", u.id),
-                ));
-            }
-            if usernames.insert(u.username.to_lowercase(), i).is_some() {
-                return Err(LoadError::new(
-                    K::DuplicateId,
-                    format!("users[{i}].username"),
-                    format!("username `{}` is used twice", u.username),
-                ));
-            }
-            if u.owner {
-                if let Some(first) = owner {
-                    return Err(LoadError::new(
-                        K::TwoOwners,
-                        format!("users[{i}].owner"),
-                        format!(
-                            "`{}` and `{}` both say they are the owner; there is at most one",
-                            users[first].id, u.id
-                        ),
-                    ));
-                }
-                owner = Some(i);
-            }
-            if !label_index.contains_key(&u.home_label) {
-                return Err(LoadError::new(
-                    K::UnknownHomeLabel,
-                    format!("users[{i}].home_label"),
-                    format!(
-                        "home label `{}` of user `{}` is not a label of the directory",
-                        u.home_label, u.id
-                    ),
-                ));
-            }
-            if let Some((l, _)) = u.access.iter().find(|(l, _)| !label_index.contains_key(l)) {
-                return Err(LoadError::new(
-                    K::UnknownLabel,
-                    format!("users[{i}].access.{l}"),
-                    format!("user `{}` has access in label `{l}`, which is not a label of the directory", u.id),
-                ));
-            }
-        }
+        let users = doc
+            .users
+            .into_iter()
+            .enumerate()
+            .map(|(i, u)| User::from_doc(u, catalog, &format!("users[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let user_index = check_users(&users, &label_index)?;
         Ok(Directory {
-            labels,
+            labels: doc.labels,
             users,
             label_index,
             user_index,
@@ -387,6 +400,70 @@ impl Directory {
     pub fn owner(&self) -> Option<&User> {
         self.users.iter().find(|u| u.owner)
     }
+}
+
+/// Unique ids and usernames (ASCII case-insensitive), at most one owner,
+/// known home labels and access labels; the index of user ids.
+fn check_users(
+    users: &[User],
+    labels: &HashMap<u64, usize>,
+) -> Result<HashMap<String, usize>, LoadError> {
+    let mut user_index = HashMap::new();
+    let mut usernames = HashMap::new();
+    let mut owner: Option<usize> = None;
+    for (i, u) in users.iter().enumerate() {
+        if user_index.insert(u.id.clone(), i).is_some() {
+            return Err(LoadError::new(
+                K::DuplicateId,
+                format!("users[{i}].id"),
+                format!("user id `{}` is used twice", u.id),
+            ));
+        }
+        if usernames
+            .insert(u.username.to_ascii_lowercase(), i)
+            .is_some()
+        {
+            return Err(LoadError::new(
+                K::DuplicateId,
+                format!("users[{i}].username"),
+                format!("username `{}` is used twice", u.username),
+            ));
+        }
+        if u.owner {
+            if let Some(first) = owner {
+                return Err(LoadError::new(
+                    K::TwoOwners,
+                    format!("users[{i}].owner"),
+                    format!(
+                        "`{}` and `{}` both say they are the owner; there is at most one",
+                        users[first].id, u.id
+                    ),
+                ));
+            }
+            owner = Some(i);
+        }
+        if !labels.contains_key(&u.home_label) {
+            return Err(LoadError::new(
+                K::UnknownHomeLabel,
+                format!("users[{i}].home_label"),
+                format!(
+                    "home label `{}` of user `{}` is not a label of the directory",
+                    u.home_label, u.id
+                ),
+            ));
+        }
+        if let Some((l, _)) = u.access.iter().find(|(l, _)| !labels.contains_key(l)) {
+            return Err(LoadError::new(
+                K::UnknownLabel,
+                format!("users[{i}].access.{l}"),
+                format!(
+                    "user `{}` has access in label `{l}`, which is not a label of the directory",
+                    u.id
+                ),
+            ));
+        }
+    }
+    Ok(user_index)
 }
 
 /// Whether `s` may be a username suffix.
@@ -497,3 +574,6 @@ mod tests {
         }
     }
 }
+
+crate::error::map_only!(Label, Identity, AccessDoc, UserDoc, DirectoryDoc);
+crate::error::serialize_derived!(Label, Identity);

@@ -4,8 +4,10 @@
 
 use crate::catalog::Catalog;
 use crate::directory::{Directory, Status, User};
+use crate::issue::ManifestFile;
 use crate::rules::{decide_sources, Reason, Resource, Verdict};
 use crate::time::Millis;
+use std::sync::OnceLock;
 
 /// A decision of the server rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,16 +34,28 @@ impl From<Verdict<'_>> for Decision {
 /// A catalog and a directory: everything the server rules need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
-    /// the product's catalog
+    /// the product's catalog (do not change it once the model is built:
+    /// its manifest is computed once)
     pub catalog: Catalog,
     /// the host's labels and users
     pub directory: Directory,
+    manifest: OnceLock<ManifestFile>,
 }
 
 impl Model {
     /// A model from a loaded catalog and a directory loaded against it.
     pub fn new(catalog: Catalog, directory: Directory) -> Self {
-        Model { catalog, directory }
+        Model {
+            catalog,
+            directory,
+            manifest: OnceLock::new(),
+        }
+    }
+
+    /// The catalog's manifest (computed on first use).
+    pub fn manifest(&self) -> &ManifestFile {
+        self.manifest
+            .get_or_init(|| ManifestFile::of(&self.catalog))
     }
 
     /// The reason that denies `user` everything at `now`, if any:

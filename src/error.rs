@@ -1,8 +1,14 @@
-//! Load errors: what was wrong with a catalog, directory, vector file or
-//! other input the host writes, with a stable code, the file, the JSON path
-//! and the offending value. Token errors live with the token code
-//! ([`crate::snapshot::TokenError`]).
+//! The browser core's errors: refusing a token ([`VerifyError`]) and
+//! refusing a key or key set ([`KeyError`]). Each variant carries the
+//! offending values; [`code`](VerifyError::code) is the stable string that
+//! Rust, the CLI, HTTP answers and JavaScript errors share, and the message
+//! is built from the values in `Display`.
+//!
+//! This module is browser core: no native module may be imported here.
 
+use std::fmt;
+
+/// Declares a fieldless enum whose variants each have a stable code.
 macro_rules! codes {
     ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal,)* }) => {
         $(#[$m])*
@@ -24,130 +30,385 @@ macro_rules! codes {
                 f.write_str(self.code())
             }
         }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct CodeVisitor;
+                impl serde::de::Visitor<'_> for CodeVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("one of: ", $($code, " ",)*))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        $name::from_code(v).ok_or_else(|| {
+                            E::unknown_variant(v, &[$($code,)*])
+                        })
+                    }
+                }
+                d.deserialize_str(CodeVisitor)
+            }
+        }
     };
 }
 pub(crate) use codes;
 
-codes! {
-    /// What kind of load error; see `docs/rules.md` for when each is raised.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum LoadErrorKind {
-        /// the text is not JSON
-        JsonSyntax = "json_syntax",
-        /// an object has the same key twice
-        DuplicateKey = "duplicate_key",
-        /// a value has the wrong JSON type
-        WrongType = "wrong_type",
-        /// a required field is absent
-        MissingField = "missing_field",
-        /// a field the format does not have
-        UnknownField = "unknown_field",
-        /// a value outside its set
-        BadValue = "bad_value",
-        /// an id breaks the id rules
-        BadId = "bad_id",
-        /// two entities of one kind share an id
-        DuplicateId = "duplicate_id",
-        /// no such section
-        UnknownSection = "unknown_section",
-        /// no such permission
-        UnknownPermission = "unknown_permission",
-        /// no such role
-        UnknownRole = "unknown_role",
-        /// no such additional role
-        UnknownAdditional = "unknown_additional",
-        /// no such restriction role
-        UnknownRestriction = "unknown_restriction",
-        /// a wildcard that matches no permission
-        WildcardMatchesNothing = "wildcard_matches_nothing",
-        /// roles inherit in a cycle
-        InheritanceCycle = "inheritance_cycle",
-        /// a malformed condition
-        BadCondition = "bad_condition",
-        /// more than one owner
-        TwoOwners = "two_owners",
-        /// more than one role in a `single_role` catalog
-        SingleRole = "single_role",
-        /// an access entry for a label that does not exist
-        UnknownLabel = "unknown_label",
-        /// a home label that does not exist
-        UnknownHomeLabel = "unknown_home_label",
-        /// a time that is not RFC 3339
-        BadTimestamp = "bad_timestamp",
-        /// a catalog id that is no preset
-        UnknownPreset = "unknown_preset",
-        /// an input past the documented limits
-        TooLarge = "too_large",
-        /// a file that cannot be read
-        Io = "io",
-    }
+/// Implements `Deserialize` for types whose derive says
+/// `#[serde(remote = "Self")]`, accepting a JSON object only: serde's derive
+/// also reads a struct from an array, in field order, and no permsnap format
+/// is ever written that way (a header `["EdDSA", "permsnap+jwt", "k1"]` or a
+/// catalog as a list must be refused, not read by position).
+macro_rules! map_only {
+    ($($t:ty),* $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct ObjectOnly;
+                impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$t, A::Error> {
+                        <$t>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                d.deserialize_map(ObjectOnly)
+            }
+        }
+    )*};
 }
+pub(crate) use map_only;
 
-/// A refused input: code, where (file and JSON path) and what.
+/// Implements `Serialize` for types whose derive says
+/// `#[serde(remote = "Self")]` (see [`map_only`]): the derived code, as is.
+macro_rules! serialize_derived {
+    ($($t:ty),* $(,)?) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                <$t>::serialize(self, s)
+            }
+        }
+    )*};
+}
+pub(crate) use serialize_derived;
+
+/// Why a token was refused. Every variant carries what was wrong; the
+/// message names it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError {
-    /// the kind, whose [`LoadErrorKind::code`] is stable
-    pub kind: LoadErrorKind,
-    /// the file (or other source) name, when known
-    pub file: Option<String>,
-    /// the JSON path inside it, e.g. `roles[2].inherits[0]`
-    pub path: String,
-    /// what was wrong, naming the offending value in backticks
-    pub message: String,
+pub enum VerifyError {
+    /// not a compact JWS, or a header, payload or snapshot permsnap does not write
+    Malformed {
+        /// what was wrong, e.g. "the header is not JSON: ..."
+        detail: String,
+    },
+    /// longer than the size limit (checked before anything is parsed)
+    TooLarge {
+        /// the token's length in bytes
+        len: usize,
+        /// the limit
+        max: usize,
+    },
+    /// the signature does not verify with the key its `kid` names
+    BadSignature {
+        /// the key tried
+        kid: String,
+    },
+    /// no key of the JWKS has the token's `kid` (or the header names none)
+    UnknownKey {
+        /// the `kid` of the header, if any
+        kid: Option<String>,
+    },
+    /// `alg` is not `EdDSA` or `Ed25519`
+    AlgNotAllowed {
+        /// the header's `alg`, if any
+        alg: Option<String>,
+    },
+    /// `typ` is not `permsnap+jwt`
+    TypMismatch {
+        /// the header's `typ`, if any
+        typ: Option<String>,
+    },
+    /// the header has `crit`: no critical extension is understood
+    CritUnsupported,
+    /// the header carries or points to a key (`jwk`, `jku`, `x5u`, `x5c` ...)
+    KeyInHeader {
+        /// the header parameter
+        param: &'static str,
+    },
+    /// at or after `exp` (plus the leeway)
+    Expired {
+        /// `exp`, seconds since the epoch
+        exp: i64,
+    },
+    /// before `nbf` or `iat` (less the leeway)
+    NotYetValid {
+        /// `nbf` or `iat`
+        claim: &'static str,
+        /// its value, seconds since the epoch
+        at: i64,
+    },
+    /// `aud` does not name the expected audience
+    WrongAudience {
+        /// the audience expected
+        expected: String,
+    },
+    /// `iss` is not the expected issuer
+    WrongIssuer {
+        /// the issuer expected
+        expected: String,
+        /// the token's `iss`, if any
+        found: Option<String>,
+    },
+    /// the snapshot version is not one this build reads
+    UnsupportedVersion {
+        /// the token's snapshot version
+        version: u64,
+    },
+    /// the token was compiled against another catalog manifest than the one given
+    ManifestMismatch {
+        /// the hash of the manifest given
+        expected: String,
+        /// the hash the token names
+        found: String,
+    },
 }
 
-impl LoadError {
-    /// A new error at `path`.
-    pub fn new(kind: LoadErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
-        LoadError {
-            kind,
-            file: None,
-            path: path.into(),
-            message: message.into(),
+impl VerifyError {
+    /// Every code a [`VerifyError`] can have, in declaration order.
+    pub const CODES: &'static [&'static str] = &[
+        "malformed",
+        "too_large",
+        "bad_signature",
+        "unknown_key",
+        "alg_not_allowed",
+        "typ_mismatch",
+        "crit_unsupported",
+        "key_in_header",
+        "expired",
+        "not_yet_valid",
+        "wrong_audience",
+        "wrong_issuer",
+        "unsupported_version",
+        "manifest_mismatch",
+    ];
+
+    /// A `malformed` error.
+    pub fn malformed(detail: impl Into<String>) -> Self {
+        VerifyError::Malformed {
+            detail: detail.into(),
         }
     }
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        self.kind.code()
-    }
-
-    /// Names the file this error came from (kept if already set).
-    pub fn in_file(mut self, file: &str) -> Self {
-        if self.file.is_none() {
-            self.file = Some(file.to_string());
-        }
-        self
-    }
-
-    /// Prefixes the path (for a document nested in another, e.g. a vector file's `directory`).
-    pub fn under(mut self, prefix: &str) -> Self {
-        self.path = if self.path == "$" {
-            prefix.to_string()
-        } else {
-            format!("{prefix}.{}", self.path)
+        let i = match self {
+            VerifyError::Malformed { .. } => 0,
+            VerifyError::TooLarge { .. } => 1,
+            VerifyError::BadSignature { .. } => 2,
+            VerifyError::UnknownKey { .. } => 3,
+            VerifyError::AlgNotAllowed { .. } => 4,
+            VerifyError::TypMismatch { .. } => 5,
+            VerifyError::CritUnsupported => 6,
+            VerifyError::KeyInHeader { .. } => 7,
+            VerifyError::Expired { .. } => 8,
+            VerifyError::NotYetValid { .. } => 9,
+            VerifyError::WrongAudience { .. } => 10,
+            VerifyError::WrongIssuer { .. } => 11,
+            VerifyError::UnsupportedVersion { .. } => 12,
+            VerifyError::ManifestMismatch { .. } => 13,
         };
-        self
+        Self::CODES[i]
     }
 }
 
-impl std::fmt::Display for LoadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(file) = &self.file {
-            write!(f, "{file}: ")?;
+fn or_none(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::Malformed { detail } => f.write_str(detail),
+            VerifyError::TooLarge { len, max } => {
+                write!(f, "the token has {len} bytes, more than the limit of {max}")
+            }
+            VerifyError::BadSignature { kid } => {
+                write!(f, "the signature does not verify with key `{kid}`")
+            }
+            VerifyError::UnknownKey { kid: None } => f.write_str("the header has no `kid`"),
+            VerifyError::UnknownKey { kid: Some(kid) } => {
+                write!(f, "no key `{kid}` in the JWKS")
+            }
+            VerifyError::AlgNotAllowed { alg: None } => f.write_str("the header has no `alg`"),
+            VerifyError::AlgNotAllowed { alg: Some(alg) } => write!(
+                f,
+                "`alg` `{alg}` is not allowed; only `EdDSA` (or `Ed25519`)"
+            ),
+            VerifyError::TypMismatch { typ } => match typ {
+                None => f.write_str("the header has no `typ` (`permsnap+jwt`)"),
+                Some(t) => write!(f, "`typ` `{t}` is not `permsnap+jwt`"),
+            },
+            VerifyError::CritUnsupported => {
+                f.write_str("the header has `crit`; permsnap understands no critical extension")
+            }
+            VerifyError::KeyInHeader { param } => write!(
+                f,
+                "the header carries `{param}`; keys come only from the JWKS"
+            ),
+            VerifyError::Expired { exp } => write!(f, "the token expired at {exp} (`exp`)"),
+            VerifyError::NotYetValid { claim, at } => {
+                write!(f, "`{claim}` {at} is in the future")
+            }
+            VerifyError::WrongAudience { expected } => {
+                write!(f, "`aud` does not name `{expected}`")
+            }
+            VerifyError::WrongIssuer { expected, found } => {
+                write!(f, "`iss` is `{}`, not `{expected}`", or_none(found))
+            }
+            VerifyError::UnsupportedVersion { version } => write!(
+                f,
+                "snapshot version {version} is not supported (this build reads version {})",
+                crate::snapshot::VERSION
+            ),
+            VerifyError::ManifestMismatch { expected, found } => write!(
+                f,
+                "the token was compiled against catalog manifest `{found}`, not the one given (`{expected}`)"
+            ),
         }
-        write!(f, "{}: {} [{}]", self.path, self.message, self.kind.code())
     }
 }
 
-impl std::error::Error for LoadError {}
+impl std::error::Error for VerifyError {}
 
-impl From<crate::json::JsonError> for LoadError {
-    fn from(e: crate::json::JsonError) -> Self {
-        LoadError::new(
-            e.kind,
-            format!("line {} column {}", e.line, e.column),
-            e.message,
-        )
+/// Why a key or a key set (JWKS) was refused.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    /// the JWKS is not JSON, or not `{"keys": [...]}`
+    NotAJwks {
+        /// what was wrong
+        detail: String,
+    },
+    /// the JWKS has no Ed25519 key
+    NoEd25519Key,
+    /// the JWKS holds a private key (`d`)
+    PrivateKeyInJwks {
+        /// the key's position in `keys`
+        index: usize,
+    },
+    /// two keys of the JWKS share a `kid`
+    DuplicateKid {
+        /// the `kid`
+        kid: String,
+    },
+    /// a key of the JWKS is refused
+    InJwks {
+        /// the key's position in `keys`
+        index: usize,
+        /// why
+        error: Box<KeyError>,
+    },
+    /// not JSON, or not a JWK object
+    NotAKey {
+        /// what was wrong
+        detail: String,
+    },
+    /// `kty` is not `OKP` or `crv` not `Ed25519`
+    NotEd25519,
+    /// `alg` is present and not `EdDSA` or `Ed25519`
+    AlgNotEdDsa {
+        /// the key's `alg`
+        alg: String,
+    },
+    /// `use` is present and not `sig`
+    UseNotSig {
+        /// the key's `use`
+        key_use: String,
+    },
+    /// `kid` is absent or empty
+    NoKid,
+    /// `x` (or `d`) is not 32 bytes of base64url without padding
+    BadBytes {
+        /// the key's `kid`
+        kid: String,
+        /// `x` or `d`
+        field: &'static str,
+    },
+    /// `x` is not an Ed25519 point, or a small-order one
+    WeakKey {
+        /// the key's `kid`
+        kid: String,
+    },
+    /// a private key's `x` is not the public key of its `d`
+    MismatchedPrivateKey {
+        /// the key's `kid`
+        kid: String,
+    },
+    /// a private key has no `d`
+    NoPrivatePart {
+        /// the key's `kid`
+        kid: String,
+    },
+}
+
+impl KeyError {
+    /// Every code a [`KeyError`] can have.
+    pub const CODES: &'static [&'static str] = &["bad_jwks", "bad_key"];
+
+    /// `bad_jwks` for a key set, `bad_key` for a single key.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyError::NotAJwks { .. }
+            | KeyError::NoEd25519Key
+            | KeyError::PrivateKeyInJwks { .. }
+            | KeyError::DuplicateKid { .. }
+            | KeyError::InJwks { .. } => "bad_jwks",
+            _ => "bad_key",
+        }
     }
 }
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::NotAJwks { detail } => {
+                write!(f, "not a JWKS (`{{\"keys\": [...]}}`): {detail}")
+            }
+            KeyError::NoEd25519Key => f.write_str("the JWKS has no Ed25519 key"),
+            KeyError::PrivateKeyInJwks { index } => write!(
+                f,
+                "keys[{index}] is a private key (`d`): publish only public keys"
+            ),
+            KeyError::DuplicateKid { kid } => write!(f, "the JWKS has two keys with `kid` `{kid}`"),
+            KeyError::InJwks { index, error } => write!(f, "keys[{index}]: {error}"),
+            KeyError::NotAKey { detail } => write!(f, "not a JWK: {detail}"),
+            KeyError::NotEd25519 => {
+                f.write_str("not an Ed25519 key (`kty` `OKP`, `crv` `Ed25519`)")
+            }
+            KeyError::AlgNotEdDsa { alg } => {
+                write!(f, "key `alg` `{alg}` is not `EdDSA` or `Ed25519`")
+            }
+            KeyError::UseNotSig { key_use } => write!(f, "key `use` `{key_use}` is not `sig`"),
+            KeyError::NoKid => f.write_str("the key has no `kid`"),
+            KeyError::BadBytes { kid, field } => write!(
+                f,
+                "key `{kid}`: `{field}` is not 32 bytes of base64url without padding"
+            ),
+            KeyError::WeakKey { kid } => {
+                write!(f, "key `{kid}`: `x` is not an Ed25519 point of large order")
+            }
+            KeyError::MismatchedPrivateKey { kid } => {
+                write!(f, "key `{kid}`: `x` is not the public key of `d`")
+            }
+            KeyError::NoPrivatePart { kid } => {
+                write!(f, "key `{kid}` has no private part `d`")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}

@@ -3,7 +3,7 @@
 //! maps each seed sentence to the permissions and roles.
 
 use crate::catalog::Catalog;
-use crate::error::{LoadError, LoadErrorKind};
+use crate::load::{LoadError, LoadErrorKind};
 
 /// Preset ids with their catalog JSON.
 pub const PRESETS: &[(&str, &str)] = &[

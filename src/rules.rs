@@ -1,47 +1,71 @@
-//! The decision core shared by the server rules ([`crate::engine`]) and the
-//! snapshot checker ([`crate::snapshot`]): permission sets, conditions,
-//! reasons, and the evaluation of one access entry's deny and grant sources.
+//! The decision core shared by the server rules (`engine`, native) and the
+//! snapshot checker ([`crate::snapshot`], both rooms): permission sets,
+//! conditions, resources, reasons, and the evaluation of one access entry's
+//! deny and grant sources.
 //!
 //! Both paths call [`decide_sources`], so that the order "restriction, then
 //! grant, then condition_failed, then not_granted" and the choice of `by`
-//! exist once. This module must stay free of JSON parsing and of anything
-//! the browser build does not need: it is on the wasm hot path.
+//! exist once. This is browser core: it is on the wasm hot path, and no
+//! native module may be imported here.
 
 use crate::error::codes;
+use serde::de::{self, Deserializer, Visitor};
+use serde::ser::{SerializeSeq, Serializer};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
 
-/// A set of permission indices (into the catalog's permission list), as bytes,
-/// least significant bit first: the same layout the snapshot carries.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct PermSet(Vec<u8>);
+/// A set of permission indices (into the catalog's permission list), as
+/// 32-bit words, least significant bit first. It is written as a JSON list
+/// of those words without trailing zero words (`[4294967295, 7]`).
+#[derive(Debug, Clone, Default)]
+pub struct PermSet(Vec<u32>);
+
+// Two sets are equal when they hold the same members, whatever room they
+// were made with (trailing zero words do not count).
+impl PartialEq for PermSet {
+    fn eq(&self, other: &PermSet) -> bool {
+        self.words() == other.words()
+    }
+}
+
+impl Eq for PermSet {}
+
+impl std::hash::Hash for PermSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.words().hash(state);
+    }
+}
 
 impl PermSet {
     /// An empty set with room for `n` permissions.
     pub fn with_capacity(n: usize) -> Self {
-        PermSet(vec![0; n.div_ceil(8)])
+        PermSet(vec![0; n.div_ceil(32)])
     }
 
-    /// A set from its byte layout.
-    pub fn from_bytes(bytes: Vec<u8>) -> Self {
-        PermSet(bytes)
+    /// A set from its words.
+    pub fn from_words(words: Vec<u32>) -> Self {
+        PermSet(words)
     }
 
-    /// The byte layout.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+    /// The words, without trailing zero words.
+    pub fn words(&self) -> &[u32] {
+        let end = self.0.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1);
+        &self.0[..end]
     }
 
     /// Whether `p` is in the set.
     #[inline]
     pub fn contains(&self, p: usize) -> bool {
-        self.0.get(p / 8).is_some_and(|b| b >> (p % 8) & 1 == 1)
+        self.0.get(p / 32).is_some_and(|w| w >> (p % 32) & 1 == 1)
     }
 
     /// Adds `p`.
     pub fn insert(&mut self, p: usize) {
-        if self.0.len() <= p / 8 {
-            self.0.resize(p / 8 + 1, 0);
+        if self.0.len() <= p / 32 {
+            self.0.resize(p / 32 + 1, 0);
         }
-        self.0[p / 8] |= 1 << (p % 8);
+        self.0[p / 32] |= 1 << (p % 32);
     }
 
     /// Adds every member of `other`.
@@ -56,20 +80,49 @@ impl PermSet {
 
     /// The members, ascending.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(i, &b)| {
-            (0..8)
-                .filter(move |k| b >> k & 1 == 1)
-                .map(move |k| i * 8 + k)
+        self.0.iter().enumerate().flat_map(|(i, &w)| {
+            (0..32)
+                .filter(move |k| w >> k & 1 == 1)
+                .map(move |k| i * 32 + k)
         })
     }
 
     /// Whether the set has no member.
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|&b| b == 0)
+        self.0.iter().all(|&w| w == 0)
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether every member is below `n`.
+    pub fn within(&self, n: usize) -> bool {
+        self.iter().all(|p| p < n)
     }
 }
 
-/// A value a condition compares: a string, number or boolean, or `$user`.
+impl Serialize for PermSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let words = self.words();
+        let mut seq = s.serialize_seq(Some(words.len()))?;
+        for w in words {
+            seq.serialize_element(w)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PermSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<u32>::deserialize(d).map(PermSet)
+    }
+}
+
+/// A value a condition compares with: a string, number or boolean, or
+/// `"$user"` (the subject's id). Numbers are those JavaScript holds exactly:
+/// the native loaders refuse integers beyond ±(2^53 − 1).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
     /// a string
@@ -82,15 +135,67 @@ pub enum Scalar {
     User,
 }
 
+/// The largest integer JavaScript holds exactly (2^53 − 1).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 impl Scalar {
-    fn equals(&self, value: &Scalar, subject: &str) -> bool {
+    fn equals(&self, value: &AttrValue<'_>, subject: &str) -> bool {
         match (self, value) {
-            (Scalar::User, Scalar::Str(v)) => v == subject,
-            (Scalar::Str(a), Scalar::Str(b)) => a == b,
-            (Scalar::Num(a), Scalar::Num(b)) => a == b,
-            (Scalar::Bool(a), Scalar::Bool(b)) => a == b,
+            (Scalar::User, AttrValue::Str(v)) => *v == subject,
+            (Scalar::Str(a), AttrValue::Str(b)) => a == b,
+            (Scalar::Num(a), AttrValue::Num(b)) => a == b,
+            (Scalar::Bool(a), AttrValue::Bool(b)) => a == b,
             _ => false,
         }
+    }
+}
+
+impl Serialize for Scalar {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Scalar::Str(v) => s.serialize_str(v),
+            // Whole numbers are written as integers (`3`, not `3.0`).
+            Scalar::Num(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER => {
+                s.serialize_i64(*n as i64)
+            }
+            Scalar::Num(n) => s.serialize_f64(*n),
+            Scalar::Bool(b) => s.serialize_bool(*b),
+            Scalar::User => s.serialize_str("$user"),
+        }
+    }
+}
+
+struct ScalarVisitor;
+
+impl Visitor<'_> for ScalarVisitor {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number or boolean")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(if v == "$user" {
+            Scalar::User
+        } else {
+            Scalar::Str(v.to_string())
+        })
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Num(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Num(v as f64))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Num(v as f64))
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
     }
 }
 
@@ -109,8 +214,10 @@ codes! {
     }
 }
 
-/// One condition on a resource attribute.
-#[derive(Debug, Clone, PartialEq)]
+/// One condition on a resource attribute, written as in the catalog:
+/// `{"attr": "manager", "eq": "$user"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CondWire", into = "CondWire")]
 pub struct Cond {
     /// the resource attribute
     pub attr: String,
@@ -120,11 +227,67 @@ pub struct Cond {
     pub values: Vec<Scalar>,
 }
 
+/// How a condition is written.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CondWire {
+    attr: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    eq: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ne: Option<Scalar>,
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    any_of: Option<Vec<Scalar>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    not_in: Option<Vec<Scalar>>,
+}
+
+impl TryFrom<CondWire> for Cond {
+    type Error = &'static str;
+    fn try_from(w: CondWire) -> Result<Cond, &'static str> {
+        let attr = w.attr;
+        let (op, values) = match (w.eq, w.ne, w.any_of, w.not_in) {
+            (Some(v), None, None, None) => (Op::Eq, vec![v]),
+            (None, Some(v), None, None) => (Op::Ne, vec![v]),
+            (None, None, Some(vs), None) => (Op::In, vs),
+            (None, None, None, Some(vs)) => (Op::NotIn, vs),
+            _ => {
+                return Err("a condition has `attr` and exactly one of `eq`, `ne`, `in`, `not_in`")
+            }
+        };
+        Ok(Cond { attr, op, values })
+    }
+}
+
+impl From<Cond> for CondWire {
+    fn from(c: Cond) -> CondWire {
+        let mut w = CondWire {
+            attr: c.attr,
+            eq: None,
+            ne: None,
+            any_of: None,
+            not_in: None,
+        };
+        let first = || c.values.first().cloned();
+        match c.op {
+            Op::Eq => w.eq = first(),
+            Op::Ne => w.ne = first(),
+            Op::In => w.any_of = Some(c.values),
+            Op::NotIn => w.not_in = Some(c.values),
+        }
+        w
+    }
+}
+
 impl Cond {
     /// `Some(true/false)`, or `None` when the resource lacks the attribute.
-    pub fn eval(&self, resource: Option<&Resource>, subject: &str) -> Option<bool> {
-        let value = resource?.get(&self.attr)?;
-        let any = self.values.iter().any(|v| v.equals(value, subject));
+    pub fn eval<R: ResourceView + ?Sized>(
+        &self,
+        resource: Option<&R>,
+        subject: &str,
+    ) -> Option<bool> {
+        let value = resource?.attr(&self.attr)?;
+        let any = self.values.iter().any(|v| v.equals(&value, subject));
         Some(match self.op {
             Op::Eq | Op::In => any,
             Op::Ne | Op::NotIn => !any,
@@ -132,43 +295,113 @@ impl Cond {
     }
 }
 
+/// A resource attribute's value as a check sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AttrValue<'a> {
+    /// a string
+    Str(&'a str),
+    /// a number
+    Num(f64),
+    /// a boolean
+    Bool(bool),
+    /// a string that is known to equal no condition value and not the
+    /// subject's id (the browser checker interns strings instead of copying
+    /// them across the wasm boundary)
+    OtherStr,
+}
+
+/// What a check asks of a resource: the value of one attribute. Any value
+/// that is not a string, number or boolean counts as absent.
+pub trait ResourceView {
+    /// The value of `name`, if the resource has a scalar there.
+    fn attr(&self, name: &str) -> Option<AttrValue<'_>>;
+}
+
+/// A resource attribute's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// a string
+    Str(String),
+    /// a number
+    Num(f64),
+    /// a boolean
+    Bool(bool),
+}
+
 /// The attributes of the resource a check is about (e.g. an affiliate's
-/// `manager` and `status`). Only strings, numbers and booleans count; any
-/// other attribute value is as if absent.
+/// `manager` and `status`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Resource(Vec<(String, Scalar)>);
+pub struct Resource(HashMap<String, Value>);
 
 impl Resource {
     /// An empty resource.
     pub fn new() -> Self {
-        Resource(Vec::new())
+        Resource(HashMap::new())
     }
 
-    /// Sets an attribute.
-    pub fn with(mut self, attr: &str, value: Scalar) -> Self {
-        self.0.retain(|(k, _)| k != attr);
-        self.0.push((attr.to_string(), value));
+    /// Sets an attribute (replacing an earlier value).
+    pub fn with(mut self, attr: &str, value: Value) -> Self {
+        self.0.insert(attr.to_string(), value);
         self
     }
 
-    /// The attributes, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Scalar)> {
+    /// Sets an attribute (replacing an earlier value).
+    pub fn insert(&mut self, attr: String, value: Value) {
+        self.0.insert(attr, value);
+    }
+
+    /// The attributes, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// The value of `attr`.
-    pub fn get(&self, attr: &str) -> Option<&Scalar> {
-        self.0.iter().find(|(k, _)| k == attr).map(|(_, v)| v)
+    pub fn get(&self, attr: &str) -> Option<&Value> {
+        self.0.get(attr)
+    }
+
+    /// The number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no attribute.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
-/// A conditional grant or deny of one permission.
-#[derive(Debug, Clone, PartialEq)]
+impl ResourceView for Resource {
+    fn attr(&self, name: &str) -> Option<AttrValue<'_>> {
+        Some(match self.0.get(name)? {
+            Value::Str(s) => AttrValue::Str(s),
+            Value::Num(n) => AttrValue::Num(*n),
+            Value::Bool(b) => AttrValue::Bool(*b),
+        })
+    }
+}
+
+/// A conditional grant or deny of one permission, written
+/// `[permission index, [conditions]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "(usize, Vec<Cond>)", into = "(usize, Vec<Cond>)")]
 pub struct CondRule {
     /// the permission index
     pub perm: usize,
     /// conditions that must all hold
     pub when: Vec<Cond>,
+}
+
+impl From<(usize, Vec<Cond>)> for CondRule {
+    fn from((perm, when): (usize, Vec<Cond>)) -> Self {
+        CondRule { perm, when }
+    }
+}
+
+impl From<CondRule> for (usize, Vec<Cond>) {
+    fn from(r: CondRule) -> Self {
+        (r.perm, r.when)
+    }
 }
 
 /// What one source (a role, an additional role, a restriction role or the
@@ -183,7 +416,12 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// Whether a grant of `p` holds for this resource.
-    pub fn grants(&self, p: usize, resource: Option<&Resource>, subject: &str) -> bool {
+    pub fn grants<R: ResourceView + ?Sized>(
+        &self,
+        p: usize,
+        resource: Option<&R>,
+        subject: &str,
+    ) -> bool {
         self.always.contains(p)
             || self.when.iter().any(|r| {
                 r.perm == p
@@ -195,7 +433,12 @@ impl RuleSet {
 
     /// Whether a deny of `p` applies to this resource (fail closed: a
     /// condition that cannot be evaluated counts as holding).
-    pub fn denies(&self, p: usize, resource: Option<&Resource>, subject: &str) -> bool {
+    pub fn denies<R: ResourceView + ?Sized>(
+        &self,
+        p: usize,
+        resource: Option<&R>,
+        subject: &str,
+    ) -> bool {
         self.always.contains(p)
             || self.when.iter().any(|r| {
                 r.perm == p
@@ -223,6 +466,30 @@ impl RuleSet {
                 self.when.push(r.clone());
             }
         }
+    }
+
+    /// Whether every permission index it names is below `n`.
+    pub fn within(&self, n: usize) -> bool {
+        self.always.within(n) && self.when.iter().all(|r| r.perm < n)
+    }
+
+    /// The attribute names its conditions read.
+    pub fn attrs(&self) -> impl Iterator<Item = &str> {
+        self.when
+            .iter()
+            .flat_map(|r| r.when.iter().map(|c| c.attr.as_str()))
+    }
+
+    /// The string values its conditions compare with (not `$user`).
+    pub fn strings(&self) -> impl Iterator<Item = &str> {
+        self.when.iter().flat_map(|r| {
+            r.when.iter().flat_map(|c| {
+                c.values.iter().filter_map(|v| match v {
+                    Scalar::Str(s) => Some(s.as_str()),
+                    _ => None,
+                })
+            })
+        })
     }
 }
 
@@ -323,11 +590,11 @@ impl<'a> Verdict<'a> {
 
 /// Steps 10 to 13 of the check order for one access entry: `denies` and
 /// `grants` are its sources in the user's order, each `(by, rules)`.
-pub fn decide_sources<'a>(
+pub fn decide_sources<'a, R: ResourceView + ?Sized>(
     p: usize,
     denies: impl IntoIterator<Item = (&'a str, &'a RuleSet)>,
     grants: impl IntoIterator<Item = (&'a str, &'a RuleSet)> + Clone,
-    resource: Option<&Resource>,
+    resource: Option<&R>,
     subject: &str,
 ) -> Verdict<'a> {
     for (by, rules) in denies {
@@ -357,6 +624,8 @@ pub fn decide_sources<'a>(
 mod tests {
     use super::*;
 
+    const NONE: Option<&Resource> = None;
+
     fn set(ps: &[usize]) -> RuleSet {
         let mut r = RuleSet::default();
         for &p in ps {
@@ -382,7 +651,7 @@ mod tests {
     #[test]
     fn a_deny_beats_any_grant_and_names_the_first_deny_source() {
         let (role, x1, x2) = (set(&[1, 2]), set(&[3]), set(&[1]));
-        let v = decide_sources(1, [("x1", &x1), ("x2", &x2)], [("role", &role)], None, "u1");
+        let v = decide_sources(1, [("x1", &x1), ("x2", &x2)], [("role", &role)], NONE, "u1");
         assert_eq!(
             v,
             Verdict {
@@ -390,7 +659,7 @@ mod tests {
                 by: Some("x2")
             }
         );
-        let v = decide_sources(2, [("x1", &x1), ("x2", &x2)], [("role", &role)], None, "u1");
+        let v = decide_sources(2, [("x1", &x1), ("x2", &x2)], [("role", &role)], NONE, "u1");
         assert_eq!(
             v,
             Verdict {
@@ -403,15 +672,15 @@ mod tests {
     #[test]
     fn a_conditional_grant_needs_every_condition_and_a_missing_attribute_fails_it() {
         let g = manager_is_user(4);
-        let own = Resource::new().with("manager", Scalar::Str("u1".into()));
-        let other = Resource::new().with("manager", Scalar::Str("u9".into()));
+        let own = Resource::new().with("manager", Value::Str("u1".into()));
+        let other = Resource::new().with("manager", Value::Str("u9".into()));
         let v = |r: Option<&Resource>| decide_sources(4, [], [("mgr", &g)], r, "u1").reason;
         assert_eq!(v(Some(&own)), Reason::Granted);
         assert_eq!(v(Some(&other)), Reason::ConditionFailed);
         assert_eq!(v(Some(&Resource::new())), Reason::ConditionFailed);
-        assert_eq!(v(None), Reason::ConditionFailed);
+        assert_eq!(v(NONE), Reason::ConditionFailed);
         assert_eq!(
-            decide_sources(5, [], [("mgr", &g)], None, "u1").reason,
+            decide_sources(5, [], [("mgr", &g)], NONE, "u1").reason,
             Reason::NotGranted
         );
     }
@@ -420,9 +689,9 @@ mod tests {
     fn a_conditional_deny_applies_when_it_cannot_be_evaluated() {
         let d = manager_is_user(0);
         let g = set(&[0]);
-        let other = Resource::new().with("manager", Scalar::Str("u9".into()));
+        let other = Resource::new().with("manager", Value::Str("u9".into()));
         assert_eq!(
-            decide_sources(0, [("x", &d)], [("r", &g)], None, "u1").reason,
+            decide_sources(0, [("x", &d)], [("r", &g)], NONE, "u1").reason,
             Reason::Restricted
         );
         assert_eq!(
@@ -434,9 +703,9 @@ mod tests {
     #[test]
     fn operators_compare_by_json_type() {
         let r = Resource::new()
-            .with("n", Scalar::Num(3.0))
-            .with("b", Scalar::Bool(true))
-            .with("s", Scalar::Str("3".into()));
+            .with("n", Value::Num(3.0))
+            .with("b", Value::Bool(true))
+            .with("s", Value::Str("3".into()));
         let c = |attr: &str, op, values| {
             Cond {
                 attr: attr.into(),
@@ -466,10 +735,11 @@ mod tests {
     #[test]
     fn permset_iterates_what_was_inserted() {
         let mut s = PermSet::with_capacity(3);
-        for p in [0, 7, 8, 63, 64] {
+        for p in [0, 7, 8, 31, 32, 63, 64] {
             s.insert(p);
         }
-        assert_eq!(s.iter().collect::<Vec<_>>(), vec![0, 7, 8, 63, 64]);
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![0, 7, 8, 31, 32, 63, 64]);
         assert!(!s.contains(1) && s.contains(64) && !s.contains(1000));
+        assert_eq!(s.words(), &[0x8000_0181, 0x8000_0001, 1]);
     }
 }

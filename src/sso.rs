@@ -4,9 +4,10 @@
 
 use crate::directory::Status;
 use crate::engine::Model;
-use crate::error::{codes, LoadError};
-use crate::json::Val;
+use crate::error::codes;
+use crate::load::{self, LoadError};
 use crate::time::Millis;
+use serde::Deserialize;
 
 /// Email domains of public mail services: never accepted for SSO.
 pub const PUBLIC_DOMAINS: &[&str] = &[
@@ -39,7 +40,9 @@ pub const PUBLIC_DOMAINS: &[&str] = &[
 ];
 
 /// An SSO configuration as the host writes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
 pub struct SsoConfig {
     /// allowed providers, e.g. `google`, `microsoft`
     pub providers: Vec<String>,
@@ -48,15 +51,20 @@ pub struct SsoConfig {
     /// whether unknown users are created
     pub allow_creation: bool,
     /// the role new users get
+    #[serde(default)]
     pub default_role: Option<String>,
     /// the labels new users get access to
+    #[serde(default)]
     pub labels: Vec<u64>,
     /// the home label of new users
+    #[serde(default)]
     pub home_label: Option<u64>,
 }
 
 /// One SSO login.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
 pub struct Login {
     /// provider name
     pub provider: String,
@@ -70,40 +78,33 @@ pub struct Login {
     pub email_verified: bool,
 }
 
-fn strings(v: Val<'_>) -> Result<Vec<String>, LoadError> {
-    v.each(|s| s.str().map(str::to_string))
-}
-
 impl SsoConfig {
-    /// Reads a config object.
-    pub fn from_json(v: Val<'_>) -> Result<SsoConfig, LoadError> {
-        v.object(|o| {
-            Ok(SsoConfig {
-                providers: o.req("providers", strings)?,
-                domains: o.req("domains", strings)?,
-                allow_creation: o.req("allow_creation", |v| v.bool())?,
-                default_role: o.opt_nullable("default_role", |v| v.str().map(str::to_string))?,
-                labels: o
-                    .opt("labels", |l| l.each(|v| v.u64()))?
-                    .unwrap_or_default(),
-                home_label: o.opt_nullable("home_label", |v| v.u64())?,
-            })
-        })
+    /// Reads a config from JSON text, checking its label ids.
+    pub fn from_json_text(text: &str) -> Result<SsoConfig, LoadError> {
+        load::from_text::<SsoConfig>(text).and_then(SsoConfig::checked)
+    }
+
+    /// Reads a config from a JSON value (already checked for duplicate keys).
+    pub fn from_value(value: &serde_json::Value) -> Result<SsoConfig, LoadError> {
+        load::from_value::<SsoConfig>(value).and_then(SsoConfig::checked)
+    }
+
+    /// Refuses label ids JavaScript cannot hold exactly (`bad_value`).
+    fn checked(self) -> Result<SsoConfig, LoadError> {
+        for (i, l) in self.labels.iter().enumerate() {
+            load::label_id(*l, &format!("labels[{i}]"))?;
+        }
+        if let Some(h) = self.home_label {
+            load::label_id(h, "home_label")?;
+        }
+        Ok(self)
     }
 }
 
 impl Login {
-    /// Reads a login object.
-    pub fn from_json(v: Val<'_>) -> Result<Login, LoadError> {
-        v.object(|o| {
-            Ok(Login {
-                provider: o.req("provider", |v| v.str().map(str::to_string))?,
-                iss: o.req("iss", |v| v.str().map(str::to_string))?,
-                sub: o.req("sub", |v| v.str().map(str::to_string))?,
-                email: o.req("email", |v| v.str().map(str::to_string))?,
-                email_verified: o.req("email_verified", |v| v.bool())?,
-            })
-        })
+    /// Reads a login from JSON text.
+    pub fn from_json_text(text: &str) -> Result<Login, LoadError> {
+        load::from_text(text)
     }
 }
 
@@ -115,6 +116,8 @@ codes! {
         ProviderNotAllowed = "provider_not_allowed",
         /// the provider did not verify the email
         EmailUnverified = "email_unverified",
+        /// the email has a character outside ASCII
+        BadEmail = "bad_email",
         /// a public mail domain
         PublicDomain = "public_domain",
         /// a domain the config does not list
@@ -192,7 +195,9 @@ impl Model {
         Ok(())
     }
 
-    /// Decides a login under `config` at `now`.
+    /// Decides a login under `config` at `now`, in the order of
+    /// `docs/rules.md` ("SSO"): the config, the provider, a known identity,
+    /// the email's own checks, a user with that email, then creation.
     pub fn sso(&self, config: &SsoConfig, login: &Login, now: Millis) -> SsoOutcome {
         if let Err(r) = self.validate_sso(config) {
             return SsoOutcome::InvalidConfig(r);
@@ -204,52 +209,34 @@ impl Model {
         {
             return SsoOutcome::Rejected(SsoReason::ProviderNotAllowed);
         }
-        let usable = |u: &crate::directory::User, linked: bool| {
-            if u.status == Status::Disabled {
-                SsoOutcome::Rejected(SsoReason::Disabled)
-            } else if u.expires_at.is_some_and(|e| now >= e) {
-                SsoOutcome::Rejected(SsoReason::Expired)
-            } else {
-                SsoOutcome::Matched {
-                    user: u.id.clone(),
-                    linked,
-                }
-            }
-        };
         if let Some(u) = self.directory.users.iter().find(|u| {
             u.identities
                 .iter()
                 .any(|i| i.iss == login.iss && i.sub == login.sub)
         }) {
-            return usable(u, false);
+            return usable(u, false, now);
         }
-        if !login.email_verified {
-            return SsoOutcome::Rejected(SsoReason::EmailUnverified);
-        }
-        let email = login.email.to_lowercase();
-        let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
-        if PUBLIC_DOMAINS.contains(&domain) {
-            return SsoOutcome::Rejected(SsoReason::PublicDomain);
-        }
-        if local.is_empty()
-            || !config
-                .domains
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(domain))
-        {
-            return SsoOutcome::Rejected(SsoReason::DomainNotAllowed);
-        }
+        let (local, domain) = match email_parts(config, login) {
+            Ok(parts) => parts,
+            Err(reason) => return SsoOutcome::Rejected(reason),
+        };
+        let email = format!("{local}@{domain}");
         if let Some(u) = self
             .directory
             .users
             .iter()
-            .find(|u| u.email.to_lowercase() == email)
+            .find(|u| u.email.eq_ignore_ascii_case(&email))
         {
-            return usable(u, true);
+            return usable(u, true, now);
         }
         if !config.allow_creation {
             return SsoOutcome::Rejected(SsoReason::CreationDisabled);
         }
+        self.created(config, &local)
+    }
+
+    /// The outcome `created`: `local@suffix` of the home label, made unique.
+    fn created(&self, config: &SsoConfig, local: &str) -> SsoOutcome {
         let (Some(home), Some(role)) = (config.home_label, &config.default_role) else {
             return SsoOutcome::InvalidConfig(SsoReason::HomeLabelNotInLabels);
         };
@@ -279,8 +266,46 @@ impl Model {
     }
 }
 
-/// Reads an SSO config from JSON text (for the CLI), naming `file` in errors.
-pub fn config_from_text(text: &str, file: &str) -> Result<SsoConfig, LoadError> {
-    let json = crate::json::Json::parse(text).map_err(|e| LoadError::from(e).in_file(file))?;
-    SsoConfig::from_json(Val::root(&json)).map_err(|e| e.in_file(file))
+/// A matched user, unless disabled or expired.
+fn usable(u: &crate::directory::User, linked: bool, now: Millis) -> SsoOutcome {
+    if u.status == Status::Disabled {
+        SsoOutcome::Rejected(SsoReason::Disabled)
+    } else if u.expires_at.is_some_and(|e| now >= e) {
+        SsoOutcome::Rejected(SsoReason::Expired)
+    } else {
+        SsoOutcome::Matched {
+            user: u.id.clone(),
+            linked,
+        }
+    }
 }
+
+/// The email's checks in order (`email_unverified`, `bad_email`,
+/// `public_domain`, `domain_not_allowed`); its local part and domain, ASCII
+/// lowercased.
+fn email_parts(config: &SsoConfig, login: &Login) -> Result<(String, String), SsoReason> {
+    if !login.email_verified {
+        return Err(SsoReason::EmailUnverified);
+    }
+    // ASCII case folding only: Unicode folding maps other characters onto
+    // ASCII ones (KELVIN SIGN `\u{212A}` onto `k`, LONG S `\u{17F}` onto `s`)
+    // and would link an attacker's identity to someone else's account.
+    if !login.email.is_ascii() {
+        return Err(SsoReason::BadEmail);
+    }
+    let email = login.email.to_ascii_lowercase();
+    let (local, domain) = email.rsplit_once('@').unwrap_or(("", ""));
+    if PUBLIC_DOMAINS.contains(&domain) {
+        return Err(SsoReason::PublicDomain);
+    }
+    let listed = config
+        .domains
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(domain));
+    if local.is_empty() || !listed {
+        return Err(SsoReason::DomainNotAllowed);
+    }
+    Ok((local.to_string(), domain.to_string()))
+}
+
+crate::error::map_only!(SsoConfig, Login);

@@ -6,7 +6,7 @@
 //! users; access entries with roles, additional roles, restriction roles,
 //! direct grants and denies) and random checks (unknown users, labels and
 //! actions; resources with scalar and non-scalar attributes) as one JSON
-//! document in the shape of a vector file. [`load`] reads it back through the
+//! document in the shape of a vector file. [`load()`] reads it back through the
 //! real loaders ([`Catalog::from_json_text`], [`Directory::from_json_text`]).
 //!
 //! [`differential`] runs many generated scenarios through the server rules
@@ -22,10 +22,10 @@
 use crate::catalog::Catalog;
 use crate::directory::Directory;
 use crate::engine::{Decision, Model};
-use crate::error::{LoadError, LoadErrorKind};
-use crate::json::{Json, Val};
+use crate::load::{self, LoadError, LoadErrorKind};
 use crate::time::{format_rfc3339, Millis};
-use crate::vectors::{parity_agrees, CheckCase, Parity, Scenario};
+use crate::vectors::{parity_agrees_in, CheckDoc, Parity, Scenario};
+use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
 
 /// SplitMix64: a small, fast, seedable generator (not for secrets).
@@ -96,16 +96,24 @@ pub const BASE_NOW: Millis = 1_795_435_200_000; // 2026-11-23T12:00:00Z
 pub const ATTRS: &[&str] = &["manager", "status", "kind", "level", "vip"];
 
 fn s(v: &str) -> Json {
-    Json::Str(v.to_string())
+    Json::String(v.to_string())
 }
 
 fn o(fields: Vec<(&str, Json)>) -> Json {
-    Json::Obj(
+    Json::Object(
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
     )
+}
+
+fn num(n: f64) -> Json {
+    serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+}
+
+fn int(n: u64) -> Json {
+    Json::from(n)
 }
 
 fn user_id(i: usize) -> String {
@@ -124,9 +132,9 @@ fn scalar(r: &mut Rng) -> Json {
         2 => s(&user_id(r.below(4))),
         3 => s("open"),
         4 => s("closed"),
-        5 => Json::Num(1.0),
-        6 => Json::Num(2.5),
-        7 => Json::Num(0.0),
+        5 => int(1),
+        6 => num(2.5),
+        7 => int(0),
         8 => Json::Bool(true),
         9 => Json::Bool(false),
         _ => s(""),
@@ -150,7 +158,7 @@ fn condition(r: &mut Rng) -> Json {
         1 => o(vec![("attr", attr), ("ne", scalar(r))]),
         k => {
             let n = r.below(4);
-            let list = Json::Arr((0..n).map(|_| scalar(r)).collect());
+            let list = Json::Array((0..n).map(|_| scalar(r)).collect());
             o(vec![
                 ("attr", attr),
                 (if k == 2 { "in" } else { "not_in" }, list),
@@ -176,7 +184,7 @@ fn entry(r: &mut Rng, c: &CatalogInfo) -> Json {
         7 => o(vec![("permission", wildcard(r))]),
         k => {
             let n = r.range(1, 2);
-            let when = Json::Arr((0..n).map(|_| condition(r)).collect());
+            let when = Json::Array((0..n).map(|_| condition(r)).collect());
             let target = match k {
                 8 | 9 => ("permission", perm(r)),
                 10 => ("permission", wildcard(r)),
@@ -189,79 +197,14 @@ fn entry(r: &mut Rng, c: &CatalogInfo) -> Json {
 
 fn entries(r: &mut Rng, c: &CatalogInfo, lo: usize, hi: usize) -> Json {
     let n = r.range(lo, hi);
-    Json::Arr((0..n).map(|_| entry(r, c)).collect())
+    Json::Array((0..n).map(|_| entry(r, c)).collect())
 }
 
 fn catalog(r: &mut Rng) -> (Json, CatalogInfo) {
     let n_sections = r.range(1, 4);
     let sections: Vec<String> = (0..n_sections).map(|i| format!("s{i}")).collect();
-    let n_perms = r.range(1, 24);
-    let mut perms = Vec::new();
-    let mut perm_json = Vec::new();
-    let mut prefixes: Vec<String> = Vec::new();
-    let mut used_sections: Vec<String> = Vec::new();
-    for j in 0..n_perms {
-        // sections interleave in file order, so the snapshot regroups them
-        let sec = sections[r.below(n_sections)].clone();
-        let id = if r.chance(30) {
-            let g = format!("{sec}.g{}", r.below(2));
-            if !prefixes.contains(&g) {
-                prefixes.push(g.clone());
-            }
-            format!("{g}.p{j}")
-        } else {
-            format!("{sec}.p{j}")
-        };
-        if !prefixes.contains(&sec) {
-            prefixes.push(sec.clone());
-        }
-        if !used_sections.contains(&sec) {
-            used_sections.push(sec.clone());
-        }
-        perm_json.push(o(vec![
-            ("id", s(&id)),
-            ("title", s(&format!("Permission {j}"))),
-            ("section", s(&sec)),
-        ]));
-        perms.push(id);
-    }
-    let mut info = CatalogInfo {
-        perms,
-        prefixes,
-        used_sections,
-        roles: Vec::new(),
-        additional: Vec::new(),
-        restrictions: Vec::new(),
-        single_role: r.chance(15),
-    };
-    let n_roles = r.range(0, 6);
-    let chain = r.chance(10);
-    let mut roles = Vec::new();
-    for i in 0..n_roles {
-        // inherit only from later roles: never a cycle
-        let mut inherits = Vec::new();
-        if chain && i + 1 < n_roles {
-            inherits.push(s(&format!("r{}", i + 1)));
-        } else {
-            for j in i + 1..n_roles {
-                if r.chance(25) {
-                    inherits.push(s(&format!("r{j}")));
-                }
-            }
-        }
-        let mut fields = vec![
-            ("id", s(&format!("r{i}"))),
-            ("title", s(&format!("Role {i} \"é\""))),
-        ];
-        if !inherits.is_empty() {
-            fields.push(("inherits", Json::Arr(inherits)));
-        }
-        if r.chance(85) {
-            fields.push(("grants", entries(r, &info, 0, 3)));
-        }
-        roles.push(o(fields));
-        info.roles.push(format!("r{i}"));
-    }
+    let (perm_json, mut info) = permissions(r, &sections);
+    let roles = roles(r, &mut info);
     let n_add = r.range(0, 3);
     let additional: Vec<Json> = (0..n_add)
         .map(|i| {
@@ -292,24 +235,101 @@ fn catalog(r: &mut Rng) -> (Json, CatalogInfo) {
         ("single_role", Json::Bool(info.single_role)),
         (
             "sections",
-            Json::Arr(
+            Json::Array(
                 sections
                     .iter()
                     .map(|id| o(vec![("id", s(id)), ("title", s(id))]))
                     .collect(),
             ),
         ),
-        ("permissions", Json::Arr(perm_json)),
-        ("roles", Json::Arr(roles)),
-        ("additional", Json::Arr(additional)),
-        ("restrictions", Json::Arr(restrictions)),
+        ("permissions", Json::Array(perm_json)),
+        ("roles", Json::Array(roles)),
+        ("additional", Json::Array(additional)),
+        ("restrictions", Json::Array(restrictions)),
     ]);
     (json, info)
 }
 
+/// 1 to 24 permissions over the sections, some with a nested group id.
+fn permissions(r: &mut Rng, sections: &[String]) -> (Vec<Json>, CatalogInfo) {
+    let n_perms = r.range(1, 24);
+    let mut perms = Vec::new();
+    let mut perm_json = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut used_sections: Vec<String> = Vec::new();
+    for j in 0..n_perms {
+        // sections interleave in file order, so the snapshot regroups them
+        let sec = sections[r.below(sections.len())].clone();
+        let id = if r.chance(30) {
+            let g = format!("{sec}.g{}", r.below(2));
+            if !prefixes.contains(&g) {
+                prefixes.push(g.clone());
+            }
+            format!("{g}.p{j}")
+        } else {
+            format!("{sec}.p{j}")
+        };
+        if !prefixes.contains(&sec) {
+            prefixes.push(sec.clone());
+        }
+        if !used_sections.contains(&sec) {
+            used_sections.push(sec.clone());
+        }
+        perm_json.push(o(vec![
+            ("id", s(&id)),
+            ("title", s(&format!("Permission {j}"))),
+            ("section", s(&sec)),
+        ]));
+        perms.push(id);
+    }
+    let info = CatalogInfo {
+        perms,
+        prefixes,
+        used_sections,
+        roles: Vec::new(),
+        additional: Vec::new(),
+        restrictions: Vec::new(),
+        single_role: r.chance(15),
+    };
+    (perm_json, info)
+}
+
+/// 0 to 6 roles, each inheriting only from later ones (never a cycle),
+/// sometimes as one long chain.
+fn roles(r: &mut Rng, info: &mut CatalogInfo) -> Vec<Json> {
+    let n_roles = r.range(0, 6);
+    let chain = r.chance(10);
+    let mut roles = Vec::new();
+    for i in 0..n_roles {
+        let mut inherits = Vec::new();
+        if chain && i + 1 < n_roles {
+            inherits.push(s(&format!("r{}", i + 1)));
+        } else {
+            for j in i + 1..n_roles {
+                if r.chance(25) {
+                    inherits.push(s(&format!("r{j}")));
+                }
+            }
+        }
+        let mut fields = vec![
+            ("id", s(&format!("r{i}"))),
+            ("title", s(&format!("Role {i} \"é\""))),
+        ];
+        if !inherits.is_empty() {
+            fields.push(("inherits", Json::Array(inherits)));
+        }
+        if r.chance(85) {
+            fields.push(("grants", entries(r, info, 0, 3)));
+        }
+        roles.push(o(fields));
+        info.roles.push(format!("r{i}"));
+    }
+    roles
+}
+
 fn names(r: &mut Rng, from: &[String], lo: usize, hi: usize) -> Json {
     let n = r.range(lo, hi);
-    Json::Arr((0..n).filter_map(|_| r.pick(from)).map(|x| s(x)).collect())
+    Json::Array((0..n).filter_map(|_| r.pick(from)).map(|x| s(x)).collect())
 }
 
 fn access(r: &mut Rng, c: &CatalogInfo) -> Json {
@@ -342,7 +362,7 @@ const LABEL_IDS: &[u64] = &[
     4444,
     4445,
     123_456_789_012,
-    9_007_199_254_740_992,
+    9_007_199_254_740_991,
 ];
 
 struct DirectoryInfo {
@@ -359,7 +379,7 @@ fn directory(r: &mut Rng, c: &CatalogInfo, now: Millis) -> (Json, DirectoryInfo)
         .enumerate()
         .map(|(i, &id)| {
             o(vec![
-                ("id", Json::Num(id as f64)),
+                ("id", int(id)),
                 ("name", s(&format!("Label {i}"))),
                 ("suffix", s(&format!("l{i}"))),
                 ("qa", Json::Bool(r.chance(20))),
@@ -373,52 +393,13 @@ fn directory(r: &mut Rng, c: &CatalogInfo, now: Millis) -> (Json, DirectoryInfo)
     } else {
         None
     };
-    let mut users = Vec::new();
-    let mut user_ids = Vec::new();
-    for i in 0..n_users {
-        let id = user_id(i);
-        let home = r.below(ids.len());
-        let expires = match r.below(20) {
-            0..=10 => Json::Null,
-            11..=13 => s(&format_rfc3339(now - 1 - r.below(3 * 86_400_000) as Millis)),
-            14 => s(&format_rfc3339(now)),
-            15 => s(&format_rfc3339(now + 1)),
-            _ => s(&format_rfc3339(now + 1 + r.below(2 * 86_400_000) as Millis)),
-        };
-        let mut access_fields = Vec::new();
-        for &l in &ids {
-            if r.chance(60) {
-                access_fields.push((l.to_string(), access(r, c)));
-            }
-        }
-        r.shuffle(&mut access_fields);
-        let identities: Vec<Json> = (0..r.below(3))
-            .map(|k| {
-                o(vec![
-                    ("iss", s(&format!("https://idp{k}.example"))),
-                    ("sub", s(&format!("{i}"))),
-                ])
-            })
-            .collect();
-        users.push(o(vec![
-            ("id", s(&id)),
-            ("username", s(&format!("n{i}@l{home}"))),
-            ("email", s(&format!("n{i}@corp{}.example", i % 2))),
-            ("home_label", Json::Num(ids[home] as f64)),
-            (
-                "status",
-                s(if r.chance(10) { "disabled" } else { "active" }),
-            ),
-            ("expires_at", expires),
-            ("owner", Json::Bool(owner == Some(i))),
-            ("identities", Json::Arr(identities)),
-            ("access", Json::Obj(access_fields)),
-        ]));
-        user_ids.push(id);
-    }
+    let users: Vec<Json> = (0..n_users)
+        .map(|i| user(r, c, i, &ids, owner == Some(i), now))
+        .collect();
+    let user_ids = (0..n_users).map(user_id).collect();
     let json = o(vec![
-        ("labels", Json::Arr(labels)),
-        ("users", Json::Arr(users)),
+        ("labels", Json::Array(labels)),
+        ("users", Json::Array(users)),
     ]);
     (
         json,
@@ -429,18 +410,60 @@ fn directory(r: &mut Rng, c: &CatalogInfo, now: Millis) -> (Json, DirectoryInfo)
     )
 }
 
+/// User `i`: a home label, an expiry before, at, just after or long after
+/// `now` (or none), access entries in some labels, identities.
+fn user(r: &mut Rng, c: &CatalogInfo, i: usize, labels: &[u64], owner: bool, now: Millis) -> Json {
+    let home = r.below(labels.len());
+    let expires = match r.below(20) {
+        0..=10 => Json::Null,
+        11..=13 => s(&format_rfc3339(now - 1 - r.below(3 * 86_400_000) as Millis)),
+        14 => s(&format_rfc3339(now)),
+        15 => s(&format_rfc3339(now + 1)),
+        _ => s(&format_rfc3339(now + 1 + r.below(2 * 86_400_000) as Millis)),
+    };
+    let mut access_fields = Vec::new();
+    for &l in labels {
+        if r.chance(60) {
+            access_fields.push((l.to_string(), access(r, c)));
+        }
+    }
+    r.shuffle(&mut access_fields);
+    let identities: Vec<Json> = (0..r.below(3))
+        .map(|k| {
+            o(vec![
+                ("iss", s(&format!("https://idp{k}.example"))),
+                ("sub", s(&format!("{i}"))),
+            ])
+        })
+        .collect();
+    o(vec![
+        ("id", s(&user_id(i))),
+        ("username", s(&format!("n{i}@l{home}"))),
+        ("email", s(&format!("n{i}@corp{}.example", i % 2))),
+        ("home_label", int(labels[home])),
+        (
+            "status",
+            s(if r.chance(10) { "disabled" } else { "active" }),
+        ),
+        ("expires_at", expires),
+        ("owner", Json::Bool(owner)),
+        ("identities", Json::Array(identities)),
+        ("access", Json::Object(access_fields.into_iter().collect())),
+    ])
+}
+
 fn resource(r: &mut Rng) -> Json {
     let mut attrs: Vec<&str> = ATTRS.to_vec();
     attrs.push("other");
     r.shuffle(&mut attrs);
     let n = r.below(attrs.len() + 1);
-    Json::Obj(
+    Json::Object(
         attrs[..n]
             .iter()
             .map(|a| {
                 let v = match r.below(12) {
                     0 => Json::Null,
-                    1 => Json::Arr(vec![s("$user")]),
+                    1 => Json::Array(vec![s("$user")]),
                     _ => scalar(r),
                 };
                 (a.to_string(), v)
@@ -467,7 +490,7 @@ fn check(r: &mut Rng, c: &CatalogInfo, d: &DirectoryInfo) -> Json {
     };
     let mut fields = vec![
         ("user", s(&user)),
-        ("label", Json::Num(label as f64)),
+        ("label", int(label)),
         ("action", s(&action)),
     ];
     if r.chance(60) {
@@ -494,7 +517,7 @@ pub fn generate(seed: u64, checks: usize) -> Json {
         ("catalog", cat),
         ("directory", dir),
         ("now", s(&format_rfc3339(now))),
-        ("checks", Json::Arr(list)),
+        ("checks", Json::Array(list)),
     ])
 }
 
@@ -508,31 +531,33 @@ fn field<'a>(doc: &'a Json, key: &str) -> Result<&'a Json, LoadError> {
     })
 }
 
+fn text(v: &Json) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// Loads a generated document through the real loaders (as JSON text, the
 /// way a host's files are read). Its checks expect nothing: see [`compare`].
 pub fn load(doc: &Json) -> Result<Scenario, LoadError> {
-    let catalog = Catalog::from_json_text(&field(doc, "catalog")?.to_text(), "catalog")?;
+    let catalog = Catalog::from_json_text(&text(field(doc, "catalog")?), "catalog")?;
     let directory =
-        Directory::from_json_text(&field(doc, "directory")?.to_text(), "directory", &catalog)?;
-    let now = crate::directory::timestamp(Val::root(field(doc, "now")?))?;
-    let checks = Val::root(field(doc, "checks")?).each(|v| {
-        v.object(|o| {
-            let case = CheckCase {
-                user: o.req("user", |v| v.str().map(str::to_string))?,
-                label: o.req("label", |v| v.u64())?,
-                action: o.req("action", |v| v.str().map(str::to_string))?,
-                resource: o.opt("resource", crate::vectors::resource)?,
-                allow: false,
-                reason: None,
-                by: None,
-            };
-            // expectations written by `vector_file` are read past
-            for k in ["expect", "reason", "by"] {
-                o.raw(k);
-            }
-            Ok(case)
-        })
-    })?;
+        Directory::from_json_text(&text(field(doc, "directory")?), "directory", &catalog)?;
+    let now = match field(doc, "now")? {
+        Json::String(t) => crate::directory::timestamp(t, "now")?,
+        other => {
+            return Err(LoadError::new(
+                LoadErrorKind::WrongType,
+                "now",
+                format!("`now` is a string, not `{other}`"),
+            ))
+        }
+    };
+    let docs: Vec<CheckDoc> =
+        load::from_value(field(doc, "checks")?).map_err(|e| e.under("checks"))?;
+    let checks = docs
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| c.case(&format!("checks[{i}]"), false))
+        .collect::<Result<_, _>>()?;
     Ok(Scenario {
         model: Model::new(catalog, directory),
         now,
@@ -558,14 +583,14 @@ pub struct Mismatch {
 pub struct Compared {
     /// checks answered by both sides and compared
     pub compared: u64,
-    /// checks of unknown users (the server side only, as DESIGN.md says)
+    /// checks of unknown users (the server side only: `docs/rules.md`, "Parity")
     pub server_only: u64,
     /// disagreements
     pub mismatches: Vec<Mismatch>,
 }
 
 /// Decides every check of `s` on the server and through `parity`, and
-/// compares them (DESIGN.md "Parity"); stops at the first mismatch when
+/// compares them (`docs/rules.md`, "Parity"); stops at the first mismatch when
 /// `first_only`.
 pub fn compare<P: Parity>(parity: &P, s: &Scenario, first_only: bool) -> Compared {
     let mut out = Compared::default();
@@ -586,7 +611,7 @@ pub fn compare<P: Parity>(parity: &P, s: &Scenario, first_only: bool) -> Compare
             Ok(sess) => parity.check(sess, s, c),
             Err(e) => Err(e.clone()),
         };
-        let agrees = matches!(&answer, Ok(a) if parity_agrees(&server, a));
+        let agrees = matches!(&answer, Ok(a) if parity_agrees_in(s, &c.user, &server, a));
         if !agrees {
             out.mismatches.push(Mismatch {
                 index,
@@ -611,7 +636,7 @@ enum Step {
 /// Every removable node (array element or object member), parents first.
 fn removable(v: &Json, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
     match v {
-        Json::Arr(items) => {
+        Json::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 path.push(Step::Index(i));
                 out.push(path.clone());
@@ -619,8 +644,8 @@ fn removable(v: &Json, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
                 path.pop();
             }
         }
-        Json::Obj(fields) => {
-            for (i, (_, item)) in fields.iter().enumerate() {
+        Json::Object(fields) => {
+            for (i, item) in fields.values().enumerate() {
                 path.push(Step::Field(i));
                 out.push(path.clone());
                 removable(item, path, out);
@@ -638,17 +663,18 @@ fn without(doc: &Json, path: &[Step]) -> Option<Json> {
     let mut node = &mut out;
     for step in parents {
         node = match (node, step) {
-            (Json::Arr(items), Step::Index(i)) => items.get_mut(*i)?,
-            (Json::Obj(fields), Step::Field(i)) => &mut fields.get_mut(*i)?.1,
+            (Json::Array(items), Step::Index(i)) => items.get_mut(*i)?,
+            (Json::Object(fields), Step::Field(i)) => fields.values_mut().nth(*i)?,
             _ => return None,
         };
     }
     match (node, last) {
-        (Json::Arr(items), Step::Index(i)) if *i < items.len() => {
+        (Json::Array(items), Step::Index(i)) if *i < items.len() => {
             items.remove(*i);
         }
-        (Json::Obj(fields), Step::Field(i)) if *i < fields.len() => {
-            fields.remove(*i);
+        (Json::Object(fields), Step::Field(i)) if *i < fields.len() => {
+            let key = fields.keys().nth(*i)?.clone();
+            fields.shift_remove(&key);
         }
         _ => return None,
     }
@@ -669,13 +695,9 @@ pub fn disagrees<P: Parity>(parity: &P, doc: &Json) -> bool {
 /// document still loads and still disagrees. At most `budget` tries.
 pub fn minimize<P: Parity>(parity: &P, doc: &Json, index: usize, budget: usize) -> Json {
     let mut best = doc.clone();
-    if let (Json::Obj(fields), Some(Json::Arr(checks))) = (&mut best, doc.get("checks")) {
+    if let (Json::Object(fields), Some(Json::Array(checks))) = (&mut best, doc.get("checks")) {
         if let Some(keep) = checks.get(index) {
-            for (k, v) in fields.iter_mut() {
-                if k == "checks" {
-                    *v = Json::Arr(vec![keep.clone()]);
-                }
-            }
+            fields.insert("checks".to_string(), Json::Array(vec![keep.clone()]));
         }
     }
     if !disagrees(parity, &best) {
@@ -717,33 +739,35 @@ pub fn minimize<P: Parity>(parity: &P, doc: &Json, index: usize, budget: usize) 
 
 fn best_key(doc: &Json, i: usize) -> Option<&str> {
     match doc {
-        Json::Obj(fields) => fields.get(i).map(|(k, _)| k.as_str()),
+        Json::Object(fields) => fields.keys().nth(i).map(String::as_str),
         _ => None,
     }
 }
 
-fn decision_json(fields: &mut Vec<(String, Json)>, d: &Decision) {
-    fields.retain(|(k, _)| !matches!(k.as_str(), "expect" | "reason" | "by"));
+fn decision_json(fields: &mut Map<String, Json>, d: &Decision) {
+    for k in ["expect", "reason", "by"] {
+        fields.shift_remove(k);
+    }
     let expect = if d.allowed { "allow" } else { "deny" };
-    fields.push(("expect".into(), s(expect)));
-    fields.push(("reason".into(), s(d.reason.code())));
+    fields.insert("expect".into(), s(expect));
+    fields.insert("reason".into(), s(d.reason.code()));
     if let Some(by) = &d.by {
-        fields.push(("by".into(), s(by)));
+        fields.insert("by".into(), s(by));
     }
 }
 
-/// A vector file (DESIGN.md format, inline catalog) from a generated
+/// A vector file (the format of `docs/rules.md`, inline catalog) from a generated
 /// document: every check expects what the server rules answer, so that
 /// `permsnap conformance` fails exactly where the snapshot side disagrees.
 pub fn vector_file(doc: &Json, description: &str) -> Result<Json, LoadError> {
     let s = load(doc)?;
     let mut out = doc.clone();
-    if let Json::Obj(fields) = &mut out {
+    if let Json::Object(fields) = &mut out {
         for (k, v) in fields.iter_mut() {
             if k == "description" {
-                *v = Json::Str(description.to_string());
+                *v = Json::String(description.to_string());
             }
-            if let (true, Json::Arr(checks)) = (k == "checks", &mut *v) {
+            if let (true, Json::Array(checks)) = (k == "checks", &mut *v) {
                 for (c, case) in checks.iter_mut().zip(&s.checks) {
                     let d = s.model.check(
                         &case.user,
@@ -752,7 +776,7 @@ pub fn vector_file(doc: &Json, description: &str) -> Result<Json, LoadError> {
                         case.resource.as_ref(),
                         s.now,
                     );
-                    if let Json::Obj(f) = c {
+                    if let Json::Object(f) = c {
                         decision_json(f, &d);
                     }
                 }
@@ -771,14 +795,14 @@ pub fn pretty(v: &Json) -> String {
 }
 
 fn pretty_into(v: &Json, indent: usize, out: &mut String) {
-    let compact = v.to_text();
+    let compact = text(v);
     if compact.len() + indent <= 100 {
         out.push_str(&compact);
         return;
     }
     let pad = "  ".repeat(indent + 1);
     match v {
-        Json::Arr(items) => {
+        Json::Array(items) => {
             out.push_str("[\n");
             for (i, item) in items.iter().enumerate() {
                 out.push_str(&pad);
@@ -788,11 +812,11 @@ fn pretty_into(v: &Json, indent: usize, out: &mut String) {
             out.push_str(&"  ".repeat(indent));
             out.push(']');
         }
-        Json::Obj(fields) => {
+        Json::Object(fields) => {
             out.push_str("{\n");
             for (i, (k, item)) in fields.iter().enumerate() {
                 out.push_str(&pad);
-                crate::json::write_str(k, out);
+                out.push_str(&text(&Json::String(k.clone())));
                 out.push_str(": ");
                 pretty_into(item, indent + 1, out);
                 out.push_str(if i + 1 < fields.len() { ",\n" } else { "\n" });
@@ -929,4 +953,30 @@ pub fn differential<P: Parity>(parity: &P, cfg: &DiffConfig) -> DiffReport {
         }
     }
     report
+}
+
+/// `n` JSON object keys whose FNV-1a hashes agree in their low 17 bits:
+/// the attacker's shape against a key table hashed with a known function
+/// (it made the former hand-written reader quadratic: 16,634 such keys in a
+/// JWKS took 0.71 s). Each key's last byte is chosen so that the hash's low
+/// bits come out zero. The tests and the benchmark feed them to every
+/// reader an attacker reaches.
+pub fn crafted_keys(n: usize) -> Vec<String> {
+    let fnv = |s: &[u8]| {
+        s.iter().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+        })
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0u64;
+    while out.len() < n {
+        let prefix = format!("k{i:x}");
+        i += 1;
+        let h = fnv(prefix.as_bytes());
+        let last = (h & 0xff) as u8;
+        if h & 0x1ff00 == 0 && (0x20..0x7f).contains(&last) && last != b'"' && last != b'\\' {
+            out.push(format!("{prefix}{}", char::from(last)));
+        }
+    }
+    out
 }

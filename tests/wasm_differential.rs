@@ -11,7 +11,7 @@
 //! A disagreement is minimized; wasm has no file system, so the vector file
 //! is printed in the failure message (and `permsnap differential` with the
 //! scenario seed reproduces the scenario natively).
-#![cfg(all(target_arch = "wasm32", feature = "testgen"))]
+#![cfg(all(target_arch = "wasm32", feature = "test-util"))]
 
 use permsnap::testgen::{self, DiffConfig};
 use permsnap::vectors::SnapshotParity;

@@ -47,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
                 AdminOp::Disable { target: t.clone() },
                 AdminOp::Delete { target: t.clone() },
                 AdminOp::Enable { target: t.clone() },
-                AdminOp::EditProfile { target: t.clone() },
+                AdminOp::EditProfile {
+                    target: t.clone(),
+                    name: None,
+                    email: None,
+                },
             ] {
                 let d = model.admin(a, &op, common::NOW);
                 if a == t && matches!(op, AdminOp::Disable { .. } | AdminOp::Delete { .. }) {

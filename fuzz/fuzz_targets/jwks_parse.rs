@@ -1,15 +1,32 @@
 //! JWKS and private JWK parsing on any input. A private key that reads must
-//! publish a JWKS that reads, and a token it signs must verify against it.
+//! publish a JWKS that reads, write a private JWK that reads back to the
+//! same key, and a token it issues (under either `alg` spelling) must verify
+//! against its JWKS and answer as the server does.
 #![no_main]
 
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use permsnap::json::Json;
-use permsnap::{verify, Jwks, PrivateKey, VerifyOptions};
+use permsnap::issue::{issue, Alg, IssueOptions};
+use permsnap::{verify, Catalog, Directory, Jwks, Model, PrivateKey, VerifyOptions};
+use std::sync::OnceLock;
 
-const CLAIMS: &str = r#"{"iss":"permsnap","sub":"u1","aud":"backoffice","iat":1795435200,"exp":1795436100,
-  "psnap":{"v":1,"c":"c","p":"a.b,c","s":[["r","R","Aw"]],"l":[[1,0,[0],[]]]}}"#;
+const CATALOG: &str = r#"{"id":"c","title":"C","admin_permission":"c.d","sections":[{"id":"a","title":"A"},{"id":"c","title":"C"}],
+  "permissions":[{"id":"a.b","title":"B","section":"a"},{"id":"c.d","title":"D","section":"c"}],
+  "roles":[{"id":"r","title":"R","grants":["a.b"]}]}"#;
+
+const DIRECTORY: &str = r#"{"labels":[{"id":1,"name":"One","suffix":"one"}],
+  "users":[{"id":"u1","username":"a@one","email":"a@x.com","home_label":1,"access":{"1":{"roles":["r"]}}}]}"#;
+
+fn model() -> &'static Model {
+    static M: OnceLock<Model> = OnceLock::new();
+    M.get_or_init(|| {
+        let catalog = Catalog::from_json_text(CATALOG, "c.json").expect("the catalog loads");
+        let directory =
+            Directory::from_json_text(DIRECTORY, "d.json", &catalog).expect("the directory loads");
+        Model::new(catalog, directory)
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -23,12 +40,28 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(key) = PrivateKey::from_json_text(text) {
-        let jwks = Jwks::from_json_text(&key.to_jwks().to_text())
+        let jwks = Jwks::from_json_text(&key.to_jwks().to_string())
             .expect("the JWKS of a key that reads, reads");
-        let claims = Json::parse(CLAIMS).expect("claims");
-        let token = key.sign(&claims);
-        let v = verify(&token, &jwks, &opts).expect("a token signed by a key that reads verifies");
-        assert_eq!(v.kid, key.kid());
-        assert!(v.snapshot.check("a.b", 1, None, common::NOW).allowed());
+        assert_eq!(jwks, Jwks::of(&[&key]));
+        let again = PrivateKey::from_json_text(&key.to_private_jwk().to_string())
+            .expect("the private JWK of a key that reads, reads");
+        assert_eq!(again.kid(), key.kid());
+        assert_eq!(again.verifying_key(), key.verifying_key());
+        let model = model();
+        for alg in [Alg::EdDsa, Alg::Ed25519] {
+            let issue_opts = IssueOptions {
+                alg,
+                ..IssueOptions::default()
+            };
+            let token = issue(model, "u1", common::NOW, &issue_opts, &key).expect("u1 is known");
+            let v = verify(&token, &jwks, &opts)
+                .expect("a token issued with a key that reads verifies");
+            assert_eq!(v.kid, key.kid());
+            let s = v
+                .snapshot(model.manifest().manifest())
+                .expect("its snapshot checks against its manifest");
+            assert!(s.check("a.b", 1, None, common::NOW).allowed());
+            assert!(!s.check("c.d", 1, None, common::NOW).allowed());
+        }
     }
 });

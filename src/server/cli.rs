@@ -130,11 +130,21 @@ pub struct ApikeyCreateArgs {
     /// comma-separated: snapshots, check, admin, sso, read
     #[arg(long)]
     pub scopes: String,
+    /// print only the key (for `export KEY=$(...)`), not the JSON answer
+    #[arg(long)]
+    pub key_only: bool,
 }
 
 impl ServerCommand {
+    /// Whether the answer is printed as bare text rather than JSON
+    /// (`apikey create --key-only`).
+    pub fn bare_answer(&self) -> bool {
+        matches!(self, ServerCommand::Apikey(ApikeyCommand::Create(a)) if a.key_only)
+    }
+
     /// Runs the command on a new runtime. `server` runs until Ctrl-C or
-    /// SIGTERM and answers `{"stopped": true}`.
+    /// SIGTERM and answers `{"stopped": true}`; `apikey create --key-only`
+    /// answers the key as a JSON string.
     pub fn run(self) -> Result<Value> {
         let rt = tokio::runtime::Runtime::new()
             .map_err(|e| ServerError::Io(format!("no async runtime: {e}")))?;
@@ -162,6 +172,9 @@ impl ServerCommand {
             }
             ServerCommand::Apikey(ApikeyCommand::Create(a)) => {
                 let key = super::apikey_create(&a.db, &a.scopes).await?;
+                if a.key_only {
+                    return Ok(Value::String(key));
+                }
                 Ok(
                     json!({"key": key, "scopes": a.scopes.split(',').map(str::trim).collect::<Vec<_>>()}),
                 )

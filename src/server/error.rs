@@ -45,6 +45,9 @@ pub enum ServerError {
     /// No such user.
     #[error("user `{0}` is not in the directory")]
     UnknownUser(String),
+    /// No manifest with this hash (the store's catalog has another).
+    #[error("no manifest `{0}`: the current one is at /v1/manifest")]
+    UnknownManifest(String),
     /// No such route.
     #[error("no such route")]
     NotFound,
@@ -99,6 +102,7 @@ impl ServerError {
             ServerError::Unauthorized => "unauthorized",
             ServerError::ForbiddenScope(_) => "forbidden_scope",
             ServerError::UnknownUser(_) => "unknown_user",
+            ServerError::UnknownManifest(_) => "unknown_manifest",
             ServerError::NotFound => "not_found",
             ServerError::MethodNotAllowed => "method_not_allowed",
             ServerError::NotImported => "not_imported",
@@ -118,7 +122,9 @@ impl ServerError {
             ServerError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
             ServerError::ForbiddenScope(_) | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
-            ServerError::UnknownUser(_) | ServerError::NotFound => StatusCode::NOT_FOUND,
+            ServerError::UnknownUser(_)
+            | ServerError::UnknownManifest(_)
+            | ServerError::NotFound => StatusCode::NOT_FOUND,
             ServerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ServerError::NotImported => StatusCode::CONFLICT,
             ServerError::Busy => StatusCode::SERVICE_UNAVAILABLE,

@@ -28,6 +28,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/openapi.json"),
+    ("GET", "/v1/manifest"),
+    ("GET", "/v1/manifest/{hash}"),
     ("POST", "/v1/snapshots"),
     ("POST", "/v1/check"),
     ("POST", "/v1/admin"),
@@ -81,6 +83,8 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
         .route("/healthz", get(healthz))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/openapi.json", get(openapi))
+        .route("/v1/manifest", get(manifest))
+        .route("/v1/manifest/{hash}", get(manifest_by_hash))
         .route("/v1/snapshots", post(snapshots))
         .route("/v1/check", post(check))
         .route("/v1/admin", post(admin))
@@ -103,6 +107,9 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
 pub fn route_label(path: &str) -> &'static str {
     if path.starts_with("/v1/users/") {
         return "/v1/users/{id}";
+    }
+    if path.starts_with("/v1/manifest/") {
+        return "/v1/manifest/{hash}";
     }
     ROUTES
         .iter()
@@ -251,6 +258,61 @@ async fn openapi() -> Response {
     );
     r.extensions_mut().insert(Outcome("ok".into()));
     r
+}
+
+fn manifest_answer(text: &str, hash: &str, cache: &'static str, headers: &HeaderMap) -> Response {
+    let etag = format!("\"{hash}\"");
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut r = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = (StatusCode::OK, text.to_string()).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        r
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    r.extensions_mut()
+        .insert(Outcome(if fresh { "not_modified" } else { "ok" }.into()));
+    r
+}
+
+/// The current catalog's manifest, exact bytes; `ETag` is its hash
+/// (revalidate: the catalog changes when a new one is imported).
+async fn manifest(State(ctx): S, headers: HeaderMap) -> Result<Response> {
+    let loaded = ctx.app.loaded().await?;
+    let (text, hash) = model::manifest(&loaded.model);
+    Ok(manifest_answer(text, hash, "no-cache", &headers))
+}
+
+/// The manifest with this hash: immutable, cacheable for a year.
+async fn manifest_by_hash(
+    State(ctx): S,
+    headers: HeaderMap,
+    Path(want): Path<String>,
+) -> Result<Response> {
+    let loaded = ctx.app.loaded().await?;
+    let (text, hash) = model::manifest(&loaded.model);
+    if want != hash {
+        return Err(ServerError::UnknownManifest(
+            want.chars().take(64).collect(),
+        ));
+    }
+    Ok(manifest_answer(
+        text,
+        hash,
+        "public, max-age=31536000, immutable",
+        &headers,
+    ))
 }
 
 #[derive(Deserialize)]

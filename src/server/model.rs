@@ -6,8 +6,7 @@
 //! library's types, asks the library, and turns answers back into data.
 
 use super::error::{Result, ServerError};
-use crate::json::{Json, Val};
-use crate::rules::{Resource, Scalar};
+use crate::rules::{Resource, Value as Scalar};
 use crate::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
 use base64::Engine as _;
 
@@ -32,9 +31,7 @@ pub fn bad_input(e: LoadError, prefix: Option<&str>) -> ServerError {
 
 /// Refuses JSON text with a duplicate key (serde would keep the last one).
 pub fn reject_duplicate_keys(text: &str) -> Result<()> {
-    Json::parse(text)
-        .map(|_| ())
-        .map_err(|e| bad_input(LoadError::from(e), None))
+    crate::load::check_json(text).map_err(|e| bad_input(e, None))
 }
 
 /// A preset catalog by id.
@@ -128,8 +125,7 @@ pub fn check(
 /// Reads an admin op (`{"op": ..., fields}`, the vector-file shape without
 /// `actor`), resolving roles against the catalog.
 pub fn admin_op(text: &str, c: &Catalog) -> Result<AdminOp> {
-    let json = Json::parse(text).map_err(|e| bad_input(LoadError::from(e), None))?;
-    crate::vectors::admin_op(Val::root(&json), c).map_err(|e| bad_input(e, None))
+    AdminOp::from_json_text(text, c).map_err(|e| bad_input(e, None))
 }
 
 /// The admin rules' answer.
@@ -155,14 +151,12 @@ pub fn admin(m: &Model, actor: &str, op: &AdminOp, now: i64) -> AdminAnswer {
 
 /// Reads an SSO config from JSON text.
 pub fn sso_config(text: &str) -> Result<SsoConfig> {
-    let json = Json::parse(text).map_err(|e| bad_input(LoadError::from(e), Some("config")))?;
-    SsoConfig::from_json(Val::root(&json)).map_err(|e| bad_input(e, Some("config")))
+    SsoConfig::from_json_text(text).map_err(|e| bad_input(e, Some("config")))
 }
 
 /// Reads an SSO login from JSON text.
 pub fn login(text: &str) -> Result<Login> {
-    let json = Json::parse(text).map_err(|e| bad_input(LoadError::from(e), Some("login")))?;
-    Login::from_json(Val::root(&json)).map_err(|e| bad_input(e, Some("login")))
+    Login::from_json_text(text).map_err(|e| bad_input(e, Some("login")))
 }
 
 /// Checks an SSO config against the model: `None` when it is valid, else
@@ -278,7 +272,7 @@ pub fn new_signing_key(seed: &[u8; 32]) -> SigningKey {
 
 /// The private JWK text of a key (for the store only; never answered or logged).
 pub fn private_jwk_text(k: &SigningKey) -> String {
-    k.to_private_jwk().to_text()
+    k.to_private_jwk().to_string()
 }
 
 /// A signing key from its private JWK text.
@@ -294,12 +288,13 @@ pub fn kid(k: &SigningKey) -> &str {
 
 /// The public JWK of a key.
 pub fn public_jwk(k: &SigningKey) -> Result<serde_json::Value> {
-    let jwks: serde_json::Value = serde_json::from_str(&k.to_jwks().to_text())
-        .map_err(|e| ServerError::Corrupt(format!("jwks: {e}")))?;
-    jwks.get("keys")
-        .and_then(|keys| keys.get(0))
-        .cloned()
-        .ok_or_else(|| ServerError::Corrupt("jwks without a key".into()))
+    Ok(k.to_public_jwk())
+}
+
+/// The catalog manifest pages fetch to read snapshots: (its exact text, its hash).
+pub fn manifest(m: &Model) -> (&str, &str) {
+    let f = m.manifest();
+    (f.text(), f.hash())
 }
 
 /// Parses an RFC 3339 time to milliseconds.

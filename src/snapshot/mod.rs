@@ -1,128 +1,160 @@
-//! Permission snapshots: one user's compiled permissions, as the server signs
-//! them and the browser checks them.
+//! Permission snapshots: one user's permissions as the server signs them and
+//! the browser checks them. This is browser core: the package compiles it to
+//! wasm, and the native side uses the same checker.
 //!
-//! * [`compile`](crate::snapshot::compile()) (server side) turns a [`crate::Model`] and a user
-//!   into a [`Snapshot`];
-//! * [`jws`] signs it as a compact JWS (Ed25519) and verifies tokens;
-//! * [`Snapshot::check`] answers exactly as the server rules would (see
-//!   DESIGN.md "Parity"), using the same [`decide_sources`] core.
-//!
-//! The encoding (claim `psnap`, version 1) is compact: permission ids once,
-//! grouped by their first segment (`"campaign.view,edit_draft;player.give_bonus"`);
-//! each distinct grant/deny source (role, additional role, restriction role,
-//! direct list) once with its permission bitset in base64url; labels as
-//! `[id]` (known, no access), `[id, 1]` (closed) or `[id, 0, [grant source
-//! indices], [deny source indices]]`. This module reads and writes that
-//! shape and must stay lean: it is what the browser build carries.
+//! * [`manifest`]: the catalog manifest, shared by every snapshot of a catalog;
+//! * [`claim`]: the `psnap` claim a token carries (format version 2);
+//! * [`token`]: the JWS header and JWT claims, with the rules both verifiers apply;
+//! * [`keys`]: public JWKs and the byte checks of a strict Ed25519 verification;
+//! * [`Snapshot`]: a claim checked against its manifest, answering checks
+//!   exactly as the server rules would (`docs/rules.md`, "Parity"), through
+//!   the same [`decide_sources`] core.
 
-mod compile;
-pub mod jws;
+pub mod claim;
+pub mod keys;
+pub mod manifest;
+pub mod token;
 
-pub use compile::{compile, IssueOptions};
-pub use jws::{TokenError, TokenErrorKind, VerifyOptions};
+pub use claim::{LabelEntry, SnapshotClaim};
+pub use manifest::{Manifest, ManifestData, PermissionEntry, SourceEntry, SourceKind};
 
-use crate::b64;
-use crate::json::Json;
-use crate::rules::{
-    decide_sources, Cond, CondRule, Op, PermSet, Reason, Resource, RuleSet, Scalar, Verdict,
-};
+use crate::error::VerifyError;
+use crate::rules::{decide_sources, Reason, Resource, ResourceView, RuleSet, Verdict};
+use std::sync::Arc;
 
-/// The snapshot format version this build reads and writes.
-pub const VERSION: u64 = 1;
+/// The snapshot format version this build reads and writes (claim and manifest).
+pub const VERSION: u64 = 2;
 
 /// The claim that carries the snapshot.
 pub const CLAIM: &str = "psnap";
 
-/// One grant or deny source as the snapshot carries it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Source {
-    /// what `by` says: a role, additional role or restriction id, or `direct`
-    pub id: String,
-    /// its title (for messages); empty for `direct`
-    pub title: String,
-    /// what it grants or denies
-    pub rules: RuleSet,
-}
+/// What `by` says for an access entry's direct grants and denies.
+pub const DIRECT: &str = "direct";
 
-/// A label as the snapshot knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LabelEntry {
-    /// label id
-    pub id: u64,
-    /// closed
-    pub closed: bool,
-    /// the user's access: (grant source indices, deny source indices), in order
-    pub access: Option<(Vec<u32>, Vec<u32>)>,
-}
-
-/// A decoded snapshot: everything needed to answer checks for one user.
+/// A snapshot claim checked against its manifest: everything needed to
+/// answer checks for one user until it expires.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
-    /// the catalog id
-    pub catalog: String,
-    /// the user id (`sub`)
-    pub subject: String,
-    /// permission ids, in snapshot order (bit `i` of a source is `permissions[i]`)
-    pub permissions: Vec<String>,
-    /// distinct sources
-    pub sources: Vec<Source>,
-    /// labels, sorted by id
-    pub labels: Vec<LabelEntry>,
-    /// `disabled`, `expired` or `home_label_closed`: denies everything
-    pub denial: Option<Reason>,
-    /// the account owner
-    pub owner: bool,
-    /// `exp` in milliseconds: every check at or after it is `expired`
-    pub expires_at: i64,
+    manifest: Arc<Manifest>,
+    subject: String,
+    labels: Vec<LabelEntry>,
+    direct: Vec<RuleSet>,
+    denial: Option<Reason>,
+    owner: bool,
+    expires_at: i64,
 }
 
-/// Why a snapshot claim could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapshotError {
-    /// `unsupported_version` or `malformed`
-    pub kind: TokenErrorKind,
-    /// what was wrong
-    pub message: String,
+fn malformed(detail: &str) -> VerifyError {
+    VerifyError::malformed(detail)
 }
 
-fn bad(message: &str) -> SnapshotError {
-    SnapshotError {
-        kind: TokenErrorKind::Malformed,
-        message: message.to_string(),
+/// The claim's checks against its manifest, as [`Snapshot::new`] lists them.
+fn check_claim(manifest: &Manifest, claim: &SnapshotClaim) -> Result<(), VerifyError> {
+    if claim.v != VERSION {
+        return Err(VerifyError::UnsupportedVersion { version: claim.v });
+    }
+    if claim.manifest != manifest.hash() {
+        return Err(VerifyError::ManifestMismatch {
+            expected: manifest.hash().to_string(),
+            found: claim.manifest.clone(),
+        });
+    }
+    let n = manifest.permissions().len();
+    if !claim.direct.iter().all(|r| r.within(n)) {
+        return Err(malformed(
+            "a direct list names a permission beyond the manifest's",
+        ));
+    }
+    if !claim.labels.windows(2).all(|w| w[0].id < w[1].id) {
+        return Err(malformed(
+            "the snapshot's labels are not in ascending order, once each",
+        ));
+    }
+    let (m, total) = (
+        manifest.sources().len(),
+        manifest.sources().len() + claim.direct.len(),
+    );
+    let grant = |i: &u32| {
+        (*i as usize) < total && (manifest.is_grant_source(*i as usize) || *i as usize >= m)
+    };
+    let deny = |i: &u32| (*i as usize) < total && !manifest.is_grant_source(*i as usize);
+    let refs_ok = claim.labels.iter().all(|l| {
+        l.access
+            .as_ref()
+            .is_none_or(|(g, d)| g.iter().all(grant) && d.iter().all(deny))
+    });
+    if !refs_ok {
+        return Err(malformed("a label names a source that is not there"));
+    }
+    match claim.denial {
+        None | Some(Reason::Disabled | Reason::Expired | Reason::HomeLabelClosed) => Ok(()),
+        Some(_) => Err(malformed(
+            "a global denial other than disabled, expired or home_label_closed",
+        )),
     }
 }
 
 impl Snapshot {
-    /// Builds a snapshot from its parts; `labels` must be ascending by id
-    /// (no sort here: sorting costs kilobytes of wasm, and the issuer
-    /// already writes them so).
-    #[allow(clippy::too_many_arguments)]
+    /// Checks `claim` against `manifest` and builds the checker for
+    /// `subject`, whose token expires at `expires_at` (milliseconds; every
+    /// check at or after it is `expired`).
+    ///
+    /// The claim must name this manifest (`manifest_mismatch`), be of this
+    /// version, list labels ascending and once each, reference only sources
+    /// that exist, grant sources among the grants and deny sources among the
+    /// denies, and carry only a denial the issuer writes: anything else was
+    /// not written by the issuer (`malformed`).
     pub fn new(
-        catalog: String,
+        manifest: Arc<Manifest>,
+        claim: SnapshotClaim,
         subject: String,
-        permissions: Vec<String>,
-        sources: Vec<Source>,
-        labels: Vec<LabelEntry>,
-        denial: Option<Reason>,
-        owner: bool,
         expires_at: i64,
-    ) -> Snapshot {
-        Snapshot {
-            catalog,
+    ) -> Result<Snapshot, VerifyError> {
+        check_claim(&manifest, &claim)?;
+        Ok(Snapshot {
+            manifest,
             subject,
-            permissions,
-            sources,
-            labels,
-            denial,
-            owner,
+            labels: claim.labels,
+            direct: claim.direct,
+            denial: claim.denial,
+            owner: claim.owner,
             expires_at,
-        }
+        })
     }
 
-    /// The index of a permission id, if the snapshot's catalog has it. A
-    /// linear scan: the browser maps ids to indices once, on the JS side.
+    /// The manifest it was checked against.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The user it is for (`sub`).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The labels it knows, ascending.
+    pub fn labels(&self) -> &[LabelEntry] {
+        &self.labels
+    }
+
+    /// The global denial, if any.
+    pub fn denial(&self) -> Option<Reason> {
+        self.denial
+    }
+
+    /// Whether the user is the account owner.
+    pub fn owner(&self) -> bool {
+        self.owner
+    }
+
+    /// When every check starts to deny (`exp`), milliseconds since the epoch.
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    /// The index of a permission id, if the manifest has it.
     pub fn permission(&self, id: &str) -> Option<usize> {
-        self.permissions.iter().position(|p| p == id)
+        self.manifest.permission(id)
     }
 
     /// The label entry for `id`.
@@ -131,6 +163,21 @@ impl Snapshot {
             .binary_search_by_key(&id, |l| l.id)
             .ok()
             .map(|i| &self.labels[i])
+    }
+
+    /// Source `i`: `(by, title, rules)`; manifest sources first, then the
+    /// direct lists.
+    pub fn source(&self, i: usize) -> Option<(&str, &str, &RuleSet)> {
+        let m = self.manifest.sources();
+        match m.get(i) {
+            Some(s) => Some((s.id.as_str(), s.title.as_str(), &s.rules)),
+            None => self.direct.get(i - m.len()).map(|r| (DIRECT, "", r)),
+        }
+    }
+
+    /// Every source: manifest sources, then the direct lists.
+    pub fn source_count(&self) -> usize {
+        self.manifest.sources().len() + self.direct.len()
     }
 
     /// Decides `action` in `label` on `resource` at `now` (milliseconds).
@@ -147,22 +194,24 @@ impl Snapshot {
         }
     }
 
-    /// [`check`](Self::check) for a permission index.
-    pub fn check_index(
+    /// [`check`](Self::check) for a permission index and any view of a
+    /// resource, in the check order of `docs/rules.md` (`unknown_user` and
+    /// `unknown_action` are the caller's).
+    pub fn check_index<R: ResourceView + ?Sized>(
         &self,
         p: usize,
         label: u64,
-        resource: Option<&Resource>,
+        resource: Option<&R>,
         now: i64,
     ) -> Verdict<'_> {
-        if p >= self.permissions.len() {
+        if p >= self.manifest.permissions().len() {
             return Verdict::of(Reason::UnknownAction);
         }
         if now >= self.expires_at {
             return Verdict::of(Reason::Expired);
         }
         // A label the snapshot does not know is one the user has no access to
-        // (the server may say `unknown_label`; DESIGN.md "Parity").
+        // (the server may say `unknown_label`; `docs/rules.md`, "Parity").
         let Some(l) = self.label(label) else {
             return Verdict::of(Reason::NoLabelAccess);
         };
@@ -193,337 +242,258 @@ impl Snapshot {
         ids: &'a [u32],
     ) -> impl Iterator<Item = (&'a str, &'a RuleSet)> + Clone + 'a {
         ids.iter()
-            .filter_map(|&i| self.sources.get(i as usize))
-            .map(|s| (s.id.as_str(), &s.rules))
+            .filter_map(|&i| self.source(i as usize))
+            .map(|(by, _, rules)| (by, rules))
     }
 
-    /// Every permission allowed in `label` at `now` without a resource, in snapshot order.
+    /// Every permission allowed in `label` at `now` without a resource, in catalog order.
     pub fn allowed(&self, label: u64, now: i64) -> Vec<&str> {
-        (0..self.permissions.len())
-            .filter(|&p| self.check_index(p, label, None, now).allowed())
-            .map(|p| self.permissions[p].as_str())
+        let none: Option<&Resource> = None;
+        self.manifest
+            .permissions()
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| self.check_index(*p, label, none, now).allowed())
+            .map(|(_, perm)| perm.id.as_str())
             .collect()
+    }
+
+    /// The index of the source a verdict's `by` names: for `restricted` a
+    /// restriction role, for `granted` a role or additional role (first in
+    /// manifest order), or the first direct list for `direct`.
+    pub fn by_source(&self, v: &Verdict<'_>) -> Option<usize> {
+        let by = v.by?;
+        if by == DIRECT {
+            return (!self.direct.is_empty()).then_some(self.manifest.sources().len());
+        }
+        let grants = v.reason == Reason::Granted;
+        self.manifest
+            .sources()
+            .iter()
+            .enumerate()
+            .position(|(i, s)| s.id == by && self.manifest.is_grant_source(i) == grants)
     }
 
     /// The title of the source a verdict's `by` names.
     pub fn by_title(&self, v: &Verdict<'_>) -> Option<&str> {
-        let by = v.by?;
-        self.sources
-            .iter()
-            .find(|s| s.id == by)
-            .map(|s| s.title.as_str())
+        self.by_source(v)
+            .and_then(|i| self.source(i))
+            .map(|(_, title, _)| title)
+            .filter(|t| !t.is_empty())
     }
 
     /// A sentence a person reads for a verdict.
     pub fn message(&self, v: &Verdict<'_>) -> String {
         v.reason.message(self.by_title(v))
     }
+}
 
-    /// The `psnap` claim value.
-    pub fn to_claim(&self) -> Json {
-        let n = |x: u64| Json::Num(x as f64);
-        let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
-        for id in &self.permissions {
-            let (head, rest) = id.split_once('.').unwrap_or((id, ""));
-            match groups.last_mut() {
-                Some((h, items)) if h == head => items.push(rest),
-                _ => groups.push((head.to_string(), vec![rest])),
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Cond, CondRule, Op, PermSet, Scalar, Value};
+
+    fn rules(perms: &[usize]) -> RuleSet {
+        let mut always = PermSet::default();
+        for &p in perms {
+            always.insert(p);
         }
-        let perms: Vec<String> = groups
-            .iter()
-            .map(|(h, items)| format!("{h}.{}", items.join(",")))
-            .collect();
-        let sources = self
-            .sources
-            .iter()
-            .map(|s| {
-                let mut item = vec![
-                    Json::Str(s.id.clone()),
-                    Json::Str(s.title.clone()),
-                    Json::Str(b64::encode(trimmed(s.rules.always.as_bytes()))),
-                ];
-                if !s.rules.when.is_empty() {
-                    item.push(Json::Arr(s.rules.when.iter().map(cond_rule_json).collect()));
-                }
-                Json::Arr(item)
-            })
-            .collect();
-        let labels = self
-            .labels
-            .iter()
-            .map(|l| {
-                let mut item = vec![n(l.id)];
-                if let Some((g, d)) = &l.access {
-                    item.push(n(u64::from(l.closed)));
-                    item.push(Json::Arr(g.iter().map(|&i| n(u64::from(i))).collect()));
-                    item.push(Json::Arr(d.iter().map(|&i| n(u64::from(i))).collect()));
-                } else if l.closed {
-                    item.push(n(1));
-                }
-                Json::Arr(item)
-            })
-            .collect();
-        let mut fields = vec![
-            ("v".to_string(), n(VERSION)),
-            ("c".to_string(), Json::Str(self.catalog.clone())),
-            ("p".to_string(), Json::Str(perms.join(";"))),
-            ("s".to_string(), Json::Arr(sources)),
-            ("l".to_string(), Json::Arr(labels)),
-        ];
-        if self.owner {
-            fields.push(("o".to_string(), n(1)));
+        RuleSet {
+            always,
+            when: Vec::new(),
         }
-        if let Some(d) = self.denial {
-            fields.push(("d".to_string(), Json::Str(d.code().to_string())));
-        }
-        Json::Obj(fields)
     }
 
-    /// Reads a `psnap` claim for `subject`, whose token expires at `exp_ms`.
-    pub fn from_claim(claim: &Json, subject: &str, exp_ms: i64) -> Result<Snapshot, SnapshotError> {
-        let Json::Obj(fields) = claim else {
-            return Err(bad("the snapshot claim is not an object"));
-        };
-        match claim.get("v").and_then(Json::as_u64) {
-            Some(VERSION) => {}
-            Some(_) => {
-                return Err(SnapshotError {
-                    kind: TokenErrorKind::UnsupportedVersion,
-                    message: "this snapshot version is not supported (this build reads version 1)"
-                        .to_string(),
-                })
-            }
-            None => return Err(bad("the snapshot has no version `v`")),
+    fn source(id: &str, kind: SourceKind, perms: &[usize]) -> SourceEntry {
+        SourceEntry {
+            id: id.into(),
+            kind,
+            title: format!("Title of {id}"),
+            rules: rules(perms),
         }
-        if let Some((k, _)) = fields
-            .iter()
-            .find(|(k, _)| !matches!(k.as_str(), "v" | "c" | "p" | "s" | "l" | "o" | "d"))
-        {
-            return Err(SnapshotError {
-                kind: TokenErrorKind::Malformed,
-                message: crate::text::cat(&["unknown snapshot field `", k, "`"]),
-            });
-        }
-        let str_field = |k: &str| {
-            claim
-                .get(k)
-                .and_then(Json::as_str)
-                .ok_or_else(|| bad("a snapshot field is missing"))
-        };
-        let catalog = str_field("c")?.to_string();
-        let mut permissions = Vec::new();
-        let p = str_field("p")?;
-        if !p.is_empty() {
-            for group in p.split(';') {
-                let (head, items) = group
-                    .split_once('.')
-                    .ok_or_else(|| bad("bad permission list"))?;
-                for item in items.split(',') {
-                    let id = crate::text::cat(&[head, ".", item]);
-                    if !crate::catalog::is_permission_id(&id) {
-                        return Err(bad("bad permission id in the snapshot"));
-                    }
-                    permissions.push(id);
-                }
-            }
-        }
-        let n_perms = permissions.len();
-        fn arr(v: Option<&Json>) -> Result<&[Json], SnapshotError> {
-            v.and_then(Json::as_arr)
-                .ok_or_else(|| bad("a snapshot list is missing"))
-        }
-        let mut sources = Vec::new();
-        for s in arr(claim.get("s"))? {
-            let item = s.as_arr().ok_or_else(|| bad("a source is not a list"))?;
-            let text = |i: usize| {
-                item.get(i)
-                    .and_then(Json::as_str)
-                    .ok_or_else(|| bad("bad source"))
-            };
-            let bits = b64::decode(text(2)?).ok_or_else(|| bad("bad source bitset"))?;
-            if bits.len() > n_perms.div_ceil(8) {
-                return Err(bad("a source bitset is longer than the permission list"));
-            }
-            let mut rules = RuleSet {
-                always: PermSet::from_bytes(bits),
-                when: Vec::new(),
-            };
-            if let Some(conds) = item.get(3) {
-                for r in conds.as_arr().ok_or_else(|| bad("bad conditions"))? {
-                    rules.when.push(cond_rule_from(r, n_perms)?);
-                }
-            }
-            if item.len() > 4 {
-                return Err(bad("bad source"));
-            }
-            sources.push(Source {
-                id: text(0)?.to_string(),
-                title: text(1)?.to_string(),
-                rules,
-            });
-        }
-        let index_list = |v: Option<&Json>| -> Result<Vec<u32>, SnapshotError> {
-            arr(v)?
+    }
+
+    /// Three permissions; a role granting 0 and 1, an additional role
+    /// granting 2 when `manager` is the subject, a restriction denying 1.
+    fn manifest() -> Arc<Manifest> {
+        let mut additional = source("extra", SourceKind::Additional, &[]);
+        additional.rules.when.push(CondRule {
+            perm: 2,
+            when: vec![Cond {
+                attr: "manager".into(),
+                op: Op::Eq,
+                values: vec![Scalar::User],
+            }],
+        });
+        let data = ManifestData {
+            v: VERSION,
+            catalog: "c".into(),
+            title: "C".into(),
+            permissions: ["a.view", "a.edit", "b.own"]
                 .iter()
-                .map(|i| {
-                    i.as_u64()
-                        .filter(|&i| (i as usize) < sources.len())
-                        .map(|i| i as u32)
-                        .ok_or_else(|| bad("bad source index"))
+                .map(|id| PermissionEntry {
+                    id: id.to_string(),
+                    title: id.to_string(),
                 })
-                .collect()
+                .collect(),
+            sources: vec![
+                source("role", SourceKind::Role, &[0, 1]),
+                additional,
+                source("no_edit", SourceKind::Restriction, &[1]),
+            ],
         };
-        let mut labels = Vec::new();
-        for l in arr(claim.get("l"))? {
-            let item = l.as_arr().ok_or_else(|| bad("a label is not a list"))?;
-            let id = item
-                .first()
-                .and_then(Json::as_u64)
-                .ok_or_else(|| bad("bad label id"))?;
-            let closed = match item.get(1) {
-                None => false,
-                Some(c) => match c.as_u64() {
-                    Some(0) => false,
-                    Some(1) => true,
-                    _ => return Err(bad("bad label flag")),
-                },
-            };
-            let access = match item.len() {
-                1 | 2 => None,
-                4 => Some((index_list(item.get(2))?, index_list(item.get(3))?)),
-                _ => return Err(bad("bad label entry")),
-            };
-            labels.push(LabelEntry { id, closed, access });
-        }
-        let owner = match claim.get("o") {
-            None => false,
-            Some(o) if o.as_u64() == Some(1) => true,
-            Some(_) => return Err(bad("bad owner flag")),
-        };
-        let denial = match claim.get("d") {
-            None => None,
-            Some(d) => match d.as_str().and_then(Reason::from_code) {
-                Some(r @ (Reason::Disabled | Reason::Expired | Reason::HomeLabelClosed)) => Some(r),
-                _ => return Err(bad("bad denial reason")),
-            },
-        };
-        // The issuer writes labels ascending and once each; anything else was not written by it.
-        if !labels.windows(2).all(|w| w[0].id < w[1].id) {
-            return Err(bad(
-                "the snapshot's labels are not in ascending order, once each",
-            ));
-        }
-        let s = Snapshot::new(
-            catalog,
-            subject.to_string(),
-            permissions,
-            sources,
+        Arc::new(Manifest::new(data, "hash".into()).unwrap())
+    }
+
+    fn claim(labels: Vec<LabelEntry>) -> SnapshotClaim {
+        SnapshotClaim {
+            v: VERSION,
+            catalog: "c".into(),
+            manifest: "hash".into(),
             labels,
-            denial,
-            owner,
-            exp_ms,
+            direct: vec![rules(&[0])],
+            owner: false,
+            denial: None,
+        }
+    }
+
+    fn entry(id: u64, grants: Vec<u32>, denies: Vec<u32>) -> LabelEntry {
+        LabelEntry {
+            id,
+            closed: false,
+            access: Some((grants, denies)),
+        }
+    }
+
+    const NOW: i64 = 1_000_000;
+
+    fn snapshot(labels: Vec<LabelEntry>) -> Result<Snapshot, VerifyError> {
+        Snapshot::new(manifest(), claim(labels), "u1".into(), NOW + 60_000)
+    }
+
+    #[test]
+    fn a_snapshot_answers_in_the_check_order_with_by_and_titles() {
+        let s = snapshot(vec![
+            entry(1, vec![0, 1], vec![2]),
+            LabelEntry {
+                id: 2,
+                closed: true,
+                access: None,
+            },
+            LabelEntry {
+                id: 3,
+                closed: false,
+                access: None,
+            },
+            entry(4, vec![3], vec![]),
+        ])
+        .unwrap();
+        let v = s.check("a.view", 1, None, NOW);
+        assert_eq!((v.reason, v.by), (Reason::Granted, Some("role")));
+        let v = s.check("a.edit", 1, None, NOW);
+        assert_eq!((v.reason, v.by), (Reason::Restricted, Some("no_edit")));
+        assert_eq!(s.message(&v), "Restricted: Title of no_edit");
+        let own = Resource::new().with("manager", Value::Str("u1".into()));
+        let other = Resource::new().with("manager", Value::Str("u2".into()));
+        assert_eq!(s.check("b.own", 1, Some(&own), NOW).by, Some("extra"));
+        assert_eq!(
+            s.check("b.own", 1, Some(&other), NOW).reason,
+            Reason::ConditionFailed
         );
-        Ok(s)
+        assert_eq!(s.check("a.view", 2, None, NOW).reason, Reason::LabelClosed);
+        assert_eq!(
+            s.check("a.view", 3, None, NOW).reason,
+            Reason::NoLabelAccess
+        );
+        assert_eq!(
+            s.check("a.view", 9, None, NOW).reason,
+            Reason::NoLabelAccess
+        );
+        assert_eq!(s.check("a.view", 4, None, NOW).by, Some(DIRECT));
+        assert_eq!(
+            s.check("a.nope", 1, None, NOW).reason,
+            Reason::UnknownAction
+        );
+        assert_eq!(
+            s.check("a.view", 1, None, NOW + 60_000).reason,
+            Reason::Expired
+        );
+        assert_eq!(s.allowed(1, NOW), vec!["a.view"]);
     }
-}
 
-/// A resource from a JSON object: scalar attributes count, any other value
-/// is as if absent; `None` when `json` is not an object.
-pub fn resource_from_json(json: &Json) -> Option<Resource> {
-    let Json::Obj(fields) = json else {
-        return None;
-    };
-    let mut r = Resource::new();
-    for (k, v) in fields {
-        let value = match v {
-            Json::Str(s) => Scalar::Str(s.clone()),
-            Json::Num(n) => Scalar::Num(*n),
-            Json::Bool(b) => Scalar::Bool(*b),
-            _ => continue,
-        };
-        r = r.with(k, value);
+    #[test]
+    fn a_claim_for_another_manifest_is_a_manifest_mismatch() {
+        let mut c = claim(vec![]);
+        c.manifest = "other".into();
+        let e = Snapshot::new(manifest(), c, "u1".into(), NOW).unwrap_err();
+        assert_eq!(e.code(), "manifest_mismatch");
+        assert!(e.to_string().contains("`other`"), "{e}");
     }
-    Some(r)
-}
 
-fn trimmed(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    &bytes[..end]
-}
-
-fn scalar_json(s: &Scalar) -> Json {
-    match s {
-        Scalar::Str(v) => Json::Str(v.clone()),
-        Scalar::Num(v) => Json::Num(*v),
-        Scalar::Bool(v) => Json::Bool(*v),
-        Scalar::User => Json::Str("$user".to_string()),
+    #[test]
+    fn a_claim_the_issuer_would_not_write_is_malformed() {
+        let cases = [
+            vec![entry(2, vec![0], vec![]), entry(1, vec![0], vec![])],
+            vec![entry(1, vec![0], vec![]), entry(1, vec![0], vec![])],
+            vec![entry(1, vec![9], vec![])],
+            vec![entry(1, vec![2], vec![])],
+            vec![entry(1, vec![], vec![0])],
+        ];
+        for labels in cases {
+            let e = snapshot(labels.clone()).unwrap_err();
+            assert_eq!(e.code(), "malformed", "{labels:?}");
+        }
+        let mut c = claim(vec![]);
+        c.denial = Some(Reason::Granted);
+        assert_eq!(
+            Snapshot::new(manifest(), c, "u1".into(), NOW)
+                .unwrap_err()
+                .code(),
+            "malformed"
+        );
+        let mut c = claim(vec![]);
+        c.v = 1;
+        assert_eq!(
+            Snapshot::new(manifest(), c, "u1".into(), NOW)
+                .unwrap_err()
+                .code(),
+            "unsupported_version"
+        );
     }
-}
 
-fn cond_rule_json(r: &CondRule) -> Json {
-    let conds = r
-        .when
-        .iter()
-        .map(|c| {
-            let value = match c.op {
-                Op::Eq | Op::Ne => c.values.first().map_or(Json::Null, scalar_json),
-                Op::In | Op::NotIn => Json::Arr(c.values.iter().map(scalar_json).collect()),
-            };
-            Json::Arr(vec![
-                Json::Str(c.attr.clone()),
-                Json::Str(c.op.code().to_string()),
-                value,
-            ])
-        })
-        .collect();
-    Json::Arr(vec![Json::Num(r.perm as f64), Json::Arr(conds)])
-}
-
-fn scalar_from(v: &Json) -> Result<Scalar, SnapshotError> {
-    Ok(match v {
-        Json::Str(s) if s == "$user" => Scalar::User,
-        Json::Str(s) => Scalar::Str(s.clone()),
-        Json::Num(n) => Scalar::Num(*n),
-        Json::Bool(b) => Scalar::Bool(*b),
-        _ => return Err(bad("bad condition value")),
-    })
-}
-
-fn cond_rule_from(v: &Json, n_perms: usize) -> Result<CondRule, SnapshotError> {
-    let item = v
-        .as_arr()
-        .filter(|a| a.len() == 2)
-        .ok_or_else(|| bad("bad conditional rule"))?;
-    let perm = item[0]
-        .as_u64()
-        .filter(|&p| (p as usize) < n_perms)
-        .ok_or_else(|| bad("bad conditional permission"))? as usize;
-    let mut when = Vec::new();
-    for c in item[1].as_arr().ok_or_else(|| bad("bad conditions"))? {
-        let c = c
-            .as_arr()
-            .filter(|a| a.len() == 3)
-            .ok_or_else(|| bad("bad condition"))?;
-        let attr = c[0]
-            .as_str()
-            .ok_or_else(|| bad("bad condition attribute"))?
-            .to_string();
-        let op = c[1]
-            .as_str()
-            .and_then(Op::from_code)
-            .ok_or_else(|| bad("bad condition operator"))?;
-        let values = match (op, &c[2]) {
-            (Op::Eq | Op::Ne, v) => vec![scalar_from(v)?],
-            (Op::In | Op::NotIn, Json::Arr(vs)) => {
-                vs.iter().map(scalar_from).collect::<Result<_, _>>()?
-            }
-            _ => return Err(bad("bad condition list")),
-        };
-        when.push(Cond { attr, op, values });
+    #[test]
+    fn a_manifest_with_sources_out_of_order_or_indices_out_of_range_is_refused() {
+        let m = manifest();
+        let mut data = m.data().clone();
+        data.sources.swap(0, 2);
+        assert_eq!(
+            Manifest::new(data, "h".into()).unwrap_err().code(),
+            "malformed"
+        );
+        let mut data = m.data().clone();
+        data.sources[0].rules.always.insert(3);
+        assert_eq!(
+            Manifest::new(data, "h".into()).unwrap_err().code(),
+            "malformed"
+        );
+        let mut data = m.data().clone();
+        data.v = 3;
+        assert_eq!(
+            Manifest::new(data, "h".into()).unwrap_err().code(),
+            "unsupported_version"
+        );
+        assert_eq!(m.permission("b.own"), Some(2));
+        assert_eq!(m.permission("b.nope"), None);
     }
-    if when.is_empty() {
-        return Err(bad("a conditional rule without conditions"));
+
+    #[test]
+    fn the_owner_and_a_global_denial_answer_before_any_source() {
+        let mut c = claim(vec![entry(1, vec![], vec![2])]);
+        c.owner = true;
+        let s = Snapshot::new(manifest(), c.clone(), "u1".into(), NOW + 1).unwrap();
+        assert_eq!(s.check("a.edit", 1, None, NOW).reason, Reason::Owner);
+        c.denial = Some(Reason::Disabled);
+        let s = Snapshot::new(manifest(), c, "u1".into(), NOW + 1).unwrap();
+        assert_eq!(s.check("a.edit", 1, None, NOW).reason, Reason::Disabled);
     }
-    Ok(CondRule { perm, when })
 }

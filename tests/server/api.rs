@@ -26,16 +26,21 @@ fn now_ms() -> i64 {
     permsnap::server::state::system_now()
 }
 
-async fn verify(env: &Env, token: &str) -> permsnap::Verified {
+/// Verifies a token as a page does: the JWKS and the manifest from the server.
+async fn verify(env: &Env, token: &str) -> permsnap::Snapshot {
     let jwks = request(env.addr(), "GET", "/.well-known/jwks.json", None, None).await;
     assert_eq!(jwks.status, 200);
     let jwks = permsnap::Jwks::from_json_text(std::str::from_utf8(&jwks.body).unwrap()).unwrap();
-    permsnap::verify(
+    let v = permsnap::verify(
         token,
         &jwks,
         &permsnap::VerifyOptions::new("backoffice", now_ms()),
     )
-    .unwrap()
+    .unwrap();
+    let m = request(env.addr(), "GET", "/v1/manifest", None, None).await;
+    let m =
+        permsnap::issue::ManifestFile::from_text(std::str::from_utf8(&m.body).unwrap()).unwrap();
+    v.snapshot(m.manifest()).unwrap()
 }
 
 both!(snapshot_is_signed_by_a_published_key_and_says_what_the_rules_say);
@@ -46,13 +51,8 @@ async fn snapshot_is_signed_by_a_published_key_and_says_what_the_rules_say(b: Ba
     let token = r.json()["token"].as_str().unwrap().to_string();
     assert!(r.json()["expires_at"].as_str().unwrap().ends_with('Z'));
     let v = verify(&env, &token).await;
-    assert_eq!(v.claims.sub, "rita");
-    assert!(!v
-        .snapshot
-        .check("player.give_bonus", 4444, None, now_ms())
-        .allowed());
+    assert!(!v.check("player.give_bonus", 4444, None, now_ms()).allowed());
     assert!(v
-        .snapshot
         .check("player.send_message", 4444, None, now_ms())
         .allowed());
     let r = env.post("/v1/snapshots", &json!({"user": "nobody"})).await;
@@ -736,4 +736,59 @@ async fn concurrent_edits_of_one_user_keep_the_last_write_of_every_field(b: Back
             "label {label}"
         );
     }
+}
+
+both!(the_manifest_is_served_with_its_hash_and_cached_by_it);
+async fn the_manifest_is_served_with_its_hash_and_cached_by_it(b: Backend) {
+    let env = Env::new(b, "smartico-crm", CRM).await;
+    let r = request(env.addr(), "GET", "/v1/manifest", None, None).await;
+    assert_eq!(r.status, 200);
+    let text = std::str::from_utf8(&r.body).unwrap();
+    let file = permsnap::issue::ManifestFile::from_text(text).unwrap();
+    let hash = file.hash().to_string();
+    assert_eq!(r.header("etag"), Some(format!("\"{hash}\"").as_str()));
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    assert_eq!(
+        hash,
+        permsnap::issue::manifest_hash(&r.body),
+        "the hash of the exact bytes"
+    );
+    // Revalidation, and the immutable address.
+    let mut c = crate::common::Conn::open(env.addr()).await;
+    let head = format!("GET /v1/manifest HTTP/1.1\r\nhost: t\r\nif-none-match: \"{hash}\"\r\n\r\n");
+    tokio::io::AsyncWriteExt::write_all(&mut c.stream, head.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(c.read_reply().await.unwrap().status, 304);
+    let r = request(
+        env.addr(),
+        "GET",
+        &format!("/v1/manifest/{hash}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((r.status, r.body.as_slice()), (200, text.as_bytes()));
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    let r = request(
+        env.addr(),
+        "GET",
+        "/v1/manifest/AAAAAAAAAAAAAAAAAAAAAA",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((r.status, r.code().as_str()), (404, "unknown_manifest"));
+    // A token names this manifest.
+    let token = env
+        .post("/v1/snapshots", &json!({"user": "sue"}))
+        .await
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    verify(&env, &token).await;
 }

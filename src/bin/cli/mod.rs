@@ -1,16 +1,21 @@
-//! Argument parsing and the commands. Kept apart from `main` so each command
-//! is a function from arguments to a JSON answer or a coded error.
+//! The commands, on clap. Each command is a function from its arguments to a
+//! JSON answer or a coded error; [`main`] prints either and picks the exit
+//! status (0 answered, 1 conformance or differential found failures, 2 an
+//! error, usage errors included).
 
+mod samples;
 mod serve;
 
-use permsnap::json::{Json, Val};
-use permsnap::time::{parse_rfc3339, Millis};
-use permsnap::vectors::{resource, VectorFile};
-use permsnap::{Catalog, Directory, LoadError, Model};
-use std::collections::HashMap;
+use clap::{Args, Parser, Subcommand};
+use permsnap::issue::Alg;
+use permsnap::time::{format_rfc3339, parse_rfc3339, Millis};
+use permsnap::vectors::{SnapshotParity, VectorFile};
+use permsnap::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// A command failure with a stable code.
+#[derive(Debug)]
 pub struct CliError {
     code: String,
     message: String,
@@ -23,361 +28,527 @@ impl CliError {
             message: message.into(),
         }
     }
-}
 
-impl From<permsnap::TokenError> for CliError {
-    fn from(e: permsnap::TokenError) -> Self {
-        CliError {
-            code: e.code().to_string(),
-            message: e.message,
-        }
+    fn json(&self) -> Value {
+        json!({"error": {"code": self.code, "message": self.message}})
     }
 }
 
-impl From<LoadError> for CliError {
-    fn from(e: LoadError) -> Self {
-        CliError {
-            code: e.code().to_string(),
-            message: e.to_string(),
+macro_rules! coded {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                CliError::new(e.code(), e.to_string())
+            }
         }
-    }
+    )*};
+}
+coded!(
+    LoadError,
+    permsnap::VerifyError,
+    permsnap::KeyError,
+    permsnap::IssueError
+);
+
+type Out = Result<Value, CliError>;
+
+const AFTER_HELP: &str = "\
+Every answer is JSON on stdout; every error is {\"error\": {\"code\", \"message\"}}
+on stdout with exit status 2 (1 is kept for conformance and differential
+failures). CATALOG is a preset id (smartico-crm, tap-affiliate, smrtphone,
+loymax) or a catalog file; TIME is RFC 3339 (default: now).";
+
+/// permsnap: the server rules, signed permission snapshots, and the tools
+/// around them.
+#[derive(Parser)]
+#[command(name = "permsnap", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-type Out = Result<Json, CliError>;
+#[derive(Subcommand)]
+enum Command {
+    /// Decide one check with the server rules
+    #[command(
+        after_help = "Example:\n  permsnap check --catalog smartico-crm --directory dir.json \\\n    --user u1 --label 4444 --action player.give_bonus"
+    )]
+    Check(CheckArgs),
+    /// Decide an admin op (create_user, edit_access, edit_profile, disable, enable, delete, set_expiry)
+    #[command(
+        after_help = "Example:\n  permsnap admin --catalog smartico-crm --directory dir.json --actor ada \\\n    --op '{\"op\": \"disable\", \"target\": \"sue\"}'"
+    )]
+    Admin(AdminArgs),
+    /// Decide an SSO login
+    #[command(
+        after_help = "Example:\n  permsnap sso --catalog smartico-crm --directory dir.json --config sso.json \\\n    --login '{\"provider\": \"google\", \"iss\": \"https://accounts.google.com\", \"sub\": \"42\", \"email\": \"ann@mycompany.com\", \"email_verified\": true}'"
+    )]
+    Sso(SsoArgs),
+    /// Load catalogs and report their sizes (a refused catalog is a coded error)
+    #[command(after_help = "Example:\n  permsnap lint smartico-crm my-catalog.json")]
+    Lint {
+        /// preset ids or catalog files
+        #[arg(required = true, value_name = "CATALOG")]
+        catalogs: Vec<String>,
+    },
+    /// Run vector files through the server rules and through issue -> verify -> check
+    #[command(
+        after_help = "Prints each failure and ends with `N passed, M failed`; exit 1 on a failure.\n\nExample:\n  permsnap conformance tests/vectors"
+    )]
+    Conformance {
+        /// vector files, or folders of them
+        #[arg(required = true, value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+    },
+    /// Random scenarios: the server rules against issue -> verify -> check
+    #[command(
+        after_help = "A disagreement is minimized into a vector file in --out; exit 1 when there is one.\n\nExample:\n  permsnap differential --seed 7 --checks 100000"
+    )]
+    Differential(DifferentialArgs),
+    /// Make a signing key: a private JWK and its public JWKS
+    #[command(after_help = "Example:\n  permsnap keygen --kid 2026-11 > key.json")]
+    Keygen {
+        /// the key id (default: the RFC 7638 thumbprint)
+        #[arg(long)]
+        kid: Option<String>,
+    },
+    /// Issue a signed snapshot for a user
+    #[command(
+        after_help = "--key takes the file keygen writes or a bare private JWK.\n\nExample:\n  permsnap issue --catalog smartico-crm --directory dir.json --user u1 --key key.json > token.json"
+    )]
+    Issue(IssueArgs),
+    /// Verify a token and print its claims and snapshot
+    #[command(
+        after_help = "--token takes a bare token, a file holding one, or the JSON issue prints.\n\nExample:\n  permsnap verify --token token.json --jwks jwks.json"
+    )]
+    Verify(VerifyArgs),
+    /// Print a catalog's manifest: what pages fetch once to check snapshots
+    #[command(
+        after_help = "The output is the manifest's exact text (its hash is what tokens name).\n\nExample:\n  permsnap manifest smartico-crm > manifest.json"
+    )]
+    Manifest {
+        /// a preset id or a catalog file
+        catalog: String,
+        /// print only the hash
+        #[arg(long)]
+        hash: bool,
+    },
+    /// Print TypeScript types of a catalog's permission ids
+    #[command(after_help = "Example:\n  permsnap codegen --ts smartico-crm > permissions.ts")]
+    Codegen {
+        /// the catalog (a preset id or a file)
+        #[arg(long, value_name = "CATALOG")]
+        ts: String,
+    },
+    /// Write parity samples (tokens and the server's answers) for the package's tests
+    #[command(subcommand)]
+    Samples(samples::SamplesCommand),
+    /// The demo: www/, pkg/, a JWKS, manifests and demo snapshots on 127.0.0.1
+    #[command(after_help = "Example:\n  permsnap serve --port 8080")]
+    Serve(serve::ServeArgs),
+    /// The permission service over a database: server, import, export, apikey, keys
+    #[cfg(feature = "server")]
+    #[command(flatten)]
+    Server(permsnap::server::cli::ServerCommand),
+}
 
-const USAGE: &str = "usage: permsnap COMMAND [OPTIONS]
+#[derive(Args)]
+struct ModelArgs {
+    /// a preset id or a catalog file
+    #[arg(long)]
+    catalog: String,
+    /// the directory file
+    #[arg(long)]
+    directory: PathBuf,
+    /// the time to decide at (RFC 3339; default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    now: Option<Millis>,
+}
 
-commands:
-  check --catalog C --directory D --user U --label L --action A [--resource JSON] [--now T]
-  admin --catalog C --directory D --actor U --op JSON [--now T]
-  sso --catalog C --directory D --config FILE|JSON --login JSON [--now T]
-  lint CATALOG...
-  conformance FILE|DIR...
-  differential [--seed S] [--checks N] [--per-scenario N] [--out DIR]
-                                         random scenarios: server rules vs issue -> verify -> check;
-                                         a disagreement is minimized into a vector file in DIR
-  keygen [--kid K]                       a private JWK and its public JWKS
-  issue --catalog C --directory D --user U --key JWK_FILE [--now T] [--ttl SECS] [--audience A] [--issuer I]
-  verify --token TOKEN|FILE --jwks FILE [--audience A] [--issuer I] [--now T] [--leeway SECS]
-  codegen --ts CATALOG                   a TypeScript union of the catalog's permission ids
-  serve [--port 8080] [--root .] [--ttl 300]   the demo: www/, pkg/, a JWKS and demo snapshots on 127.0.0.1
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// the user id
+    #[arg(long)]
+    user: String,
+    /// the label id
+    #[arg(long)]
+    label: u64,
+    /// the permission id
+    #[arg(long)]
+    action: String,
+    /// the resource: a JSON object, or a file holding one
+    #[arg(long, value_name = "JSON|FILE")]
+    resource: Option<String>,
+}
 
-C is a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog file;
-T is an RFC 3339 time (default: now).";
+#[derive(Args)]
+struct AdminArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// the acting user
+    #[arg(long)]
+    actor: String,
+    /// the op as in a vector file's admin case: JSON, or a file holding it
+    #[arg(long, value_name = "JSON|FILE")]
+    op: String,
+}
 
-/// Runs the CLI; returns the exit status.
+#[derive(Args)]
+struct SsoArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// the SSO config: JSON, or a file holding it
+    #[arg(long, value_name = "JSON|FILE")]
+    config: String,
+    /// the login: JSON, or a file holding it
+    #[arg(long, value_name = "JSON|FILE")]
+    login: String,
+}
+
+#[derive(Args)]
+struct DifferentialArgs {
+    /// the run's seed
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// checks in all
+    #[arg(long, default_value_t = 1_000_000)]
+    checks: u64,
+    /// checks per generated scenario
+    #[arg(long, default_value_t = 200)]
+    per_scenario: usize,
+    /// where minimized vector files go
+    #[arg(long, default_value = "target/differential")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct IssueArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// the user id
+    #[arg(long)]
+    user: String,
+    /// the private key: the file keygen writes, or a bare private JWK
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// lifetime in seconds (capped by the user's expiry)
+    #[arg(long, default_value_t = 900)]
+    ttl: i64,
+    /// `aud`
+    #[arg(long, default_value = "backoffice")]
+    audience: String,
+    /// `iss`
+    #[arg(long, default_value = "permsnap")]
+    issuer: String,
+    /// the header's `alg`
+    #[arg(long, default_value = "EdDSA", value_parser = ["EdDSA", "Ed25519"])]
+    alg: String,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// a token, a file holding one, or the JSON `issue` prints
+    #[arg(long, value_name = "TOKEN|FILE")]
+    token: String,
+    /// the JWKS file
+    #[arg(long, value_name = "FILE")]
+    jwks: PathBuf,
+    /// the audience `aud` must name
+    #[arg(long, default_value = "backoffice")]
+    audience: String,
+    /// the issuer `iss` must be
+    #[arg(long)]
+    issuer: Option<String>,
+    /// the time to verify at (RFC 3339; default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    now: Option<Millis>,
+    /// seconds by which `exp` may be passed and `iat`/`nbf` be ahead
+    #[arg(long, default_value_t = 0)]
+    leeway: i64,
+    /// also check the snapshot against this catalog's manifest
+    #[arg(long, value_name = "CATALOG")]
+    catalog: Option<String>,
+}
+
+fn parse_time(text: &str) -> Result<Millis, String> {
+    parse_rfc3339(text)
+        .ok_or_else(|| format!("`{text}` is not an RFC 3339 time like 2026-11-23T12:00:00Z"))
+}
+
+/// Runs the CLI on `args` (without the program name); returns the exit status.
 pub fn main(args: Vec<String>) -> i32 {
-    let Some((cmd, rest)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return 2;
-    };
-    let result = match cmd.as_str() {
-        "conformance" => return conformance(rest),
-        "differential" => return differential(rest),
-        "check" => Opts::parse(rest).and_then(|o| check(&o)),
-        "admin" => Opts::parse(rest).and_then(|o| admin(&o)),
-        "sso" => Opts::parse(rest).and_then(|o| sso(&o)),
-        "lint" => lint(rest),
-        "keygen" => Opts::parse(rest).and_then(|o| keygen(&o)),
-        "codegen" => return codegen(rest),
-        "serve" => Opts::parse(rest).and_then(|o| serve::serve(&o)),
-        "issue" => Opts::parse(rest).and_then(|o| issue(&o)),
-        "verify" => Opts::parse(rest).and_then(|o| verify(&o)),
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
+    let cli = match Cli::try_parse_from(std::iter::once("permsnap".to_string()).chain(args)) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version: printed as clap writes them, exit 0
+            let _ = e.print();
             return 0;
         }
-        other => Err(CliError::new(
-            "usage",
-            format!("unknown command `{other}`\n{USAGE}"),
-        )),
+        Err(e) => {
+            let _ = e.print();
+            println!("{}", CliError::new("usage", e.kind().to_string()).json());
+            return 2;
+        }
     };
+    let result = match cli.command {
+        Command::Conformance { paths } => return conformance(&paths),
+        Command::Differential(a) => return differential(&a),
+        Command::Codegen { ts } => return codegen(&ts),
+        Command::Manifest { catalog, hash } => return manifest(&catalog, hash),
+        Command::Samples(c) => samples::run(c),
+        Command::Check(a) => check(&a),
+        Command::Admin(a) => admin(&a),
+        Command::Sso(a) => sso(&a),
+        Command::Lint { catalogs } => lint(&catalogs),
+        Command::Keygen { kid } => keygen(kid.as_deref()),
+        Command::Issue(a) => issue(&a),
+        Command::Verify(a) => verify(&a),
+        Command::Serve(a) => serve::serve(&a),
+        #[cfg(feature = "server")]
+        Command::Server(c) => return server(c),
+    };
+    print_result(result)
+}
+
+/// `server`, `import`, `export`, `apikey create`, `keys rotate`.
+#[cfg(feature = "server")]
+fn server(c: permsnap::server::cli::ServerCommand) -> i32 {
+    let bare = c.bare_answer();
+    match c.run() {
+        Ok(Value::String(s)) if bare => {
+            println!("{s}");
+            0
+        }
+        other => print_result(other.map_err(|e| CliError::new(e.code(), e.to_string()))),
+    }
+}
+
+fn print_result(result: Out) -> i32 {
     match result {
-        Ok(json) => {
-            println!("{}", json.to_text());
+        Ok(v) => {
+            println!("{v}");
             0
         }
         Err(e) => {
-            let err = obj(vec![(
-                "error",
-                obj(vec![("code", s(&e.code)), ("message", s(&e.message))]),
-            )]);
-            println!("{}", err.to_text());
+            println!("{}", e.json());
             2
         }
     }
 }
 
-/// `--name value` options.
-pub struct Opts {
-    map: HashMap<String, String>,
-}
-
-impl Opts {
-    pub fn parse(args: &[String]) -> Result<Opts, CliError> {
-        let mut map = HashMap::new();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if let Some(name) = a.strip_prefix("--") {
-                let v = it
-                    .next()
-                    .ok_or_else(|| CliError::new("usage", format!("`--{name}` needs a value")))?;
-                map.insert(name.to_string(), v.clone());
-            } else {
-                return Err(CliError::new("usage", format!("unexpected argument `{a}`")));
-            }
-        }
-        Ok(Opts { map })
-    }
-
-    pub fn req(&self, name: &str) -> Result<&str, CliError> {
-        self.map
-            .get(name)
-            .map(String::as_str)
-            .ok_or_else(|| CliError::new("usage", format!("missing `--{name}`")))
-    }
-
-    pub fn opt(&self, name: &str) -> Option<&str> {
-        self.map.get(name).map(String::as_str)
-    }
-
-    pub fn now(&self) -> Result<Millis, CliError> {
-        match self.opt("now") {
-            None => Ok(system_now()),
-            Some(t) => parse_rfc3339(t).ok_or_else(|| {
-                CliError::new(
-                    "bad_timestamp",
-                    format!("`--now {t}` is not an RFC 3339 time"),
-                )
-            }),
-        }
-    }
-
-    pub fn model(&self) -> Result<Model, CliError> {
-        let catalog = load_catalog(self.req("catalog")?)?;
-        let path = self.req("directory")?;
-        let directory = Directory::from_json_text(&read(path)?, path, &catalog)?;
-        Ok(Model::new(catalog, directory))
-    }
-}
-
+/// The system clock.
 pub fn system_now() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or(0)
+    permsnap::time::now()
 }
 
-pub fn read(path: &str) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::new("io", format!("{path}: {e}")))
+/// The text of a file, as a coded error when it cannot be read.
+pub fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::new("io", format!("{}: {e}", path.display())))
 }
 
 /// A preset id, or a path to a catalog file.
 pub fn load_catalog(name: &str) -> Result<Catalog, CliError> {
     if Path::new(name).is_file() {
-        Ok(Catalog::from_json_text(&read(name)?, name)?)
+        Ok(Catalog::from_json_text(&read(Path::new(name))?, name)?)
     } else {
         Ok(permsnap::presets::preset(name)?)
     }
 }
 
-/// JSON given inline, or the path of a JSON file.
-fn json_arg(text: &str, what: &str) -> Result<Json, CliError> {
-    let text = if text.trim_start().starts_with(['{', '[']) {
-        text.to_string()
+impl ModelArgs {
+    fn model(&self) -> Result<Model, CliError> {
+        let catalog = load_catalog(&self.catalog)?;
+        let file = self.directory.display().to_string();
+        let directory = Directory::from_json_text(&read(&self.directory)?, &file, &catalog)?;
+        Ok(Model::new(catalog, directory))
+    }
+
+    fn now(&self) -> Millis {
+        self.now.unwrap_or_else(system_now)
+    }
+}
+
+/// JSON given inline, or the path of a file holding it; `what` names the
+/// argument in errors.
+fn json_arg(text: &str, what: &str) -> Result<String, CliError> {
+    if text.trim_start().starts_with(['{', '[']) {
+        Ok(text.to_string())
     } else {
-        read(text)?
-    };
-    Json::parse(&text).map_err(|e| CliError::new(e.kind.code(), format!("{what}: {e}")))
+        read(Path::new(text)).map_err(|e| CliError::new("io", format!("{what}: {}", e.message)))
+    }
 }
 
-pub fn s(v: &str) -> Json {
-    Json::Str(v.to_string())
+fn in_arg(what: &str) -> impl Fn(LoadError) -> CliError + '_ {
+    move |e| CliError::new(e.code(), format!("{what}: {e}"))
 }
 
-pub fn obj(fields: Vec<(&str, Json)>) -> Json {
-    Json::Obj(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
-}
-
-fn check(o: &Opts) -> Out {
-    let model = o.model()?;
-    let label: u64 = o
-        .req("label")?
-        .parse()
-        .map_err(|_| CliError::new("wrong_type", "`--label` is a label id"))?;
-    let res = match o.opt("resource") {
-        Some(r) => Some(resource(Val::root(&json_arg(r, "--resource")?))?),
+fn check(a: &CheckArgs) -> Out {
+    let model = a.model.model()?;
+    let resource = match &a.resource {
         None => None,
+        Some(r) => {
+            let value: Value = permsnap::load::from_text(&json_arg(r, "--resource")?)
+                .map_err(in_arg("--resource"))?;
+            Some(permsnap::load::resource(&value, "$").map_err(in_arg("--resource"))?)
+        }
     };
     let d = model.check(
-        o.req("user")?,
-        label,
-        o.req("action")?,
-        res.as_ref(),
-        o.now()?,
+        &a.user,
+        a.label,
+        &a.action,
+        resource.as_ref(),
+        a.model.now(),
     );
-    let mut fields = vec![
-        ("allowed", Json::Bool(d.allowed)),
-        ("reason", s(d.reason.code())),
-    ];
+    let mut out = json!({"allowed": d.allowed, "reason": d.reason.code()});
     if let Some(by) = &d.by {
-        fields.push(("by", s(by)));
+        out["by"] = json!(by);
     }
-    fields.push(("message", s(&model.message(&d))));
-    Ok(obj(fields))
+    out["message"] = json!(model.message(&d));
+    Ok(out)
 }
 
-fn admin(o: &Opts) -> Out {
-    let model = o.model()?;
-    // The op is written as in a vector file's `admin` case, without `actor` and `expect`.
-    let op =
-        permsnap::vectors::admin_op(Val::root(&json_arg(o.req("op")?, "--op")?), &model.catalog)?;
-    let d = model.admin(o.req("actor")?, &op, o.now()?);
-    Ok(obj(vec![
-        ("allowed", Json::Bool(d.allowed)),
-        ("reason", s(d.reason.code())),
-        ("message", s(d.reason.message())),
-    ]))
+fn admin(a: &AdminArgs) -> Out {
+    let model = a.model.model()?;
+    let op = AdminOp::from_json_text(&json_arg(&a.op, "--op")?, &model.catalog)
+        .map_err(in_arg("--op"))?;
+    let d = model.admin(&a.actor, &op, a.model.now());
+    Ok(json!({"allowed": d.allowed, "reason": d.reason.code(), "message": d.reason.message()}))
 }
 
-fn sso(o: &Opts) -> Out {
-    let model = o.model()?;
+fn sso(a: &SsoArgs) -> Out {
+    let model = a.model.model()?;
     let config =
-        permsnap::SsoConfig::from_json(Val::root(&json_arg(o.req("config")?, "--config")?))?;
-    let login = permsnap::Login::from_json(Val::root(&json_arg(o.req("login")?, "--login")?))?;
-    Ok(match model.sso(&config, &login, o.now()?) {
-        permsnap::SsoOutcome::Matched { user, linked } => obj(vec![
-            ("outcome", s("matched")),
-            ("user", s(&user)),
-            ("link_identity", Json::Bool(linked)),
-        ]),
-        permsnap::SsoOutcome::Created {
+        SsoConfig::from_json_text(&json_arg(&a.config, "--config")?).map_err(in_arg("--config"))?;
+    let login =
+        Login::from_json_text(&json_arg(&a.login, "--login")?).map_err(in_arg("--login"))?;
+    Ok(match model.sso(&config, &login, a.model.now()) {
+        SsoOutcome::Matched { user, linked } => {
+            json!({"outcome": "matched", "user": user, "link_identity": linked})
+        }
+        SsoOutcome::Created {
             username,
             home_label,
             labels,
             role,
-        } => obj(vec![
-            ("outcome", s("created")),
-            ("username", s(&username)),
-            ("home_label", Json::Num(home_label as f64)),
-            (
-                "labels",
-                Json::Arr(labels.iter().map(|l| Json::Num(*l as f64)).collect()),
-            ),
-            ("role", s(&role)),
-        ]),
-        permsnap::SsoOutcome::Rejected(r) => {
-            obj(vec![("outcome", s("rejected")), ("reason", s(r.code()))])
+        } => {
+            json!({"outcome": "created", "username": username, "home_label": home_label, "labels": labels, "role": role})
         }
-        permsnap::SsoOutcome::InvalidConfig(r) => obj(vec![
-            ("outcome", s("invalid_config")),
-            ("reason", s(r.code())),
-        ]),
+        SsoOutcome::Rejected(r) => json!({"outcome": "rejected", "reason": r.code()}),
+        SsoOutcome::InvalidConfig(r) => json!({"outcome": "invalid_config", "reason": r.code()}),
     })
 }
 
-fn keygen(o: &Opts) -> Out {
-    let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed)
+fn lint(files: &[String]) -> Out {
+    let mut out = Vec::new();
+    for f in files {
+        let c = load_catalog(f)?;
+        out.push(json!({
+            "catalog": c.id, "ok": true, "sections": c.sections.len(),
+            "permissions": c.permissions.len(), "roles": c.roles.len(),
+            "additional": c.additional.len(), "restrictions": c.restrictions.len(),
+        }));
+    }
+    Ok(Value::Array(out))
+}
+
+fn keygen(kid: Option<&str>) -> Out {
+    let key = permsnap::PrivateKey::generate(kid)
         .map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
-    let key = permsnap::PrivateKey::from_seed(&seed, o.opt("kid"));
-    Ok(obj(vec![
-        ("private", key.to_private_jwk()),
-        ("jwks", key.to_jwks()),
-    ]))
+    Ok(json!({"private": key.to_private_jwk(), "jwks": key.to_jwks()}))
 }
 
-fn int_opt(o: &Opts, name: &str, default: i64) -> Result<i64, CliError> {
-    o.opt(name).map_or(Ok(default), |v| {
-        v.parse().map_err(|_| {
-            CliError::new(
-                "wrong_type",
-                format!("`--{name} {v}` is not a whole number"),
-            )
-        })
-    })
-}
-
-fn issue(o: &Opts) -> Out {
-    let model = o.model()?;
-    let key = permsnap::PrivateKey::from_json_text(&read(o.req("key")?)?)?;
-    let defaults = permsnap::IssueOptions::default();
+fn issue(a: &IssueArgs) -> Out {
+    let model = a.model.model()?;
+    let key = permsnap::PrivateKey::from_json_text(&read(&a.key)?)?;
     let opts = permsnap::IssueOptions {
-        issuer: o.opt("issuer").map_or(defaults.issuer, str::to_string),
-        audience: o.opt("audience").map_or(defaults.audience, str::to_string),
-        ttl_secs: int_opt(o, "ttl", defaults.ttl_secs)?,
+        issuer: a.issuer.clone(),
+        audience: a.audience.clone(),
+        ttl_secs: a.ttl,
+        alg: if a.alg == "Ed25519" {
+            Alg::Ed25519
+        } else {
+            Alg::EdDsa
+        },
     };
-    let token = permsnap::issue(&model, o.req("user")?, o.now()?, &opts, &key)?;
-    Ok(obj(vec![
-        ("token", s(&token)),
-        ("bytes", Json::Num(token.len() as f64)),
-        ("kid", s(key.kid())),
-    ]))
+    let now = a.model.now();
+    let compiled =
+        permsnap::issue::compile(&model, &a.user, now, opts.ttl_secs).ok_or_else(|| {
+            permsnap::IssueError::UnknownUser {
+                user: a.user.clone(),
+            }
+        })?;
+    let token = permsnap::issue::sign(&compiled, &a.user, now, &opts, &key);
+    Ok(json!({
+        "token": token, "bytes": token.len(), "kid": key.kid(),
+        "expires_at": format_rfc3339(compiled.expires_at),
+        "manifest": model.manifest().hash(),
+    }))
 }
 
-fn verify(o: &Opts) -> Out {
-    let token_arg = o.req("token")?;
-    let token = if Path::new(token_arg).is_file() {
-        read(token_arg)?.trim().to_string()
+/// A token given bare, in a file, or as the JSON `issue` prints; surrounding
+/// white space is ignored.
+fn token_arg(arg: &str) -> Result<String, CliError> {
+    let text = if Path::new(arg).is_file() {
+        read(Path::new(arg))?
     } else {
-        token_arg.to_string()
+        arg.to_string()
     };
-    let jwks = permsnap::Jwks::from_json_text(&read(o.req("jwks")?)?)?;
-    let mut opts =
-        permsnap::VerifyOptions::new(o.opt("audience").unwrap_or("backoffice"), o.now()?);
-    opts.issuer = o.opt("issuer").map(str::to_string);
-    opts.leeway_secs = int_opt(o, "leeway", 0)?;
+    let text = text.trim();
+    if !text.starts_with('{') {
+        return Ok(text.to_string());
+    }
+    let v: Value = permsnap::load::from_text(text).map_err(in_arg("--token"))?;
+    v.get("token")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| CliError::new("malformed", "--token: the JSON has no `token` string"))
+}
+
+fn verify(a: &VerifyArgs) -> Out {
+    let token = token_arg(&a.token)?;
+    let jwks = permsnap::Jwks::from_json_text(&read(&a.jwks)?)?;
+    let mut opts = permsnap::VerifyOptions::new(&a.audience, a.now.unwrap_or_else(system_now));
+    opts.issuer = a.issuer.clone();
+    opts.leeway_secs = a.leeway;
     let v = permsnap::verify(&token, &jwks, &opts)?;
-    let opt_num = |x: Option<i64>| x.map_or(Json::Null, |n| Json::Num(n as f64));
-    let opt_str = |x: &Option<String>| x.as_deref().map_or(Json::Null, s);
-    Ok(obj(vec![
-        ("kid", s(&v.kid)),
-        (
-            "claims",
-            obj(vec![
-                ("iss", opt_str(&v.claims.iss)),
-                ("sub", s(&v.claims.sub)),
-                (
-                    "aud",
-                    Json::Arr(v.claims.aud.iter().map(|a| s(a)).collect()),
-                ),
-                ("iat", opt_num(v.claims.iat)),
-                ("exp", Json::Num(v.claims.exp as f64)),
-                ("nbf", opt_num(v.claims.nbf)),
-                ("jti", opt_str(&v.claims.jti)),
-            ]),
-        ),
-        ("snapshot", v.snapshot.to_claim()),
-    ]))
+    if let Some(catalog) = &a.catalog {
+        let manifest = permsnap::issue::ManifestFile::of(&load_catalog(catalog)?);
+        v.snapshot(manifest.manifest())?;
+    }
+    let c = &v.claims;
+    Ok(json!({
+        "kid": v.kid,
+        "claims": {
+            "iss": c.iss, "sub": c.sub, "aud": c.aud.as_ref().map(|a| a.to_vec()),
+            "iat": c.iat.map(|t| t.secs()), "exp": c.exp.secs(),
+            "nbf": c.nbf.map(|t| t.secs()), "jti": c.jti,
+        },
+        "snapshot": v.claim,
+    }))
+}
+
+fn manifest(catalog: &str, hash: bool) -> i32 {
+    match load_catalog(catalog) {
+        Ok(c) => {
+            let m = permsnap::issue::ManifestFile::of(&c);
+            println!("{}", if hash { m.hash() } else { m.text() });
+            0
+        }
+        Err(e) => print_result(Err(e)),
+    }
 }
 
 /// `codegen --ts CATALOG`: prints TypeScript, not JSON (it is meant for a `.ts` file).
-fn codegen(args: &[String]) -> i32 {
-    let catalog = match args {
-        [flag, catalog] if flag == "--ts" => load_catalog(catalog),
-        _ => Err(CliError::new(
-            "usage",
-            "usage: permsnap codegen --ts CATALOG",
-        )),
-    };
-    match catalog {
+fn codegen(catalog: &str) -> i32 {
+    match load_catalog(catalog) {
         Ok(c) => {
             print!("{}", typescript(&c));
             0
         }
-        Err(e) => {
-            let err = obj(vec![(
-                "error",
-                obj(vec![("code", s(&e.code)), ("message", s(&e.message))]),
-            )]);
-            println!("{}", err.to_text());
-            2
-        }
+        Err(e) => print_result(Err(e)),
     }
 }
 
@@ -392,18 +563,17 @@ pub fn typescript(c: &Catalog) -> String {
                     .unwrap_or_default()
             })
             .collect();
+    let lit = |s: &str| Value::String(s.to_string()).to_string();
     let mut out = format!(
         "// Generated by `permsnap codegen --ts {}`: do not edit.\n// {}\n\n/** A permission id of the `{}` catalog. */\nexport type {name}Permission =\n",
         c.id, c.title, c.id
     );
     for p in &c.permissions {
-        out.push_str("  | ");
-        let mut lit = String::new();
-        permsnap::json::write_str(&p.id, &mut lit);
-        out.push_str(&lit);
-        out.push_str(" // ");
-        out.push_str(&p.title.replace('\n', " "));
-        out.push('\n');
+        out.push_str(&format!(
+            "  | {} // {}\n",
+            lit(&p.id),
+            p.title.replace('\n', " ")
+        ));
     }
     out.push_str(";\n\n/** Every permission id of the catalog, in catalog order. */\n");
     out.push_str(&format!(
@@ -411,45 +581,19 @@ pub fn typescript(c: &Catalog) -> String {
         c.id.to_uppercase().replace('-', "_")
     ));
     for p in &c.permissions {
-        let mut lit = String::new();
-        permsnap::json::write_str(&p.id, &mut lit);
-        out.push_str(&format!("  {lit},\n"));
+        out.push_str(&format!("  {},\n", lit(&p.id)));
     }
     out.push_str("];\n");
     out
 }
 
-fn lint(files: &[String]) -> Out {
-    if files.is_empty() {
-        return Err(CliError::new(
-            "usage",
-            "lint needs at least one catalog (file or preset id)",
-        ));
-    }
-    let mut out = Vec::new();
-    for f in files {
-        let c = load_catalog(f)?;
-        out.push(obj(vec![
-            ("catalog", s(&c.id)),
-            ("ok", Json::Bool(true)),
-            ("sections", Json::Num(c.sections.len() as f64)),
-            ("permissions", Json::Num(c.permissions.len() as f64)),
-            ("roles", Json::Num(c.roles.len() as f64)),
-            ("additional", Json::Num(c.additional.len() as f64)),
-            ("restrictions", Json::Num(c.restrictions.len() as f64)),
-        ]));
-    }
-    Ok(Json::Arr(out))
-}
-
 /// Every `*.json` under the given files and folders, sorted.
-pub fn vector_files(args: &[String]) -> Result<Vec<PathBuf>, CliError> {
+pub fn vector_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
-    for a in args {
-        let p = PathBuf::from(a);
+    for p in args {
         if p.is_dir() {
-            let entries =
-                std::fs::read_dir(&p).map_err(|e| CliError::new("io", format!("{a}: {e}")))?;
+            let entries = std::fs::read_dir(p)
+                .map_err(|e| CliError::new("io", format!("{}: {e}", p.display())))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -457,48 +601,37 @@ pub fn vector_files(args: &[String]) -> Result<Vec<PathBuf>, CliError> {
             found.sort();
             files.extend(found);
         } else if p.is_file() {
-            files.push(p);
+            files.push(p.clone());
         } else {
-            return Err(CliError::new("io", format!("{a}: no such file or folder")));
+            return Err(CliError::new(
+                "io",
+                format!("{}: no such file or folder", p.display()),
+            ));
         }
+    }
+    if files.is_empty() {
+        return Err(CliError::new("io", "no vector files given"));
     }
     Ok(files)
 }
 
-fn conformance(args: &[String]) -> i32 {
-    let files = match vector_files(args) {
-        Ok(f) if !f.is_empty() => f,
-        Ok(_) => {
-            eprintln!("conformance: no vector files given");
-            return 2;
-        }
-        Err(e) => {
-            eprintln!("conformance: {}", e.message);
-            return 2;
-        }
+fn conformance(paths: &[PathBuf]) -> i32 {
+    let files = match vector_files(paths) {
+        Ok(f) => f,
+        Err(e) => return print_result(Err(e)),
     };
+    let parity = SnapshotParity::new();
     let (mut passed, mut failed) = (0, 0);
-    let parity = match permsnap::vectors::SnapshotParity::new() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("conformance: {e}");
-            return 2;
-        }
-    };
     for f in files {
         let name = f.display().to_string();
-        let text = match std::fs::read_to_string(&f) {
-            Ok(t) => t,
-            Err(e) => {
-                println!("FAIL {name}: cannot read: {e}");
-                failed += 1;
-                continue;
-            }
-        };
-        let vf = match VectorFile::from_text(&text, &name) {
+        let vf = match std::fs::read_to_string(&f)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|text| {
+                VectorFile::from_text(&text, &name).map_err(|e| format!("not a vector file: {e}"))
+            }) {
             Ok(v) => v,
             Err(e) => {
-                println!("FAIL {name}: not a vector file: {e}");
+                println!("FAIL {name}: {e}");
                 failed += 1;
                 continue;
             }
@@ -507,10 +640,7 @@ fn conformance(args: &[String]) -> i32 {
         passed += report.passed;
         for fl in &report.failures {
             failed += 1;
-            println!(
-                "FAIL {name} {}: expected {}, got {}",
-                fl.case, fl.expected, fl.got
-            );
+            println!("FAIL {}", fl.line(&name));
         }
     }
     println!("{passed} passed, {failed} failed");
@@ -519,61 +649,39 @@ fn conformance(args: &[String]) -> i32 {
 
 /// `differential`: seeded random scenarios through the server rules and the
 /// native snapshot path; prints a JSON summary and exits 1 on a disagreement.
-fn differential(args: &[String]) -> i32 {
-    let run = || -> Result<(Json, bool), CliError> {
-        let o = Opts::parse(args)?;
-        let int = |name: &str, default: u64| -> Result<u64, CliError> {
-            match o.opt(name) {
-                None => Ok(default),
-                Some(v) => v.parse().map_err(|_| {
-                    CliError::new("usage", format!("`--{name} {v}` is not a whole number"))
-                }),
-            }
-        };
-        let mut cfg =
-            permsnap::testgen::DiffConfig::new(int("seed", 1)?, int("checks", 1_000_000)?);
-        cfg.checks_per_scenario = int("per-scenario", 200)?.max(1) as usize;
-        let out = PathBuf::from(o.opt("out").unwrap_or("target/differential"));
-        let parity = permsnap::vectors::SnapshotParity::new()?;
-        let started = std::time::Instant::now();
-        let report = permsnap::testgen::differential(&parity, &cfg);
-        let seconds = started.elapsed().as_secs_f64();
-        let mut files = Vec::new();
-        for f in &report.failures {
-            eprintln!("DISAGREEMENT {}", f.message);
-            if !f.vector.is_empty() {
-                let path = f
-                    .write_to(&out)
-                    .map_err(|e| CliError::new("io", format!("{}: {e}", out.display())))?;
+fn differential(a: &DifferentialArgs) -> i32 {
+    let mut cfg = permsnap::testgen::DiffConfig::new(a.seed, a.checks);
+    cfg.checks_per_scenario = a.per_scenario.max(1);
+    let started = std::time::Instant::now();
+    let report = permsnap::testgen::differential(&SnapshotParity::new(), &cfg);
+    let seconds = started.elapsed().as_secs_f64();
+    let mut files = Vec::new();
+    for f in &report.failures {
+        eprintln!("DISAGREEMENT {}", f.message);
+        if f.vector.is_empty() {
+            continue;
+        }
+        match f.write_to(&a.out) {
+            Ok(path) => {
                 eprintln!("  minimized vector file: {}", path.display());
-                files.push(s(&path.display().to_string()));
+                files.push(path.display().to_string());
             }
-        }
-        let n = |x: u64| Json::Num(x as f64);
-        let summary = obj(vec![
-            ("seed", n(cfg.seed)),
-            ("scenarios", n(report.scenarios)),
-            ("checks", n(report.checks)),
-            ("compared", n(report.compared)),
-            ("server_only", n(report.server_only)),
-            ("disagreements", n(report.failures.len() as u64)),
-            ("files", Json::Arr(files)),
-            ("seconds", Json::Num((seconds * 1000.0).round() / 1000.0)),
-        ]);
-        Ok((summary, report.failures.is_empty()))
-    };
-    match run() {
-        Ok((summary, ok)) => {
-            println!("{}", summary.to_text());
-            i32::from(!ok)
-        }
-        Err(e) => {
-            let err = obj(vec![(
-                "error",
-                obj(vec![("code", s(&e.code)), ("message", s(&e.message))]),
-            )]);
-            println!("{}", err.to_text());
-            2
+            Err(e) => {
+                return print_result(Err(CliError::new(
+                    "io",
+                    format!("{}: {e}", a.out.display()),
+                )))
+            }
         }
     }
+    println!(
+        "{}",
+        json!({
+            "seed": cfg.seed, "scenarios": report.scenarios, "checks": report.checks,
+            "compared": report.compared, "server_only": report.server_only,
+            "disagreements": report.failures.len(), "files": files,
+            "seconds": (seconds * 1000.0).round() / 1000.0,
+        })
+    );
+    i32::from(!report.failures.is_empty())
 }

@@ -3,9 +3,10 @@
 //! (`/api/token?user=ID`), signed with a key generated at start. A tiny
 //! HTTP/1.1 server on std only: it is a demo, not a production server.
 
-use super::{obj, s, system_now, CliError, Opts};
-use permsnap::json::Json;
+use super::{system_now, CliError};
+use clap::Args;
 use permsnap::{Directory, IssueOptions, Model, PrivateKey};
+use serde_json::{json, Value as Json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -48,12 +49,11 @@ impl Demo {
             }
             models.push(Model::new(c, d));
         }
-        let mut seed = [0u8; 32];
-        getrandom::getrandom(&mut seed)
+        let key = PrivateKey::generate(None)
             .map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
         Ok(Demo {
             models,
-            key: PrivateKey::from_seed(&seed, None),
+            key,
             root,
             ttl_secs,
         })
@@ -63,32 +63,21 @@ impl Demo {
         let mut out = Vec::new();
         for m in &self.models {
             for u in &m.directory.users {
-                out.push(obj(vec![
-                    ("id", s(&u.id)),
-                    ("name", s(&u.name)),
-                    ("catalog", s(&m.catalog.id)),
-                    ("home_label", Json::Num(u.home_label as f64)),
-                ]));
+                out.push(json!({
+                    "id": u.id, "name": u.name, "catalog": m.catalog.id, "home_label": u.home_label,
+                }));
             }
         }
-        Json::Arr(out)
+        Json::Array(out)
     }
 
     fn labels(&self) -> Json {
         let m = &self.models[0];
-        Json::Arr(
-            m.directory
-                .labels
-                .iter()
-                .map(|l| {
-                    obj(vec![
-                        ("id", Json::Num(l.id as f64)),
-                        ("name", s(&l.name)),
-                        ("closed", Json::Bool(l.closed)),
-                    ])
-                })
-                .collect(),
-        )
+        m.directory
+            .labels
+            .iter()
+            .map(|l| json!({"id": l.id, "name": l.name, "closed": l.closed}))
+            .collect()
     }
 
     /// A fresh snapshot; `ttl` (seconds) may only shorten the configured lifetime.
@@ -104,10 +93,17 @@ impl Demo {
             ..IssueOptions::default()
         };
         let token = permsnap::issue(model, user, system_now(), &opts, &self.key)?;
-        Ok(obj(vec![
-            ("token", s(&token)),
-            ("catalog", s(&model.catalog.id)),
-        ]))
+        Ok(
+            json!({"token": token, "catalog": model.catalog.id, "manifest": model.manifest().hash()}),
+        )
+    }
+
+    /// The manifest of a demo catalog, as its exact text.
+    fn manifest(&self, catalog: &str) -> Option<&str> {
+        self.models
+            .iter()
+            .find(|m| m.catalog.id == catalog)
+            .map(|m| m.manifest().text())
     }
 
     /// Roles × permissions of a demo catalog: `yes`, `when` (conditional) or absent.
@@ -126,14 +122,8 @@ impl Demo {
         let perms = c
             .permissions
             .iter()
-            .map(|p| {
-                obj(vec![
-                    ("id", s(&p.id)),
-                    ("title", s(&p.title)),
-                    ("section", s(&c.sections[p.section].title)),
-                ])
-            })
-            .collect();
+            .map(|p| json!({"id": p.id, "title": p.title, "section": c.sections[p.section].title}))
+            .collect::<Vec<_>>();
         let kinds = [
             ("role", &c.roles),
             ("additional", &c.additional),
@@ -144,29 +134,19 @@ impl Demo {
             for g in list.iter() {
                 let cells = (0..c.permissions.len())
                     .map(|p| {
-                        s(if g.rules.always.contains(p) {
+                        if g.rules.always.contains(p) {
                             "yes"
                         } else if g.rules.when.iter().any(|r| r.perm == p) {
                             "when"
                         } else {
                             ""
-                        })
+                        }
                     })
-                    .collect();
-                rows.push(obj(vec![
-                    ("kind", s(kind)),
-                    ("id", s(&g.id)),
-                    ("title", s(&g.title)),
-                    ("cells", Json::Arr(cells)),
-                ]));
+                    .collect::<Vec<_>>();
+                rows.push(json!({"kind": kind, "id": g.id, "title": g.title, "cells": cells}));
             }
         }
-        Ok(obj(vec![
-            ("catalog", s(&c.id)),
-            ("title", s(&c.title)),
-            ("permissions", Json::Arr(perms)),
-            ("rows", Json::Arr(rows)),
-        ]))
+        Ok(json!({"catalog": c.id, "title": c.title, "permissions": perms, "rows": rows}))
     }
 }
 
@@ -230,29 +210,34 @@ fn handle(mut stream: TcpStream, demo: &Demo) {
     }
     let (path, q) = target.split_once('?').unwrap_or((target, ""));
     let json = |stream: &mut TcpStream, r: Result<Json, CliError>| match r {
-        Ok(j) => respond(stream, "200 OK", "application/json", j.to_text().as_bytes()),
-        Err(e) => {
-            let body = obj(vec![(
-                "error",
-                obj(vec![("code", s(&e.code)), ("message", s(&e.message))]),
-            )]);
-            respond(
-                stream,
-                "404 Not Found",
-                "application/json",
-                body.to_text().as_bytes(),
-            )
-        }
+        Ok(j) => respond(
+            stream,
+            "200 OK",
+            "application/json",
+            j.to_string().as_bytes(),
+        ),
+        Err(e) => respond(
+            stream,
+            "404 Not Found",
+            "application/json",
+            e.json().to_string().as_bytes(),
+        ),
     };
     match path {
         "/.well-known/jwks.json" => json(&mut stream, Ok(demo.key.to_jwks())),
         "/api/users" => json(
             &mut stream,
-            Ok(obj(vec![
-                ("users", demo.users()),
-                ("labels", demo.labels()),
-            ])),
+            Ok(json!({"users": demo.users(), "labels": demo.labels()})),
         ),
+        "/api/manifest" => match demo.manifest(query(q, "catalog").unwrap_or("")) {
+            Some(text) => respond(&mut stream, "200 OK", "application/json", text.as_bytes()),
+            None => respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                b"no such catalog",
+            ),
+        },
         "/api/token" => {
             let ttl = query(q, "ttl").and_then(|t| t.parse().ok());
             json(&mut stream, demo.token(query(q, "user").unwrap_or(""), ttl))
@@ -285,25 +270,31 @@ fn handle(mut stream: TcpStream, demo: &Demo) {
     }
 }
 
+/// `serve`'s options.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// the port on 127.0.0.1
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// the repository root (holding www/ and pkg/)
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// the snapshots' lifetime in seconds
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    ttl: i64,
+}
+
 /// Runs the demo server until killed.
-pub fn serve(o: &Opts) -> Result<Json, CliError> {
-    let port: u16 = o
-        .opt("port")
-        .unwrap_or("8080")
-        .parse()
-        .map_err(|_| CliError::new("usage", "`--port` is a number"))?;
-    let root = PathBuf::from(o.opt("root").unwrap_or("."));
+pub fn serve(a: &ServeArgs) -> Result<Json, CliError> {
+    let root = a.root.clone();
     if !root.join("www/index.html").is_file() || !root.join("pkg/index.js").is_file() {
         return Err(CliError::new(
             "io",
             format!("`{}` has no www/index.html or pkg/index.js: run from the repository root after scripts/build-pkg.sh", root.display()),
         ));
     }
-    let ttl = o
-        .opt("ttl")
-        .map_or(Ok(300), str::parse)
-        .map_err(|_| CliError::new("usage", "`--ttl` is seconds"))?;
-    let demo = Arc::new(Demo::new(root, ttl)?);
+    let demo = Arc::new(Demo::new(root, a.ttl)?);
+    let port = a.port;
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| CliError::new("io", format!("127.0.0.1:{port}: {e}")))?;
     let addr = listener

@@ -1,19 +1,19 @@
 //! Differential testing: seeded random catalogs, directories and checks
 //! (`permsnap::testgen`) through the server rules and through issue → verify
-//! → check of a snapshot; every answer must agree (DESIGN.md "Parity").
+//! → check of a snapshot; every answer must agree (`docs/rules.md`, "Parity").
 //!
 //! The CI-sized run is 100,000 checks (`PERMSNAP_DIFF_CHECKS` scales it;
 //! `PERMSNAP_DIFF_SEED` changes the seed). The large run is the CLI:
 //! `cargo run --release --features cli --bin permsnap -- differential --seed 1 --checks 1000000`.
 //! A disagreement is minimized and written to `target/differential/`.
-#![cfg(all(feature = "testgen", not(target_arch = "wasm32")))]
 
 use permsnap::engine::Decision;
-use permsnap::json::Json;
 use permsnap::testgen::{self, DiffConfig};
 use permsnap::vectors::{CheckCase, Parity, Scenario, SnapshotParity, VectorFile};
 use permsnap::Reason;
+use serde_json::Value as Json;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -26,7 +26,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn server_rules_and_snapshots_agree_on_100k_random_checks() {
     let checks = env_u64("PERMSNAP_DIFF_CHECKS", 100_000);
     let cfg = DiffConfig::new(env_u64("PERMSNAP_DIFF_SEED", 20_261_123), checks);
-    let parity = SnapshotParity::new().unwrap();
+    let parity = SnapshotParity::new();
     let started = std::time::Instant::now();
     let report = testgen::differential(&parity, &cfg);
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/differential");
@@ -60,14 +60,9 @@ fn server_rules_and_snapshots_agree_on_100k_random_checks() {
 
 #[test]
 fn the_generator_is_reproducible_from_its_seed() {
-    assert_eq!(
-        testgen::generate(42, 50).to_text(),
-        testgen::generate(42, 50).to_text()
-    );
-    assert_ne!(
-        testgen::generate(42, 50).to_text(),
-        testgen::generate(43, 50).to_text()
-    );
+    let text = |seed| serde_json::to_string(&testgen::generate(seed, 50)).unwrap();
+    assert_eq!(text(42), text(42));
+    assert_ne!(text(42), text(43));
 }
 
 /// The generated scenarios must reach every corner the issue names, or a
@@ -81,7 +76,7 @@ fn generated_scenarios_cover_every_reason_and_every_input_shape() {
     let mut shapes = HashSet::new();
     for i in 0..300 {
         let doc = testgen::generate(testgen::scenario_seed(9, i), 100);
-        let text = doc.to_text();
+        let text = serde_json::to_string(&doc).unwrap();
         for (needle, shape) in [
             ("\"inherits\"", "inherits"),
             (".*\"", "wildcard"),
@@ -124,17 +119,38 @@ fn generated_scenarios_cover_every_reason_and_every_input_shape() {
 }
 
 /// A snapshot side with a planted bug: it drops every conditional grant and
-/// deny of the snapshot it verified, as a broken encoder would.
+/// deny of the manifest and of the snapshot claim it verified, as a broken
+/// encoder would.
 struct DropsConditions(SnapshotParity);
 
 impl Parity for DropsConditions {
     type Session = permsnap::Snapshot;
     fn open(&self, s: &Scenario, user: &str) -> Result<permsnap::Snapshot, String> {
-        let mut snap = self.0.open(s, user)?;
-        for src in &mut snap.sources {
+        let token = self.0.token(s, user)?;
+        let jwks = permsnap::Jwks::from_json_text(&self.0.jwks().to_string()).unwrap();
+        let v = permsnap::verify(
+            &token,
+            &jwks,
+            &permsnap::VerifyOptions::new("backoffice", s.now),
+        )
+        .map_err(|e| e.to_string())?;
+        let manifest = s.model.manifest().manifest();
+        let mut data = manifest.data().clone();
+        for src in &mut data.sources {
             src.rules.when.clear();
         }
-        Ok(snap)
+        let broken = Arc::new(permsnap::Manifest::new(data, manifest.hash().to_string()).unwrap());
+        let mut claim = v.claim.clone();
+        for rules in &mut claim.direct {
+            rules.when.clear();
+        }
+        permsnap::Snapshot::new(
+            broken,
+            claim,
+            v.claims.sub.clone(),
+            v.claims.exp.secs() * 1000,
+        )
+        .map_err(|e| e.to_string())
     }
     fn check(
         &self,
@@ -187,7 +203,7 @@ fn planted<P: Parity>(parity: &P, name: &str) -> (Json, String) {
         .join(name);
     let path = f.write_to(&dir).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    (Json::parse(&text).unwrap(), text)
+    (serde_json::from_str(&text).unwrap(), text)
 }
 
 fn assert_minimized_and_reproducing<P: Parity>(parity: &P, name: &str) {
@@ -199,7 +215,7 @@ fn assert_minimized_and_reproducing<P: Parity>(parity: &P, name: &str) {
     assert_eq!(s.model.directory.users.len(), 1, "{text}");
     assert!(s.model.directory.labels.len() <= 2, "{text}");
     let c = doc.get("catalog").unwrap();
-    let count = |k: &str| c.get(k).and_then(Json::as_arr).map_or(0, |a| a.len());
+    let count = |k: &str| c.get(k).and_then(Json::as_array).map_or(0, |a| a.len());
     assert!(
         count("roles") + count("additional") + count("restrictions") <= 3,
         "{text}"
@@ -208,17 +224,17 @@ fn assert_minimized_and_reproducing<P: Parity>(parity: &P, name: &str) {
     let broken = vf.run(parity);
     assert_eq!(broken.failures.len(), 1, "{text}");
     assert_eq!(broken.failures[0].case, "checks[0] (snapshot)");
-    let real = vf.run(&SnapshotParity::new().unwrap());
+    let real = vf.run(&SnapshotParity::new());
     assert!(real.failures.is_empty(), "{:?}", real.failures);
     assert_eq!(real.passed, 1);
 }
 
 #[test]
 fn a_snapshot_that_drops_conditions_is_caught_and_minimized_into_a_reproducing_vector_file() {
-    assert_minimized_and_reproducing(&DropsConditions(SnapshotParity::new().unwrap()), "drops");
+    assert_minimized_and_reproducing(&DropsConditions(SnapshotParity::new()), "drops");
 }
 
 #[test]
 fn a_snapshot_that_flips_one_answer_is_caught_and_minimized_into_a_reproducing_vector_file() {
-    assert_minimized_and_reproducing(&FlipsRoleGrants(SnapshotParity::new().unwrap()), "flips");
+    assert_minimized_and_reproducing(&FlipsRoleGrants(SnapshotParity::new()), "flips");
 }

@@ -1,28 +1,33 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Known answers for the Ed25519 layer of permsnap: RFC 8032 section 7.1,
 //! RFC 8037 appendix A, Wycheproof's `ed25519_test.json`, the CCTV edge cases
 //! (`ed25519vectors.json`) and Wycheproof's JWS cases, none of which is
 //! Ed25519 and all of which must be refused.
 //!
+//! Over the Wycheproof and CCTV cases it also shows what lets the browser
+//! emulate `verify_strict` with WebCrypto: the core's byte checks
+//! ([`strict_signature_prechecks`], [`is_small_order`]) before a plain
+//! RFC 8032 verification accept exactly what `verify_strict` accepts.
+//!
 //! The vector files are read at test time from `tests/data/` (copies with
 //! their licences, see `tests/data/README.md`); a missing file fails the
 //! test, it never skips it.
 
-use permsnap::b64;
-use permsnap::json::Json;
-use permsnap::snapshot::jws::{
-    thumbprint, verify, verify_ed25519, Jwks, PrivateKey, TokenErrorKind, VerifyOptions,
-};
+use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
+use permsnap::error::{KeyError, VerifyError};
+use permsnap::jws::{b64, thumbprint, verify, verify_ed25519, Jwks, PrivateKey, VerifyOptions};
+use permsnap::snapshot::keys::{is_canonical_scalar, is_small_order, strict_signature_prechecks};
+use permsnap::snapshot::token::TYP;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
 
-fn read_vectors(name: &str) -> Json {
+fn read_vectors(name: &str) -> Value {
     let path = format!("{VECTORS}{name}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!("cannot read the vector file `{path}` ({e}): see tests/data/README.md")
     });
-    Json::parse(&text).unwrap_or_else(|e| panic!("`{path}` is not JSON: {e}"))
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("`{path}` is not JSON: {e}"))
 }
 
 fn hex(s: &str) -> Vec<u8> {
@@ -32,24 +37,29 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn field<'a>(j: &'a Json, key: &str) -> &'a Json {
-    j.get(key)
-        .unwrap_or_else(|| panic!("no `{key}` in {}", j.snippet()))
+/// The start of a JSON value, for messages.
+fn snippet(j: &Value) -> String {
+    j.to_string().chars().take(80).collect()
 }
 
-fn text<'a>(j: &'a Json, key: &str) -> &'a str {
+fn field<'a>(j: &'a Value, key: &str) -> &'a Value {
+    j.get(key)
+        .unwrap_or_else(|| panic!("no `{key}` in {}", snippet(j)))
+}
+
+fn text<'a>(j: &'a Value, key: &str) -> &'a str {
     field(j, key)
         .as_str()
         .unwrap_or_else(|| panic!("`{key}` is not a string"))
 }
 
-fn list<'a>(j: &'a Json, key: &str) -> &'a [Json] {
+fn list<'a>(j: &'a Value, key: &str) -> &'a [Value] {
     field(j, key)
-        .as_arr()
+        .as_array()
         .unwrap_or_else(|| panic!("`{key}` is not a list"))
 }
 
-fn number(j: &Json, key: &str) -> u64 {
+fn number(j: &Value, key: &str) -> u64 {
     field(j, key)
         .as_u64()
         .unwrap_or_else(|| panic!("`{key}` is not a whole number"))
@@ -232,8 +242,12 @@ fn rfc_8032_signatures_verify_and_fail_with_one_bit_flipped() {
 fn a_jws_signed_with_the_rfc_8032_test_1_seed_verifies_under_its_rfc_public_key() {
     let v = &RFC_8032[0];
     let key = PrivateKey::from_seed(&seed(v.seed), Some("t1"));
-    let token = key.sign(&Json::Obj(vec![("sub".into(), Json::Str("x".into()))]));
+    let header = format!(r#"{{"alg":"EdDSA","typ":"{TYP}","kid":"t1"}}"#);
+    let token = key.sign_compact(header.as_bytes(), br#"{"sub":"x"}"#);
     let (signed, sig) = token.rsplit_once('.').expect("three parts");
+    let (h, p) = signed.split_once('.').expect("three parts");
+    assert_eq!(b64::decode(h).expect("header"), header.as_bytes());
+    assert_eq!(p, "eyJzdWIiOiJ4In0");
     let sig = b64::decode(sig).expect("base64url signature");
     assert!(verify_ed25519(&hex(v.public), signed.as_bytes(), &sig));
     assert!(!verify_ed25519(
@@ -271,7 +285,8 @@ fn rfc_8037_a1_private_key_is_read_once_it_has_a_kid() {
     let Err(refused) = PrivateKey::from_json_text(&a1_private_jwk(None)) else {
         panic!("A.1 without a kid was accepted");
     };
-    assert_eq!(refused.kind, TokenErrorKind::BadKey);
+    assert_eq!(refused, KeyError::NoKid);
+    assert_eq!(refused.code(), "bad_key");
 
     let key = PrivateKey::from_json_text(&a1_private_jwk(Some("a1"))).expect("A.1 with a kid");
     assert_eq!(key.kid(), "a1");
@@ -291,13 +306,21 @@ fn rfc_8037_a1_private_key_with_another_keys_x_is_refused() {
     let Err(refused) = PrivateKey::from_json_text(&jwk) else {
         panic!("a key whose x is not the public key of d was accepted");
     };
-    assert_eq!(refused.kind, TokenErrorKind::BadKey);
+    assert_eq!(refused, KeyError::MismatchedPrivateKey { kid: "a1".into() });
+    assert_eq!(refused.code(), "bad_key");
 }
 
 #[test]
 fn rfc_8037_a2_public_key_is_read_into_a_jwks_once_it_has_a_kid() {
     let refused = Jwks::from_json_text(&a2_jwks(None)).expect_err("no kid");
-    assert_eq!(refused.kind, TokenErrorKind::BadJwks);
+    assert_eq!(
+        refused,
+        KeyError::InJwks {
+            index: 0,
+            error: Box::new(KeyError::NoKid)
+        }
+    );
+    assert_eq!(refused.code(), "bad_jwks");
 
     let jwks = Jwks::from_json_text(&a2_jwks(Some("a2"))).expect("A.2 with a kid");
     assert_eq!(jwks.kids().collect::<Vec<_>>(), ["a2"]);
@@ -327,12 +350,13 @@ fn rfc_8037_a4_signature_verifies_but_the_token_is_not_a_permsnap_token() {
     assert!(verify_ed25519(&public, signed.as_bytes(), &sig));
     assert!(!verify_ed25519(&public, header.as_bytes(), &sig));
 
-    // `alg` `EdDSA` is accepted, but the header has no `typ` (and no `kid`,
-    // and the payload is not JSON): our verifier refuses it at `typ`.
+    // `alg` `EdDSA` is accepted (it is what permsnap writes by default), but
+    // the header has no `typ` (and no `kid`, and the payload is not JSON):
+    // our verifier refuses it at `typ`.
     let jwks = Jwks::from_json_text(&a2_jwks(Some("a2"))).expect("A.2");
     let opts = VerifyOptions::new("backoffice", 1_795_000_000_000);
     let refused = verify(A4_JWS, &jwks, &opts).expect_err("not a permsnap token");
-    assert_eq!(refused.kind, TokenErrorKind::TypMismatch);
+    assert_eq!(refused, VerifyError::TypMismatch { typ: None });
 }
 
 // ---------------------------------------------------------------------------
@@ -383,8 +407,8 @@ fn wycheproof_ed25519_public_jwks_read_to_the_same_keys() {
     for group in list(&file, "testGroups") {
         let pk = hex(text(field(group, "publicKey"), "pk"));
         let jwk = field(group, "publicKeyJwk");
-        let jwks = Jwks::from_json_text(&format!(r#"{{"keys":[{}]}}"#, jwk.to_text()))
-            .unwrap_or_else(|e| panic!("group key {}: {e}", jwk.snippet()));
+        let jwks = Jwks::from_json_text(&json!({ "keys": [jwk] }).to_string())
+            .unwrap_or_else(|e| panic!("group key {}: {e}", snippet(jwk)));
         let key = jwks.get(text(jwk, "kid")).expect("the JWK's kid");
         assert_eq!(key.as_bytes().as_slice(), pk);
         groups += 1;
@@ -420,15 +444,15 @@ const CCTV_FLAGS: &[&str] = &[
 #[test]
 fn cctv_edge_cases_are_accepted_exactly_as_verify_strict_criteria_say() {
     let file = read_vectors("cctv/ed25519vectors.json");
-    let cases = file.as_arr().expect("a list of cases");
+    let cases = file.as_array().expect("a list of cases");
     let mut wrong = Vec::new();
     let mut accepted = 0;
     for (i, case) in cases.iter().enumerate() {
         assert_eq!(number(case, "number"), i as u64);
         let flags: BTreeSet<&str> = match case.get("flags") {
-            None | Some(Json::Null) => BTreeSet::new(),
+            None | Some(Value::Null) => BTreeSet::new(),
             Some(f) => f
-                .as_arr()
+                .as_array()
                 .expect("flags is a list")
                 .iter()
                 .map(|f| f.as_str().expect("a flag is a string"))
@@ -458,40 +482,225 @@ fn cctv_edge_cases_are_accepted_exactly_as_verify_strict_criteria_say() {
 }
 
 // ---------------------------------------------------------------------------
+// The browser's emulation of `verify_strict`: the core's byte checks, then a
+// plain RFC 8032 verification (what WebCrypto's Ed25519 does)
+
+/// One Ed25519 verify case of a vector file: key, message, signature.
+struct Case {
+    name: String,
+    key: Vec<u8>,
+    msg: Vec<u8>,
+    sig: Vec<u8>,
+}
+
+/// Every CCTV and Wycheproof `ed25519_test.json` case.
+fn all_cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    let cctv = read_vectors("cctv/ed25519vectors.json");
+    for (i, case) in cctv.as_array().expect("a list of cases").iter().enumerate() {
+        out.push(Case {
+            name: format!("CCTV {i}"),
+            key: hex(text(case, "key")),
+            msg: text(case, "msg").as_bytes().to_vec(),
+            sig: hex(text(case, "sig")),
+        });
+    }
+    let wycheproof = read_vectors("wycheproof/ed25519_test.json");
+    for group in list(&wycheproof, "testGroups") {
+        let pk = hex(text(field(group, "publicKey"), "pk"));
+        for case in list(group, "tests") {
+            out.push(Case {
+                name: format!("Wycheproof {}", number(case, "tcId")),
+                key: pk.clone(),
+                msg: hex(text(case, "msg")),
+                sig: hex(text(case, "sig")),
+            });
+        }
+    }
+    assert_eq!(out.len(), 914 + 151);
+    out
+}
+
+/// A plain RFC 8032 verification (ed25519-dalek's `verify`: cofactorless,
+/// `S` below `L`, `R` compared as bytes, but small-order keys and `R`
+/// allowed), as WebCrypto's Ed25519 does it.
+fn plain_verify(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
+    VerifyingKey::from_bytes(key).is_ok_and(|k| k.verify(msg, &Signature::from_bytes(sig)).is_ok())
+}
+
+/// What the browser does: [`strict_signature_prechecks`], then the plain
+/// verification; a key or signature of the wrong length never verifies.
+fn emulated_strict(key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+    let (Ok(key), Ok(sig)) = (<[u8; 32]>::try_from(key), <[u8; 64]>::try_from(sig)) else {
+        return false;
+    };
+    strict_signature_prechecks(&key, &sig) && plain_verify(&key, msg, &sig)
+}
+
+/// The core's `strict_signature_prechecks` (canonical `S`, no small-order
+/// key or `R`) followed by a plain, non-strict ed25519-dalek `verify`
+/// accepts exactly the cases `verify_strict` accepts, over all 914 CCTV and
+/// all 151 Wycheproof cases: no case differs. That is what lets the browser
+/// emulate `verify_strict` with WebCrypto. The plain verification alone
+/// accepts 165 CCTV cases more (small-order keys and `R`); the prechecks are
+/// what refuse those, so the test counts them, to show they are load-bearing.
+///
+/// The emulation here uses dalek's cofactorless equation. A WebCrypto that
+/// checks the cofactored one could also accept some of CCTV's
+/// `low_order_residue` cases, which `verify_strict` refuses; that is a
+/// difference between equations, not a forgery: such a signature still
+/// needs the private key (cofactored verification is as unforgeable), and
+/// adding a torsion point to a valid `R` changes the hash `k`, so a third
+/// party cannot re-spell one valid signature into another either.
+#[test]
+fn strict_prechecks_then_a_plain_verify_accept_exactly_what_verify_strict_accepts() {
+    let mut differ = Vec::new();
+    let mut accepted = 0;
+    let mut only_plain = BTreeSet::new();
+    for c in all_cases() {
+        let strict = verify_ed25519(&c.key, &c.msg, &c.sig);
+        let emulated = emulated_strict(&c.key, &c.msg, &c.sig);
+        if strict != emulated {
+            differ.push(format!(
+                "{}: verify_strict {strict}, prechecks + plain verify {emulated}",
+                c.name
+            ));
+        }
+        accepted += usize::from(strict);
+        if let (Ok(key), Ok(sig)) = (
+            <[u8; 32]>::try_from(c.key.as_slice()),
+            <[u8; 64]>::try_from(c.sig.as_slice()),
+        ) {
+            if plain_verify(&key, &c.msg, &sig) && !strict {
+                only_plain.insert(c.name);
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    assert_eq!(accepted, 43 + 88);
+    // what the prechecks refuse that a plain verification would accept:
+    // CCTV's small-order keys and `R` (Wycheproof has none of them)
+    assert_eq!(only_plain.len(), 165, "{only_plain:?}");
+    assert!(
+        only_plain.iter().all(|n| n.starts_with("CCTV ")),
+        "{only_plain:?}"
+    );
+}
+
+/// `is_small_order` (a comparison with the encodings of the eight
+/// small-order points, any sign bit) agrees with ed25519-dalek's
+/// `VerifyingKey::is_weak` (multiply by the cofactor, compare with the
+/// identity) for every 32-byte public key in the CCTV and Wycheproof files
+/// that decompresses, and for every signature's `R` as well (the browser
+/// checks `R` with it too).
+#[test]
+fn is_small_order_agrees_with_dalek_is_weak_for_every_point_in_the_vectors() {
+    let mut points: BTreeMap<[u8; 32], String> = BTreeMap::new();
+    for c in all_cases() {
+        if let Ok(key) = <[u8; 32]>::try_from(c.key.as_slice()) {
+            points.entry(key).or_insert(format!("{} key", c.name));
+        }
+        if let Some(r) = c.sig.get(..32).filter(|_| c.sig.len() == 64) {
+            let r: [u8; 32] = r.try_into().expect("32 bytes");
+            points.entry(r).or_insert(format!("{} R", c.name));
+        }
+    }
+    let (mut keys, mut compared, mut small) = (0, 0, 0);
+    let mut differ = Vec::new();
+    for (bytes, name) in &points {
+        let Ok(point) = VerifyingKey::from_bytes(bytes) else {
+            continue;
+        };
+        compared += 1;
+        keys += usize::from(name.ends_with(" key"));
+        small += usize::from(point.is_weak());
+        if is_small_order(bytes) != point.is_weak() {
+            differ.push(format!(
+                "{name} {}: is_small_order {}, is_weak {}",
+                b64::encode(bytes),
+                is_small_order(bytes),
+                point.is_weak()
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    // not a vacuous comparison: 181 distinct points (62 of them first seen
+    // as a key), among them all 14 spellings of the eight small-order
+    // points (seven encodings, either sign bit; non-canonical ones included)
+    assert_eq!((compared, keys, small), (181, 62, 14));
+}
+
+#[test]
+fn rfc_8032_signatures_pass_the_strict_prechecks_and_their_s_plus_l_does_not() {
+    // L, the order of the Ed25519 base point, little-endian
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    for v in RFC_8032 {
+        let pk: [u8; 32] = hex(v.public).try_into().expect("32 bytes");
+        let sig: [u8; 64] = hex(v.signature).try_into().expect("64 bytes");
+        let msg = hex(v.message);
+        assert!(strict_signature_prechecks(&pk, &sig), "{}", v.name);
+        assert!(emulated_strict(&pk, &msg, &sig), "{}", v.name);
+        let mut s_plus_l = sig;
+        let mut carry = 0u16;
+        for (s, l) in s_plus_l[32..].iter_mut().zip(L) {
+            let sum = u16::from(*s) + u16::from(l) + carry;
+            *s = sum as u8;
+            carry = sum >> 8;
+        }
+        if carry != 0 {
+            continue; // S + L does not fit: no second spelling to refuse
+        }
+        let s: [u8; 32] = s_plus_l[32..].try_into().expect("32 bytes");
+        assert!(!is_canonical_scalar(&s), "{}", v.name);
+        assert!(!strict_signature_prechecks(&pk, &s_plus_l), "{}", v.name);
+        assert!(!verify_ed25519(&pk, &msg, &s_plus_l), "{}", v.name);
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Wycheproof json_web_signature_test.json
 
 /// What RFC 8725 says a verifier that accepts only Ed25519 must answer for a
 /// token, from its shape and header alone: not three base64url parts with a
 /// JSON object header is `malformed` (this covers the JSON serialization
-/// case), a key in the header is `key_in_header`, any other `alg` is
-/// `alg_not_allowed`. None of the file's tokens gets past that.
-fn expected_refusal(jws: &str) -> Option<TokenErrorKind> {
+/// case), and so is a header whose `alg`, `typ` or `kid` is neither a string
+/// nor `null` (permsnap reads them as strings); a key in the header is
+/// `key_in_header`, any other `alg` is `alg_not_allowed`. None of the file's
+/// tokens gets past that.
+fn expected_refusal(jws: &str) -> Option<&'static str> {
     let parts: Vec<&str> = jws.split('.').collect();
     if parts.len() != 3 {
-        return Some(TokenErrorKind::Malformed);
+        return Some("malformed");
     }
     let header = b64::decode(parts[0])
         .and_then(|h| String::from_utf8(h).ok())
-        .and_then(|h| Json::parse(&h).ok())
-        .filter(|h| matches!(h, Json::Obj(_)));
+        .and_then(|h| serde_json::from_str::<Value>(&h).ok())
+        .filter(Value::is_object);
     let Some(header) = header else {
-        return Some(TokenErrorKind::Malformed);
+        return Some("malformed");
     };
-    if ["jwk", "jku", "x5u", "x5c"]
+    let text_or_null = |k: &str| header.get(k).is_none_or(|v| v.is_string() || v.is_null());
+    if !["alg", "typ", "kid"].into_iter().all(text_or_null) {
+        return Some("malformed");
+    }
+    if ["jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"]
         .iter()
         .any(|k| header.get(k).is_some())
     {
-        return Some(TokenErrorKind::KeyInHeader);
+        return Some("key_in_header");
     }
-    match header.get("alg").and_then(Json::as_str) {
+    match header.get("alg").and_then(Value::as_str) {
         Some("Ed25519" | "EdDSA") => None,
-        _ => Some(TokenErrorKind::AlgNotAllowed),
+        _ => Some("alg_not_allowed"),
     }
 }
 
 fn header_kid(jws: &str) -> Option<String> {
     let header = b64::decode(jws.split('.').next()?)?;
-    let header = Json::parse(std::str::from_utf8(&header).ok()?).ok()?;
+    let header: Value = serde_json::from_slice(&header).ok()?;
     header.get("kid")?.as_str().map(str::to_string)
 }
 
@@ -499,12 +708,12 @@ fn header_kid(jws: &str) -> Option<String> {
 fn wycheproof_jws_tokens_are_all_refused_with_the_expected_code() {
     let file = read_vectors("wycheproof/json_web_signature_test.json");
     let groups = list(&file, "testGroups");
-    let cases: Vec<&Json> = groups.iter().flat_map(|g| list(g, "tests")).collect();
+    let cases: Vec<&Value> = groups.iter().flat_map(|g| list(g, "tests")).collect();
 
     // The JWKS holds every group's public (RSA, EC) key, which permsnap
     // leaves out, and one Ed25519 key of ours under every `kid` the tokens
     // name, so no refusal is merely an unknown `kid`.
-    let mut keys: Vec<Json> = groups
+    let mut keys: Vec<Value> = groups
         .iter()
         .filter_map(|g| g.get("public"))
         .cloned()
@@ -518,17 +727,17 @@ fn wycheproof_jws_tokens_are_all_refused_with_the_expected_code() {
         let key = PrivateKey::from_seed(&[i as u8 + 1; 32], Some(kid));
         keys.extend(list(&key.to_jwks(), "keys").iter().cloned());
     }
-    let jwks_text = Json::Obj(vec![("keys".into(), Json::Arr(keys))]).to_text();
+    let jwks_text = json!({ "keys": keys }).to_string();
     let jwks = Jwks::from_json_text(&jwks_text).expect("a JWKS of our keys");
     assert_eq!(jwks.kids().count(), kids.len());
 
     let allowed = [
-        TokenErrorKind::Malformed,
-        TokenErrorKind::AlgNotAllowed,
-        TokenErrorKind::KeyInHeader,
-        TokenErrorKind::TypMismatch,
-        TokenErrorKind::UnknownKey,
-        TokenErrorKind::CritUnsupported,
+        "malformed",
+        "alg_not_allowed",
+        "key_in_header",
+        "typ_mismatch",
+        "unknown_key",
+        "crit_unsupported",
     ];
     let opts = VerifyOptions::new("backoffice", 1_795_000_000_000);
     let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
@@ -543,30 +752,25 @@ fn wycheproof_jws_tokens_are_all_refused_with_the_expected_code() {
         file_valid += usize::from(text(case, "result") == "valid");
         let flags: Vec<&str> = list(case, "flags")
             .iter()
-            .filter_map(Json::as_str)
+            .filter_map(Value::as_str)
             .collect();
         let Err(e) = verify(jws, &jwks, &opts) else {
             panic!("case {id} was accepted");
         };
         assert!(
-            allowed.contains(&e.kind),
+            allowed.contains(&e.code()),
             "case {id}: unexpected code {}",
             e.code()
         );
         let want =
             expected_refusal(jws).unwrap_or_else(|| panic!("case {id} has an Ed25519 header"));
         if flags.contains(&"JsonSerialization") {
-            assert_eq!(
-                e.kind,
-                TokenErrorKind::Malformed,
-                "case {id}: JSON serialization"
-            );
+            assert_eq!(e.code(), "malformed", "case {id}: JSON serialization");
         }
-        if e.kind != want {
+        if e.code() != want {
             wrong.push(format!(
-                "case {id}: expected {want}, got {} ({})",
-                e.code(),
-                e.message
+                "case {id}: expected {want}, got {} ({e})",
+                e.code()
             ));
         }
         *tally.entry(e.code()).or_default() += 1;
