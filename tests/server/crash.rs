@@ -1,8 +1,7 @@
 //! Kill -9 during 1,000 concurrent admin writes: after a restart every
-//! acknowledged write is there and none is half-applied. The server runs
-//! in a child process (this test binary, re-run as `child_server_entry_point`),
-//! whose log is then read: one JSON line per request, never a key, a token
-//! or an email.
+//! acknowledged write is there and none is half-applied. The server is the
+//! `permsnap server` binary in a child process, whose log is then read: one
+//! JSON line per request, never a key, a token or an email.
 
 use crate::common::{config, fresh_db, request, temp_dir, Backend, Conn, CRM};
 use permsnap::server::{self, store::CatalogRecord};
@@ -15,36 +14,16 @@ const WRITES: usize = 1000;
 const KILL_AFTER: usize = 300;
 const WORKERS: usize = 32;
 
-/// Not a test on its own: the server process of the crash test, when the
-/// parent sets `PERMSNAP_CHILD_DB` and `PERMSNAP_CHILD_PORT`.
-#[test]
-fn child_server_entry_point() {
-    let (Ok(db), Ok(port)) = (
-        std::env::var("PERMSNAP_CHILD_DB"),
-        std::env::var("PERMSNAP_CHILD_PORT"),
-    ) else {
-        return;
-    };
-    server::init_logging();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let mut cfg = config(&db);
-        cfg.listen = format!("127.0.0.1:{port}").parse().unwrap();
-        let _running = server::start(cfg).await.unwrap();
-        std::future::pending::<()>().await;
-    });
-}
-
-fn spawn_child(db: &str, port: u16, log: &std::path::Path) -> std::process::Child {
-    std::process::Command::new(std::env::current_exe().unwrap())
+/// `permsnap server` on `db` and `port`, its stdout (the log) into `log`.
+fn spawn_server(db: &str, port: u16, log: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_permsnap"))
         .args([
-            "--exact",
-            "crash::child_server_entry_point",
-            "--nocapture",
-            "--test-threads=1",
+            "server",
+            "--db",
+            db,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
         ])
-        .env("PERMSNAP_CHILD_DB", db)
-        .env("PERMSNAP_CHILD_PORT", port.to_string())
         .stdout(std::fs::File::create(log).unwrap())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -198,7 +177,7 @@ async fn kill_during_writes(b: Backend) {
     let log = temp_dir().join("server.log");
     let port = crate::common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Arc::new(Mutex::new(spawn_child(&db, port, &log)));
+    let child = Arc::new(Mutex::new(spawn_server(&db, port, &log)));
     wait_ready(addr).await;
     let token = request(
         addr,
