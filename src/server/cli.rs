@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn import_apikey_rotate_export_run_on_a_store() {
-        let dir = std::env::temp_dir().join(format!("permsnap-cli-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("permsnap-server-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = format!("sqlite:{}", dir.join("s.db").display());
         let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo/crm-directory.json");

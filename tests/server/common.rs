@@ -29,9 +29,46 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-/// A directory that outlives the test (removed by the OS's tmp cleaning).
+/// This process's scratch root, removed by a watcher process once this
+/// process has exited (tests leave nothing behind).
+fn scratch_root() -> &'static PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let root =
+            std::env::temp_dir().join(format!("permsnap-server-test-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        // Traversable by the `postgres` user, who runs the test cluster.
+        let _ = std::process::Command::new("chmod")
+            .arg("755")
+            .arg(&root)
+            .status();
+        let watcher = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; rm -rf '{root}'",
+            pid = std::process::id(),
+            root = root.display()
+        );
+        spawn_watcher(&watcher);
+        root
+    })
+}
+
+#[allow(
+    clippy::zombie_processes,
+    reason = "the watcher outlives this process on purpose"
+)]
+fn spawn_watcher(script: &str) {
+    std::process::Command::new("sh")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+}
+
+/// A fresh directory for one test.
 pub fn temp_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(unique("permsnap-test-"));
+    let d = scratch_root().join(unique("t"));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -58,8 +95,9 @@ pub fn pg_base_url() -> String {
         if let Ok(url) = std::env::var("PERMSNAP_TEST_PG") {
             return url;
         }
-        let dir = std::env::temp_dir().join(unique("permsnap-pg-"));
+        let dir = std::env::temp_dir().join(unique("permsnap-server-pg-"));
         std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::process::Command::new("chmod").arg("755").arg(&dir).status();
         let port = free_port().to_string();
         let pg = dir.join("pg");
         let script = repo().join("scripts/pg.sh");
@@ -73,24 +111,13 @@ pub fn pg_base_url() -> String {
             String::from_utf8_lossy(&out.stderr)
         );
         // Stops the cluster once this test process has exited.
-        let watcher = format!(
+        spawn_watcher(&format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{script}' stop '{pg}'; rm -rf '{dir}'",
             pid = std::process::id(),
             script = script.display(),
             pg = pg.display(),
             dir = dir.display()
-        );
-        #[allow(
-            clippy::zombie_processes,
-            reason = "the watcher outlives this process on purpose"
-        )]
-        std::process::Command::new("sh")
-            .args(["-c", &watcher])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        ));
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     })
     .clone()
