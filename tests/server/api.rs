@@ -792,3 +792,33 @@ async fn the_manifest_is_served_with_its_hash_and_cached_by_it(b: Backend) {
         .to_string();
     verify(&env, &token).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_answers_the_json_permsnap_check_prints() {
+    let env = Env::new(Backend::Sqlite, "smartico-crm", CRM).await;
+    let dir = crate::common::temp_dir().join("crm.json");
+    std::fs::write(&dir, CRM).unwrap();
+    for (user, label, action) in [
+        ("rita", "4444", "player.give_bonus"),
+        ("max", "4445", "player.send_message"),
+        ("dina", "4444", "player.view"),
+        ("olga", "4446", "player.view"),
+        ("ghost", "4444", "player.view"),
+    ] {
+        let cli = std::process::Command::new(env!("CARGO_BIN_EXE_permsnap"))
+            .args([
+                "check",
+                "--catalog",
+                "smartico-crm",
+                "--directory",
+                dir.to_str().unwrap(),
+            ])
+            .args(["--user", user, "--label", label, "--action", action])
+            .output()
+            .unwrap();
+        let cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
+        let body = json!({"user": user, "label": label.parse::<u64>().unwrap(), "action": action});
+        let http = env.post("/v1/check", &body).await.json();
+        assert_eq!(http, cli, "{user} {label} {action}");
+    }
+}
