@@ -232,6 +232,11 @@ impl DirectoryDoc {
         self.users.iter().map(|u| u.seq).max().unwrap_or(0) + 1
     }
 
+    /// The directory as a JSON value (what the library loads).
+    pub fn to_value(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(self).map_err(|e| ServerError::Corrupt(e.to_string()))
+    }
+
     /// The directory file text.
     pub fn to_text(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| ServerError::Corrupt(e.to_string()))

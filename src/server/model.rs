@@ -61,6 +61,13 @@ pub fn model(catalog: &Catalog, directory_text: &str) -> Result<Model> {
     Ok(Model::new(catalog.clone(), directory))
 }
 
+/// A model from a catalog and a directory already in memory as a JSON
+/// value (the store's documents: no text to write and read again).
+pub fn model_of_value(catalog: &Catalog, directory: &serde_json::Value) -> Result<Model> {
+    let directory = Directory::from_value(directory, catalog).map_err(|e| bad_input(e, None))?;
+    Ok(Model::new(catalog.clone(), directory))
+}
+
 /// The catalog a model was built with.
 pub fn catalog_of(m: &Model) -> &Catalog {
     &m.catalog

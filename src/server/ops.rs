@@ -142,7 +142,7 @@ async fn commit_change(
     audit: AuditRecord,
     now: i64,
 ) -> Result<i64> {
-    let model = model::model(&loaded.catalog, &next.to_text()?)?;
+    let model = model::model_of_value(&loaded.catalog, &next.to_value()?)?;
     w.set_version(version).await?;
     let audit_id = store::insert_audit(&mut w.tx, &audit, now).await?;
     w.commit().await?;

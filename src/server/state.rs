@@ -169,7 +169,7 @@ impl App {
             Some(l) => l.catalog.clone(),
             None => Arc::new(catalog_of(&record).map_err(corrupt)?),
         };
-        let model = model::model(&catalog, &doc.to_text()?).map_err(corrupt)?;
+        let model = model::model_of_value(&catalog, &doc.to_value()?).map_err(corrupt)?;
         Ok(Loaded {
             version: meta.version,
             catalog_record: record,
