@@ -16,8 +16,6 @@ pub use crate::PrivateKey as SigningKey;
 pub type LoadedCatalog = Catalog;
 /// The library's catalog + directory.
 pub type LoadedModel = Model;
-/// An admin op as the library reads it.
-pub type Op = AdminOp;
 
 /// A load error as a 400, its JSON path under `prefix` (e.g. `user`).
 pub fn bad_input(e: LoadError, prefix: Option<&str>) -> ServerError {
@@ -66,16 +64,6 @@ pub fn model(catalog: &Catalog, directory_text: &str) -> Result<Model> {
 pub fn model_of_value(catalog: &Catalog, directory: &serde_json::Value) -> Result<Model> {
     let directory = Directory::from_value(directory, catalog).map_err(|e| bad_input(e, None))?;
     Ok(Model::new(catalog.clone(), directory))
-}
-
-/// The catalog a model was built with.
-pub fn catalog_of(m: &Model) -> &Catalog {
-    &m.catalog
-}
-
-/// Whether the directory holds this user.
-pub fn has_user(m: &Model, id: &str) -> bool {
-    m.directory.user(id).is_some()
 }
 
 /// Whether `username` is `name@suffix` of a label with that suffix (the
@@ -254,11 +242,6 @@ pub fn issue(
         token,
         expires_at_ms,
     })
-}
-
-/// The default snapshot lifetime in seconds.
-pub fn default_ttl_secs() -> i64 {
-    crate::IssueOptions::default().ttl_secs
 }
 
 /// The `exp` claim of a token we signed, in milliseconds.
