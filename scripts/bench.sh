@@ -6,7 +6,11 @@
 #   * JS (node bench/js.mjs): permsnap's can() against @casl/ability in one
 #     process, download sizes against CASL + jose (esbuild) and the wasm of
 #     @cedar-policy/cedar-wasm, oso and @biscuit-auth/biscuit-wasm, verify +
-#     load against jose, and cold starts in fresh processes.
+#     load against jose, and cold starts in fresh processes;
+#   * the server (cargo bench --features server --bench server): snapshots/s,
+#     checks/s and admin writes/s over HTTP on loopback with p50/p99, on
+#     SQLite and on PostgreSQL with one and two instances (a throwaway
+#     cluster from scripts/pg.sh).
 # Prints the tables (markdown) on stdout; builds and installs go to stderr.
 #
 #   ./scripts/bench.sh           print the tables
@@ -27,7 +31,7 @@ for arg in "$@"; do
     --write) write=1 ;;
     --quick) quick=1 ;;
     -h | --help)
-      sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -84,6 +88,9 @@ busy0=$(busy_ticks)
 own0=$(own_ticks)
 cargo bench --bench native --features test-util >"$out/native.md"
 
+step "server: cargo bench --features server --bench server"
+cargo bench --features server --bench server >"$out/server.md"
+
 step "JS: node bench/js.mjs"
 BENCH_TARGETS_FILE="$out/targets.md" node bench/js.mjs >"$out/js.md"
 busy1=$(busy_ticks)
@@ -126,6 +133,10 @@ fi
   echo "## 4. Native (Rust, \`cargo bench --bench native\`)"
   echo
   cat "$out/native.md"
+  echo
+  echo "## 5. The server over HTTP (\`cargo bench --features server --bench server\`)"
+  echo
+  cat "$out/server.md"
 } >"$out/tables.md"
 
 cat "$out/tables.md"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there:
 # the wasm target, wasm-bindgen-cli of the version pinned in Cargo.toml, the
-# npm dev packages, Debian's chromium + chromium-driver, and a Python venv
-# (.venv/) with PyJWT for the token interop test.
+# npm dev packages, Debian's chromium + chromium-driver and postgresql (the
+# server's tests start a throwaway cluster with scripts/pg.sh), and a Python
+# venv (.venv/) with PyJWT for the token interop test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,11 +22,18 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] 
   npm ci --no-audit --no-fund
 fi
 
+apt_pkgs=()
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  apt_pkgs+=(chromium chromium-driver)
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_pkgs+=(postgresql)
+fi
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_pkgs[@]}"
 fi
 
 want_py=$(sha256sum tests/interop/requirements.txt | cut -c1-16)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Every test: formatting and lints, the Rust tests (unit, integration, doc),
+# Every test: formatting and lints, the Rust tests (unit, integration, doc,
+# and the server's: tests/server/ starts its own throwaway PostgreSQL
+# cluster through scripts/pg.sh, or uses PERMSNAP_TEST_PG when set),
 # conformance over tests/vectors (server rules and snapshot parity), the npm
 # package built from scratch, the wasm tests in Node and in headless
 # Chromium, and the package's own tests (Node, jose interop, types, browser).
@@ -11,15 +13,15 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "format and lints"
 cargo fmt --all -- --check
-cargo clippy --all-targets --features cli,test-util -- -D warnings
+cargo clippy --all-targets --features cli,test-util,server -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 
 step "the browser build: only the browser core (a browser build that reaches native code fails here)"
 cargo build --lib --target wasm32-unknown-unknown --no-default-features --features wasm
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features wasm -- -D warnings
 
-step "Rust tests (unit, the native integration binary, doc; properties, limits, 100,000 random checks server vs snapshot)"
-cargo test --features cli,test-util
+step "Rust tests (unit, the native integration binary, doc; properties, limits, 100,000 random checks server vs snapshot; the server on SQLite and PostgreSQL)"
+cargo test --features cli,test-util,server
 
 step "conformance: server rules and snapshot parity over tests/vectors"
 cargo run --quiet --features cli --bin permsnap -- conformance tests/vectors

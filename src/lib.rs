@@ -9,6 +9,8 @@
 // The browser core: always compiled, and all the browser build compiles.
 pub mod error;
 pub mod rules;
+#[cfg(all(feature = "server", not(target_arch = "wasm32")))]
+pub mod server;
 pub mod snapshot;
 
 #[cfg(feature = "wasm")]

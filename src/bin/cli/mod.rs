@@ -146,6 +146,10 @@ enum Command {
     /// The demo: www/, pkg/, a JWKS, manifests and demo snapshots on 127.0.0.1
     #[command(after_help = "Example:\n  permsnap serve --port 8080")]
     Serve(serve::ServeArgs),
+    /// The permission service over a database: server, import, export, apikey, keys
+    #[cfg(feature = "server")]
+    #[command(flatten)]
+    Server(permsnap::server::cli::ServerCommand),
 }
 
 #[derive(Args)]
@@ -302,8 +306,23 @@ pub fn main(args: Vec<String>) -> i32 {
         Command::Issue(a) => issue(&a),
         Command::Verify(a) => verify(&a),
         Command::Serve(a) => serve::serve(&a),
+        #[cfg(feature = "server")]
+        Command::Server(c) => return server(c),
     };
     print_result(result)
+}
+
+/// `server`, `import`, `export`, `apikey create`, `keys rotate`.
+#[cfg(feature = "server")]
+fn server(c: permsnap::server::cli::ServerCommand) -> i32 {
+    let bare = c.bare_answer();
+    match c.run() {
+        Ok(Value::String(s)) if bare => {
+            println!("{s}");
+            0
+        }
+        other => print_result(other.map_err(|e| CliError::new(e.code(), e.to_string()))),
+    }
 }
 
 fn print_result(result: Out) -> i32 {

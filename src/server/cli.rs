@@ -1,0 +1,257 @@
+//! The server's commands as clap arguments, ready to be flattened into the
+//! `permsnap` CLI: `server`, `import`, `export`, `apikey create`, `keys
+//! rotate`. Each runs to a JSON answer or a coded [`ServerError`]; the
+//! binary prints either with its usual conventions.
+
+use super::{Clock, Config, Limits, Result, ServerError};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The server's subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum ServerCommand {
+    /// Serve the API over HTTP on a store (SQLite file or PostgreSQL)
+    #[command(
+        after_help = "Logs one JSON line per request on stdout. Stops on Ctrl-C or SIGTERM.\n\nExample:\n  permsnap server --db sqlite:permsnap.db --listen 127.0.0.1:8080"
+    )]
+    Server(ServerArgs),
+    /// Replace the store's catalog and directory (and default SSO config)
+    #[command(
+        after_help = "Example:\n  permsnap import --db sqlite:permsnap.db --catalog smartico-crm --directory directory.json"
+    )]
+    Import(ImportArgs),
+    /// Print the store's directory in the directory file format
+    #[command(after_help = "Example:\n  permsnap export --db sqlite:permsnap.db > directory.json")]
+    Export(DbArgs),
+    /// API keys
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+    /// Signing keys
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `apikey` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum ApikeyCommand {
+    /// Make an API key; it is printed once and stored hashed
+    #[command(
+        after_help = "Scopes: snapshots, check, admin, sso, read.\n\nExample:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots"
+    )]
+    Create(ApikeyCreateArgs),
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new current signing key; the old one stays in the JWKS until its tokens expired
+    #[command(after_help = "Example:\n  permsnap keys rotate --db sqlite:permsnap.db")]
+    Rotate(DbArgs),
+}
+
+/// `--db`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DbArgs {
+    /// the store: sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(long, default_value = "sqlite:permsnap.db")]
+    pub db: String,
+}
+
+/// `server` arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ServerArgs {
+    /// the store: sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(long, default_value = "sqlite:permsnap.db")]
+    pub db: String,
+    /// address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// largest request body in bytes
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// open connections at once
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// seconds to send a request head (also closes idle keep-alive connections)
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// seconds to send a request body
+    #[arg(long, default_value_t = 10)]
+    pub body_timeout: u64,
+    /// database connections
+    #[arg(long, default_value_t = 8)]
+    pub db_connections: u32,
+}
+
+impl ServerArgs {
+    /// The server configuration these arguments say.
+    pub fn config(&self) -> Config {
+        Config {
+            db: self.db.clone(),
+            listen: self.listen,
+            limits: Limits {
+                max_body_bytes: self.max_body_bytes,
+                max_connections: self.max_connections,
+                header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+                body_timeout: Duration::from_secs(self.body_timeout.max(1)),
+                ..Limits::default()
+            },
+            db_connections: self.db_connections,
+            clock: Clock::System,
+        }
+    }
+}
+
+/// `import` arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ImportArgs {
+    /// the store: sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(long, default_value = "sqlite:permsnap.db")]
+    pub db: String,
+    /// a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog file
+    #[arg(long)]
+    pub catalog: String,
+    /// a directory file
+    #[arg(long)]
+    pub directory: String,
+    /// the SSO config `/v1/sso/login` uses when a request carries none
+    #[arg(long)]
+    pub sso_config: Option<String>,
+}
+
+/// `apikey create` arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ApikeyCreateArgs {
+    /// the store: sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(long, default_value = "sqlite:permsnap.db")]
+    pub db: String,
+    /// comma-separated: snapshots, check, admin, sso, read
+    #[arg(long)]
+    pub scopes: String,
+    /// print only the key (for `export KEY=$(...)`), not the JSON answer
+    #[arg(long)]
+    pub key_only: bool,
+}
+
+impl ServerCommand {
+    /// Whether the answer is printed as bare text rather than JSON
+    /// (`apikey create --key-only`).
+    pub fn bare_answer(&self) -> bool {
+        matches!(self, ServerCommand::Apikey(ApikeyCommand::Create(a)) if a.key_only)
+    }
+
+    /// Runs the command on a new runtime. `server` runs until Ctrl-C or
+    /// SIGTERM and answers `{"stopped": true}`; `apikey create --key-only`
+    /// answers the key as a JSON string.
+    pub fn run(self) -> Result<Value> {
+        let rt = tokio::runtime::Runtime::new()
+            .map_err(|e| ServerError::Io(format!("no async runtime: {e}")))?;
+        rt.block_on(self.run_async())
+    }
+
+    /// [`run`](Self::run) on the caller's runtime.
+    pub async fn run_async(self) -> Result<Value> {
+        match self {
+            ServerCommand::Server(a) => {
+                super::init_logging();
+                super::run(a.config()).await?;
+                Ok(json!({"stopped": true}))
+            }
+            ServerCommand::Import(a) => {
+                let r =
+                    super::import(&a.db, &a.catalog, &a.directory, a.sso_config.as_deref()).await?;
+                Ok(
+                    json!({"catalog": r.catalog, "labels": r.labels, "users": r.users, "version": r.version}),
+                )
+            }
+            ServerCommand::Export(a) => {
+                let text = super::export(&a.db).await?;
+                serde_json::from_str(&text).map_err(|e| ServerError::Corrupt(e.to_string()))
+            }
+            ServerCommand::Apikey(ApikeyCommand::Create(a)) => {
+                let key = super::apikey_create(&a.db, &a.scopes).await?;
+                if a.key_only {
+                    return Ok(Value::String(key));
+                }
+                Ok(
+                    json!({"key": key, "scopes": a.scopes.split(',').map(str::trim).collect::<Vec<_>>()}),
+                )
+            }
+            ServerCommand::Keys(KeysCommand::Rotate(a)) => {
+                Ok(json!({"kid": super::keys_rotate(&a.db).await?}))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: ServerCommand,
+    }
+
+    fn parse(args: &[&str]) -> std::result::Result<ServerCommand, clap::Error> {
+        Cli::try_parse_from(std::iter::once("permsnap").chain(args.iter().copied()))
+            .map(|c| c.command)
+    }
+
+    #[test]
+    fn server_defaults_are_the_documented_ones() {
+        let ServerCommand::Server(a) = parse(&["server"]).unwrap() else {
+            panic!("not server")
+        };
+        let c = a.config();
+        assert_eq!(c.db, "sqlite:permsnap.db");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.limits, Limits::default());
+    }
+
+    #[test]
+    fn unknown_options_and_missing_arguments_are_errors() {
+        assert!(parse(&["server", "--lisen", "1.2.3.4:5"]).is_err());
+        assert!(parse(&["import", "--db", "sqlite:x"]).is_err());
+        assert!(parse(&["apikey", "create"]).is_err());
+        assert!(parse(&["keys"]).is_err());
+    }
+
+    #[test]
+    fn import_apikey_rotate_export_run_on_a_store() {
+        let dir = std::env::temp_dir().join(format!("permsnap-server-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = format!("sqlite:{}", dir.join("s.db").display());
+        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo/crm-directory.json");
+        let run = |args: &[&str]| parse(args).unwrap().run();
+        let r = run(&[
+            "import",
+            "--db",
+            &db,
+            "--catalog",
+            "smartico-crm",
+            "--directory",
+            directory,
+        ])
+        .unwrap();
+        assert_eq!(
+            (r["catalog"].as_str(), r["users"].as_u64()),
+            (Some("smartico-crm"), Some(9))
+        );
+        let r = run(&["apikey", "create", "--db", &db, "--scopes", "check,read"]).unwrap();
+        assert!(r["key"].as_str().unwrap().starts_with("psk_"));
+        let e = run(&["apikey", "create", "--db", &db, "--scopes", "chek"]).unwrap_err();
+        assert_eq!(e.code(), "bad_config");
+        let r = run(&["keys", "rotate", "--db", &db]).unwrap();
+        assert!(r["kid"].is_string());
+        let r = run(&["export", "--db", &db]).unwrap();
+        assert_eq!(r["users"].as_array().unwrap().len(), 9);
+        let e = run(&["export", "--db", "mysql://x"]).unwrap_err();
+        assert_eq!(e.code(), "bad_config");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,230 @@
+//! The database: connecting to SQLite or PostgreSQL through sqlx's `Any`
+//! driver, the schema migrations (one SQL text for both), and write
+//! transactions that hold the directory's version row.
+//!
+//! Every write goes through [`Db::begin_write`], which serializes writers:
+//! in this process by a gate (queued writers hold no pool connection), on
+//! PostgreSQL across instances by locking the version row (`SELECT ... FOR
+//! UPDATE`), on SQLite by a first statement that takes SQLite's write lock
+//! (so a read never pins a snapshot another writer moved).
+
+use super::error::{Result, ServerError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:PATH`
+    Sqlite,
+    /// `postgres://...`
+    Postgres,
+}
+
+/// A connection pool and what it needs to write safely.
+#[derive(Debug)]
+pub struct Db {
+    /// the pool
+    pub pool: AnyPool,
+    /// the backend
+    pub backend: Backend,
+    gate: tokio::sync::Mutex<()>,
+}
+
+/// An open write transaction holding the version row.
+pub struct WriteTx<'a> {
+    /// the transaction
+    pub tx: Transaction<'static, Any>,
+    /// the directory version when the lock was taken
+    pub version: i64,
+    /// the keys version when the lock was taken
+    pub keys_version: i64,
+    _gate: tokio::sync::MutexGuard<'a, ()>,
+}
+
+/// The SQL migrations, in order; each runs once, in a transaction.
+/// Types are those both databases read alike: BIGINT and TEXT.
+const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE meta (id BIGINT PRIMARY KEY, version BIGINT NOT NULL, keys_version BIGINT NOT NULL, \
+         catalog_preset TEXT, catalog_text TEXT, catalog_file TEXT, sso_config TEXT)",
+        "INSERT INTO meta (id, version, keys_version) VALUES (1, 0, 0)",
+        "CREATE TABLE labels (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, name TEXT NOT NULL, \
+         suffix TEXT NOT NULL, qa BIGINT NOT NULL, closed BIGINT NOT NULL)",
+        "CREATE TABLE users (id TEXT PRIMARY KEY, seq BIGINT NOT NULL, username TEXT NOT NULL, \
+         username_lc TEXT NOT NULL UNIQUE, email TEXT NOT NULL, email_lc TEXT NOT NULL, name TEXT NOT NULL, \
+         home_label BIGINT NOT NULL, status TEXT NOT NULL, expires_at TEXT, owner BIGINT NOT NULL)",
+        "CREATE INDEX users_email ON users (email_lc)",
+        "CREATE TABLE identities (user_id TEXT NOT NULL, seq BIGINT NOT NULL, iss TEXT NOT NULL, \
+         sub TEXT NOT NULL, PRIMARY KEY (user_id, seq))",
+        "CREATE INDEX identities_iss_sub ON identities (iss, sub)",
+        "CREATE TABLE access (user_id TEXT NOT NULL, label BIGINT NOT NULL, entry TEXT NOT NULL, \
+         PRIMARY KEY (user_id, label))",
+        "CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, private_jwk TEXT NOT NULL, \
+         created_at BIGINT NOT NULL, retired_at BIGINT)",
+        "CREATE TABLE api_keys (hash TEXT PRIMARY KEY, prefix TEXT NOT NULL, scopes TEXT NOT NULL, \
+         created_at BIGINT NOT NULL)",
+        "CREATE TABLE audit (id BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, \
+         action TEXT NOT NULL, target TEXT, allowed BIGINT NOT NULL, reason TEXT NOT NULL, \
+         version BIGINT NOT NULL, detail TEXT NOT NULL)",
+        "CREATE INDEX audit_at ON audit (at)",
+        "CREATE INDEX audit_actor ON audit (actor)",
+        "CREATE INDEX audit_target ON audit (target)",
+    ],
+)];
+
+/// `sqlite:PATH` gets `mode=rwc` (create the file) unless it says otherwise.
+fn normalize(url: &str) -> Result<(String, Backend)> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        if rest.is_empty() {
+            return Err(ServerError::Config("`--db sqlite:` needs a path".into()));
+        }
+        let url = if rest.contains('?') {
+            url.to_string()
+        } else {
+            format!("{url}?mode=rwc")
+        };
+        Ok((url, Backend::Sqlite))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((url.to_string(), Backend::Postgres))
+    } else {
+        Err(ServerError::Config(format!(
+            "`{url}` is not a database URL: use `sqlite:PATH` or `postgres://...`"
+        )))
+    }
+}
+
+async fn sqlite_pragmas(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    // WAL lets readers run beside the writer; FULL makes a commit durable
+    // before it is acknowledged; the busy timeout waits for another process.
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    conn.execute("PRAGMA busy_timeout = 5000").await?;
+    Ok(())
+}
+
+impl Db {
+    /// Connects and runs the migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = normalize(url)?;
+        let opts = AnyConnectOptions::from_str(&url)
+            .map_err(|e| ServerError::Config(format!("bad database URL: {e}")))?;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(|conn, _| Box::pin(sqlite_pragmas(conn)));
+        }
+        let pool = pool.connect_with(opts).await?;
+        let db = Db {
+            pool,
+            backend,
+            gate: tokio::sync::Mutex::new(()),
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let _gate = self.gate.lock().await;
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        if self.backend == Backend::Postgres {
+            // Two instances starting at once: one migrates, the other waits.
+            sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(72620012)) AS l")
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+        let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()?;
+        for (version, statements) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            for s in *statements {
+                tx.execute(*s).await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(super::state::system_now())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opens a write transaction holding the version row: until it ends, no
+    /// other writer (in this process or, on PostgreSQL, in another instance)
+    /// can decide or apply anything.
+    pub async fn begin_write(&self) -> Result<WriteTx<'_>> {
+        // Writers queue here first on both backends: they serialize on the
+        // version row anyway, and queued writers must not hold pool
+        // connections that reads need.
+        let gate = self.gate.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let lock = match self.backend {
+            // The first statement writes: SQLite takes its write lock now
+            // (waiting on the busy timeout), before any read.
+            Backend::Sqlite => "UPDATE meta SET version = version WHERE id = 1",
+            Backend::Postgres => "SELECT version FROM meta WHERE id = 1 FOR UPDATE",
+        };
+        sqlx::query(lock).execute(&mut *tx).await?;
+        let row = sqlx::query("SELECT version, keys_version FROM meta WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(WriteTx {
+            version: row.try_get(0)?,
+            keys_version: row.try_get(1)?,
+            tx,
+            _gate: gate,
+        })
+    }
+
+    /// The directory and keys versions now committed.
+    pub async fn versions(&self) -> Result<(i64, i64)> {
+        let row = sqlx::query("SELECT version, keys_version FROM meta WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+}
+
+impl WriteTx<'_> {
+    /// Sets the directory version (the caller passes the next one).
+    pub async fn set_version(&mut self, version: i64) -> Result<()> {
+        sqlx::query("UPDATE meta SET version = $1 WHERE id = 1")
+            .bind(version)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Bumps the keys version (signing keys or API keys changed).
+    pub async fn bump_keys_version(&mut self) -> Result<i64> {
+        let next = self.keys_version + 1;
+        sqlx::query("UPDATE meta SET keys_version = $1 WHERE id = 1")
+            .bind(next)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(next)
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

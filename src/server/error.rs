@@ -1,0 +1,171 @@
+//! The server's one error type: every failure a request, a store call or a
+//! command can come to, each with a stable `code()` (the `error.code` of the
+//! JSON answer) and an HTTP status. Messages never carry a key, a token or a
+//! private JWK.
+
+use axum::http::StatusCode;
+
+/// A server failure with a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The request is malformed: bad JSON, an unknown field, a wrong type,
+    /// a value the model refuses. `path` is the JSON path when known.
+    #[error("{message}")]
+    BadRequest {
+        /// stable code (`json_syntax`, `unknown_field`, `wrong_type`, a load error code ...)
+        code: &'static str,
+        /// what was wrong
+        message: String,
+        /// the JSON path inside the body, e.g. `user.access.4444.roles[0]`
+        path: Option<String>,
+    },
+    /// The body is larger than the limit.
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// the limit in bytes
+        limit: usize,
+    },
+    /// The body did not arrive in time.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
+    /// No API key, or one the store does not know.
+    #[error("an API key is required: `Authorization: Bearer KEY`")]
+    Unauthorized,
+    /// The API key lacks the route's scope.
+    #[error("this API key does not have the `{0}` scope")]
+    ForbiddenScope(&'static str),
+    /// The admin rules (or the store's profile rules) deny the op; nothing changed.
+    #[error("{message}")]
+    Denied {
+        /// the admin reason code
+        code: &'static str,
+        /// a sentence a person reads
+        message: String,
+    },
+    /// No such user.
+    #[error("user `{0}` is not in the directory")]
+    UnknownUser(String),
+    /// No manifest with this hash (the store's catalog has another).
+    #[error("no manifest `{0}`: the current one is at /v1/manifest")]
+    UnknownManifest(String),
+    /// No such route.
+    #[error("no such route")]
+    NotFound,
+    /// The route exists with another method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The store holds no catalog and directory yet.
+    #[error("the store holds no directory yet: run `permsnap import --db URL --catalog C --directory FILE`")]
+    NotImported,
+    /// The store is locked by another process for longer than the busy timeout.
+    #[error("the store is busy; retry")]
+    Busy,
+    /// A database failure (the detail is logged, not answered).
+    #[error("store error: {0}")]
+    Store(#[source] sqlx::Error),
+    /// Bad configuration or arguments of a command.
+    #[error("{0}")]
+    Config(String),
+    /// A file could not be read.
+    #[error("{0}")]
+    Io(String),
+    /// Stored data the model no longer loads (should not happen).
+    #[error("stored data does not load: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for ServerError {
+    fn from(e: sqlx::Error) -> Self {
+        ServerError::from_db(e)
+    }
+}
+
+/// A shorter name for results of this module.
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+impl ServerError {
+    /// A 400 with a code, message and optional JSON path.
+    pub fn bad(code: &'static str, message: impl Into<String>, path: Option<String>) -> Self {
+        ServerError::BadRequest {
+            code,
+            message: message.into(),
+            path,
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServerError::BadRequest { code, .. } | ServerError::Denied { code, .. } => code,
+            ServerError::BodyTooLarge { .. } => "body_too_large",
+            ServerError::BodyTimeout => "body_timeout",
+            ServerError::Unauthorized => "unauthorized",
+            ServerError::ForbiddenScope(_) => "forbidden_scope",
+            ServerError::UnknownUser(_) => "unknown_user",
+            ServerError::UnknownManifest(_) => "unknown_manifest",
+            ServerError::NotFound => "not_found",
+            ServerError::MethodNotAllowed => "method_not_allowed",
+            ServerError::NotImported => "not_imported",
+            ServerError::Busy => "busy",
+            ServerError::Store(_) => "store",
+            ServerError::Config(_) => "bad_config",
+            ServerError::Io(_) => "io",
+            ServerError::Corrupt(_) => "corrupt_store",
+        }
+    }
+
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ServerError::BadRequest { .. } | ServerError::Config(_) => StatusCode::BAD_REQUEST,
+            ServerError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServerError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ServerError::ForbiddenScope(_) | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
+            ServerError::UnknownUser(_)
+            | ServerError::UnknownManifest(_)
+            | ServerError::NotFound => StatusCode::NOT_FOUND,
+            ServerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ServerError::NotImported => StatusCode::CONFLICT,
+            ServerError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ServerError::Store(_) | ServerError::Io(_) | ServerError::Corrupt(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The message answered to the client: internal details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            ServerError::Store(_) => "internal store error".into(),
+            ServerError::Corrupt(_) => "stored data does not load".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The JSON path, for a malformed request.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            ServerError::BadRequest { path, .. } => path.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Maps a database error: a lock wait that ran out becomes [`ServerError::Busy`].
+    pub fn from_db(e: sqlx::Error) -> Self {
+        let busy = match &e {
+            sqlx::Error::Database(d) => {
+                let code = d.code().unwrap_or_default();
+                // SQLite SQLITE_BUSY (5) / SQLITE_LOCKED (6); PostgreSQL lock_not_available.
+                matches!(code.as_ref(), "5" | "6" | "517" | "55P03")
+            }
+            sqlx::Error::PoolTimedOut => true,
+            _ => false,
+        };
+        if busy {
+            ServerError::Busy
+        } else {
+            ServerError::Store(e)
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! The HTTP API: routes, the JSON body reader (size limit, read timeout,
+//! 400 with the JSON path), API-key scopes, JSON errors, and one log line
+//! per request. Handlers are thin: they parse, authorize, and call `ops`,
+//! the cache in `state`, or the glue in `model`.
+
+use super::doc::OpRequest;
+use super::error::{Result, ServerError};
+use super::keys::{Scope, MAX_TTL_SECS};
+use super::model::{self, SsoAnswer};
+use super::ops::{self, LoginFields};
+use super::state::App;
+use super::store::{self, AuditFilter};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Every route: (method, path template). The OpenAPI document describes each.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/openapi.json"),
+    ("GET", "/v1/manifest"),
+    ("GET", "/v1/manifest/{hash}"),
+    ("POST", "/v1/snapshots"),
+    ("POST", "/v1/check"),
+    ("POST", "/v1/admin"),
+    ("POST", "/v1/sso/login"),
+    ("GET", "/v1/users/{id}"),
+    ("GET", "/v1/audit"),
+];
+
+/// The OpenAPI 3.1 document served at `/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// What the handlers need besides the state.
+pub struct Ctx {
+    /// the shared state
+    pub app: Arc<App>,
+    /// the largest accepted body
+    pub max_body_bytes: usize,
+    /// how long a body may take to arrive
+    pub body_timeout: Duration,
+}
+
+type S = State<Arc<Ctx>>;
+
+/// The decision or error code of a response, for the request's log line.
+#[derive(Debug, Clone)]
+pub struct Outcome(pub String);
+
+fn answer(status: StatusCode, body: Value, outcome: impl Into<String>) -> Response {
+    let mut r = (status, Json(body)).into_response();
+    r.extensions_mut().insert(Outcome(outcome.into()));
+    r
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        if self.status().is_server_error() {
+            // The detail stays here; the client gets the code.
+            tracing::error!(target: "permsnap::server", code = self.code(), error = %self, "request failed");
+        }
+        let mut e = json!({"code": self.code(), "message": self.public_message()});
+        if let Some(p) = self.path() {
+            e["path"] = Value::String(p.to_string());
+        }
+        answer(self.status(), json!({ "error": e }), self.code())
+    }
+}
+
+/// The routes, with logging and panic containment.
+pub fn router(ctx: Arc<Ctx>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/manifest", get(manifest))
+        .route("/v1/manifest/{hash}", get(manifest_by_hash))
+        .route("/v1/snapshots", post(snapshots))
+        .route("/v1/check", post(check))
+        .route("/v1/admin", post(admin))
+        .route("/v1/sso/login", post(sso))
+        .route("/v1/users/{id}", get(user))
+        .route("/v1/audit", get(audit))
+        .fallback(|| async { ServerError::NotFound })
+        .method_not_allowed_fallback(|| async { ServerError::MethodNotAllowed })
+        .with_state(ctx)
+        .layer(axum::middleware::from_fn(log_request))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ServerError::Corrupt("a handler panicked".into()).into_response()
+            },
+        ))
+}
+
+/// The route template a path belongs to: logs never carry raw path text
+/// (a user id segment could be anything, an email included).
+pub fn route_label(path: &str) -> &'static str {
+    if path.starts_with("/v1/users/") {
+        return "/v1/users/{id}";
+    }
+    if path.starts_with("/v1/manifest/") {
+        return "/v1/manifest/{hash}";
+    }
+    ROUTES
+        .iter()
+        .find(|(_, p)| *p == path)
+        .map_or("(unmatched)", |(_, p)| p)
+}
+
+async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = route_label(req.uri().path());
+    let res = next.run(req).await;
+    let outcome = res
+        .extensions()
+        .get::<Outcome>()
+        .map_or("", |o| o.0.as_str());
+    tracing::info!(
+        target: "permsnap::http",
+        method = %method,
+        path = route,
+        status = res.status().as_u16(),
+        latency_us = start.elapsed().as_micros() as u64,
+        outcome,
+        "request"
+    );
+    res
+}
+
+async fn read_body(ctx: &Ctx, body: Body) -> Result<Bytes> {
+    let read = axum::body::to_bytes(body, ctx.max_body_bytes);
+    match tokio::time::timeout(ctx.body_timeout, read).await {
+        Err(_) => Err(ServerError::BodyTimeout),
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            Err(if too_large {
+                ServerError::BodyTooLarge {
+                    limit: ctx.max_body_bytes,
+                }
+            } else {
+                ServerError::bad("bad_body", format!("the body could not be read: {e}"), None)
+            })
+        }
+    }
+}
+
+fn data_code(message: &str) -> &'static str {
+    if message.starts_with("unknown field") {
+        "unknown_field"
+    } else if message.starts_with("missing field") {
+        "missing_field"
+    } else if message.starts_with("duplicate field") {
+        "duplicate_key"
+    } else if message.starts_with("invalid type") || message.starts_with("invalid length") {
+        "wrong_type"
+    } else {
+        "bad_value"
+    }
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ServerError {
+    let path = match e.path().to_string().as_str() {
+        "." => "$".to_string(),
+        p => p.to_string(),
+    };
+    let inner = e.into_inner();
+    let code = match inner.classify() {
+        serde_json::error::Category::Data => data_code(&inner.to_string()),
+        _ => "json_syntax",
+    };
+    ServerError::bad(code, inner.to_string(), Some(path))
+}
+
+/// Parses a JSON body into `T`, naming the JSON path of what was wrong.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end()
+        .map_err(|e| ServerError::bad("json_syntax", e.to_string(), Some("$".into())))?;
+    Ok(v)
+}
+
+fn parse_value<T: DeserializeOwned>(v: &Value) -> Result<T> {
+    serde_path_to_error::deserialize(v).map_err(json_error)
+}
+
+/// Checks the bearer key's scope at the keys version this request reads at.
+async fn authorize(ctx: &Ctx, headers: &HeaderMap, scope: Scope, keys_version: i64) -> Result<()> {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim())
+        .filter(|k| !k.is_empty() && k.len() <= 256)
+        .ok_or(ServerError::Unauthorized)?;
+    match ctx.app.api_key(key, keys_version).await? {
+        None => Err(ServerError::Unauthorized),
+        Some(s) if !s.has(scope) => Err(ServerError::ForbiddenScope(scope.name())),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Reads the versions, authorizes, and reads the body.
+async fn begin(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    scope: Scope,
+    body: Body,
+) -> Result<((i64, i64), Bytes)> {
+    let versions = ctx.app.versions().await?;
+    authorize(ctx, headers, scope, versions.1).await?;
+    Ok((versions, read_body(ctx, body).await?))
+}
+
+async fn healthz(State(ctx): S) -> Response {
+    match ctx.app.versions().await {
+        Ok((v, _)) => answer(StatusCode::OK, json!({"status": "ok", "version": v}), "ok"),
+        Err(_) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": {"code": "unavailable", "message": "the store does not answer"}}),
+            "unavailable",
+        ),
+    }
+}
+
+async fn jwks(State(ctx): S) -> Result<Response> {
+    let ring = ctx.app.keys().await?;
+    let mut r = answer(StatusCode::OK, ring.jwks(ctx.app.now()), "ok");
+    // Short: a rotated-in key must reach verifiers soon. Verifiers refetch on
+    // an unknown `kid`.
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    Ok(r)
+}
+
+async fn openapi() -> Response {
+    let mut r = (StatusCode::OK, OPENAPI).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.extensions_mut().insert(Outcome("ok".into()));
+    r
+}
+
+fn manifest_answer(text: &str, hash: &str, cache: &'static str, headers: &HeaderMap) -> Response {
+    let etag = format!("\"{hash}\"");
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut r = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = (StatusCode::OK, text.to_string()).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        r
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    r.extensions_mut()
+        .insert(Outcome(if fresh { "not_modified" } else { "ok" }.into()));
+    r
+}
+
+/// The current catalog's manifest, exact bytes; `ETag` is its hash
+/// (revalidate: the catalog changes when a new one is imported).
+async fn manifest(State(ctx): S, headers: HeaderMap) -> Result<Response> {
+    let loaded = ctx.app.loaded().await?;
+    let (text, hash) = model::manifest(&loaded.model);
+    Ok(manifest_answer(text, hash, "no-cache", &headers))
+}
+
+/// The manifest with this hash: immutable, cacheable for a year.
+async fn manifest_by_hash(
+    State(ctx): S,
+    headers: HeaderMap,
+    Path(want): Path<String>,
+) -> Result<Response> {
+    let loaded = ctx.app.loaded().await?;
+    let (text, hash) = model::manifest(&loaded.model);
+    if want != hash {
+        return Err(ServerError::UnknownManifest(
+            want.chars().take(64).collect(),
+        ));
+    }
+    Ok(manifest_answer(
+        text,
+        hash,
+        "public, max-age=31536000, immutable",
+        &headers,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotRequest {
+    user: String,
+    #[serde(default)]
+    audience: Option<String>,
+    #[serde(default)]
+    ttl: Option<i64>,
+}
+
+async fn snapshots(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
+    let ((v, kv), bytes) = begin(&ctx, &headers, Scope::Snapshots, body).await?;
+    let req: SnapshotRequest = parse(&bytes)?;
+    if let Some(t) = req.ttl.filter(|t| !(1..=MAX_TTL_SECS).contains(t)) {
+        let msg = format!("`ttl` is 1 to {MAX_TTL_SECS} seconds, not {t}");
+        return Err(ServerError::bad("bad_value", msg, Some("ttl".into())));
+    }
+    if req
+        .audience
+        .as_ref()
+        .is_some_and(|a| a.is_empty() || a.len() > 256)
+    {
+        let msg = "`audience` is 1 to 256 characters";
+        return Err(ServerError::bad("bad_value", msg, Some("audience".into())));
+    }
+    let loaded = ctx.app.loaded_at(v).await?;
+    let ring = ctx.app.keys_at(kv).await?;
+    let key = ring
+        .current
+        .as_ref()
+        .ok_or_else(|| ServerError::Corrupt("no current signing key".into()))?;
+    let now = ctx.app.now();
+    let t = model::issue(
+        &loaded.model,
+        &req.user,
+        now,
+        req.audience.as_deref(),
+        req.ttl,
+        key,
+    )?;
+    let body = json!({
+        "token": t.token,
+        "expires_at": model::format_time(t.expires_at_ms),
+        "kid": model::kid(key),
+    });
+    Ok(answer(StatusCode::OK, body, "issued"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest {
+    user: String,
+    label: u64,
+    action: String,
+    #[serde(default)]
+    resource: Option<Map<String, Value>>,
+}
+
+async fn check(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
+    let ((v, _), bytes) = begin(&ctx, &headers, Scope::Check, body).await?;
+    let req: CheckRequest = parse(&bytes)?;
+    let loaded = ctx.app.loaded_at(v).await?;
+    let now = ctx.app.now();
+    let d = model::check(
+        &loaded.model,
+        &req.user,
+        req.label,
+        &req.action,
+        req.resource.as_ref(),
+        now,
+    );
+    let mut body = json!({"allowed": d.allowed, "reason": d.reason});
+    if let Some(by) = &d.by {
+        body["by"] = Value::String(by.clone());
+    }
+    body["message"] = Value::String(d.message);
+    Ok(answer(StatusCode::OK, body, d.reason))
+}
+
+/// Splits `{"actor", "op", ...}` into the actor and the op (vector-file shape).
+fn split_actor(bytes: &[u8]) -> Result<(String, Value)> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
+    model::reject_duplicate_keys(text)?;
+    let mut v: Value = parse(bytes)?;
+    let obj = v.as_object_mut().ok_or_else(|| {
+        ServerError::bad("wrong_type", "the body is a JSON object", Some("$".into()))
+    })?;
+    let actor = match obj.remove("actor") {
+        Some(Value::String(a)) => a,
+        Some(_) => {
+            return Err(ServerError::bad(
+                "wrong_type",
+                "`actor` is a user id (a string)",
+                Some("actor".into()),
+            ))
+        }
+        None => {
+            return Err(ServerError::bad(
+                "missing_field",
+                "missing field `actor`",
+                Some("actor".into()),
+            ))
+        }
+    };
+    Ok((actor, v))
+}
+
+async fn admin(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (_, bytes) = begin(&ctx, &headers, Scope::Admin, body).await?;
+    let (actor, raw) = split_actor(&bytes)?;
+    let op: OpRequest = parse_value(&raw)?;
+    let done = ops::admin(&ctx.app, &actor, &op, &raw).await?;
+    let body = json!({
+        "allowed": true,
+        "reason": done.reason,
+        "message": done.message,
+        "version": done.version,
+        "audit_id": done.audit_id,
+    });
+    Ok(answer(StatusCode::OK, body, done.reason))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SsoRequest {
+    #[serde(default)]
+    config: Option<Value>,
+    login: Value,
+}
+
+fn sso_body(r: &ops::SsoResult) -> (Value, String) {
+    match &r.answer {
+        SsoAnswer::Matched { user, linked } => (
+            json!({"outcome": "matched", "user": user, "linked": linked}),
+            "matched".into(),
+        ),
+        SsoAnswer::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        } => (
+            json!({"outcome": "created", "user": r.user, "username": username,
+                   "home_label": home_label, "labels": labels, "role": role}),
+            "created".into(),
+        ),
+        SsoAnswer::Rejected(reason) => (
+            json!({"outcome": "rejected", "reason": reason}),
+            format!("rejected:{reason}"),
+        ),
+        SsoAnswer::InvalidConfig(reason) => (
+            json!({"outcome": "invalid_config", "reason": reason}),
+            format!("invalid_config:{reason}"),
+        ),
+    }
+}
+
+async fn sso(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (_, bytes) = begin(&ctx, &headers, Scope::Sso, body).await?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
+    model::reject_duplicate_keys(text)?;
+    let req: SsoRequest = parse(&bytes)?;
+    let login_text = req.login.to_string();
+    model::login(&login_text)?;
+    let fields: LoginFields = parse_value(&req.login).map_err(|e| under("login", e))?;
+    let config = req.config.as_ref().map(Value::to_string);
+    let result = ops::sso(&ctx.app, config.as_deref(), &login_text, &fields).await?;
+    let (body, outcome) = sso_body(&result);
+    Ok(answer(StatusCode::OK, body, outcome))
+}
+
+fn under(prefix: &str, e: ServerError) -> ServerError {
+    match e {
+        ServerError::BadRequest {
+            code,
+            message,
+            path,
+        } => {
+            let path = match path.as_deref() {
+                None | Some("$") => prefix.to_string(),
+                Some(p) => format!("{prefix}.{p}"),
+            };
+            ServerError::bad(code, message, Some(path))
+        }
+        other => other,
+    }
+}
+
+async fn user(State(ctx): S, headers: HeaderMap, Path(id): Path<String>) -> Result<Response> {
+    let (v, kv) = ctx.app.versions().await?;
+    authorize(&ctx, &headers, Scope::Read, kv).await?;
+    let loaded = ctx.app.loaded_at(v).await?;
+    let u = loaded.doc.user(&id).ok_or(ServerError::UnknownUser(id))?;
+    let body = serde_json::to_value(u).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+    Ok(answer(StatusCode::OK, body, "ok"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    user: Option<String>,
+    since: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn audit(
+    State(ctx): S,
+    headers: HeaderMap,
+    query: std::result::Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let (_, kv) = ctx.app.versions().await?;
+    authorize(&ctx, &headers, Scope::Read, kv).await?;
+    let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
+    let since_ms = match q.since.as_deref() {
+        None => None,
+        Some(s) => Some(model::parse_time(s).ok_or_else(|| {
+            ServerError::bad(
+                "bad_timestamp",
+                format!("`since` is an RFC 3339 time, not `{s}`"),
+                Some("since".into()),
+            )
+        })?),
+    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ServerError::bad(
+            "bad_value",
+            "`limit` is 1 to 1000",
+            Some("limit".into()),
+        ));
+    }
+    let filter = AuditFilter {
+        user: q.user.filter(|u| !u.is_empty()),
+        since_ms,
+        limit,
+    };
+    let mut conn = ctx.app.db.pool.acquire().await?;
+    let records = store::audit(&mut conn, &filter).await?;
+    Ok(answer(StatusCode::OK, json!({ "records": records }), "ok"))
+}

@@ -1,0 +1,298 @@
+//! The glue: the only module of the server that touches the permsnap model.
+//! Everything else in `server` speaks serde JSON and plain data; when the
+//! library's API moves, this file alone follows it.
+//!
+//! It must not hold state or talk to the store: it turns text into the
+//! library's types, asks the library, and turns answers back into data.
+
+use super::error::{Result, ServerError};
+use crate::rules::{Resource, Value as Scalar};
+use crate::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
+use base64::Engine as _;
+
+pub use crate::PrivateKey as SigningKey;
+
+/// The library's loaded catalog.
+pub type LoadedCatalog = Catalog;
+/// The library's catalog + directory.
+pub type LoadedModel = Model;
+
+/// A load error as a 400, its JSON path under `prefix` (e.g. `user`).
+pub fn bad_input(e: LoadError, prefix: Option<&str>) -> ServerError {
+    let path = match (prefix, e.path.as_str()) {
+        (Some(p), "$") => p.to_string(),
+        (Some(p), rest) => format!("{p}.{rest}"),
+        (None, rest) => rest.to_string(),
+    };
+    ServerError::bad(e.code(), e.message, Some(path))
+}
+
+/// Refuses JSON text with a duplicate key (serde would keep the last one).
+pub fn reject_duplicate_keys(text: &str) -> Result<()> {
+    crate::load::check_json(text).map_err(|e| bad_input(e, None))
+}
+
+/// A preset catalog by id.
+pub fn preset_catalog(id: &str) -> Result<Catalog> {
+    crate::presets::preset(id).map_err(|e| bad_input(e, None))
+}
+
+/// Whether `id` names a preset.
+pub fn is_preset(id: &str) -> bool {
+    crate::presets::preset_text(id).is_some()
+}
+
+/// A catalog from its JSON text; `file` names it in errors.
+pub fn catalog_from_text(text: &str, file: &str) -> Result<Catalog> {
+    Catalog::from_json_text(text, file).map_err(|e| bad_input(e, None))
+}
+
+/// The catalog's id.
+pub fn catalog_id(c: &Catalog) -> &str {
+    &c.id
+}
+
+/// A model from a catalog and directory JSON text (the directory file format).
+pub fn model(catalog: &Catalog, directory_text: &str) -> Result<Model> {
+    let directory = Directory::from_json_text(directory_text, "directory", catalog)
+        .map_err(|e| bad_input(e, None))?;
+    Ok(Model::new(catalog.clone(), directory))
+}
+
+/// A model from a catalog and a directory already in memory as a JSON
+/// value (the store's documents: no text to write and read again).
+pub fn model_of_value(catalog: &Catalog, directory: &serde_json::Value) -> Result<Model> {
+    let directory = Directory::from_value(directory, catalog).map_err(|e| bad_input(e, None))?;
+    Ok(Model::new(catalog.clone(), directory))
+}
+
+/// Whether `username` is `name@suffix` of a label with that suffix (the
+/// admin rules' `bad_username`).
+pub fn username_fits(username: &str, suffix: &str) -> bool {
+    crate::admin::username_fits(username, suffix)
+}
+
+/// A decision of `/v1/check`, as `permsnap check` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckAnswer {
+    /// allowed or not
+    pub allowed: bool,
+    /// the reason code
+    pub reason: &'static str,
+    /// the role, additional role, restriction or `direct`
+    pub by: Option<String>,
+    /// a sentence a person reads
+    pub message: String,
+}
+
+fn resource(fields: &serde_json::Map<String, serde_json::Value>) -> Resource {
+    // Scalars count; any other value is as if absent (as in vector files).
+    fields.iter().fold(Resource::new(), |r, (k, v)| match v {
+        serde_json::Value::String(s) => r.with(k, Scalar::Str(s.clone())),
+        serde_json::Value::Bool(b) => r.with(k, Scalar::Bool(*b)),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(x) => r.with(k, Scalar::Num(x)),
+            None => r,
+        },
+        _ => r,
+    })
+}
+
+/// Decides a check at `now` (milliseconds).
+pub fn check(
+    m: &Model,
+    user: &str,
+    label: u64,
+    action: &str,
+    res: Option<&serde_json::Map<String, serde_json::Value>>,
+    now: i64,
+) -> CheckAnswer {
+    let res = res.map(resource);
+    let d = m.check(user, label, action, res.as_ref(), now);
+    CheckAnswer {
+        allowed: d.allowed,
+        reason: d.reason.code(),
+        message: m.message(&d),
+        by: d.by,
+    }
+}
+
+/// Reads an admin op (`{"op": ..., fields}`, the vector-file shape without
+/// `actor`), resolving roles against the catalog.
+pub fn admin_op(text: &str, c: &Catalog) -> Result<AdminOp> {
+    AdminOp::from_json_text(text, c).map_err(|e| bad_input(e, None))
+}
+
+/// The admin rules' answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminAnswer {
+    /// allowed or not
+    pub allowed: bool,
+    /// the reason code (`allowed` when allowed)
+    pub reason: &'static str,
+    /// a sentence a person reads
+    pub message: &'static str,
+}
+
+/// Decides whether `actor` may perform `op` at `now`.
+pub fn admin(m: &Model, actor: &str, op: &AdminOp, now: i64) -> AdminAnswer {
+    let d = m.admin(actor, op, now);
+    AdminAnswer {
+        allowed: d.allowed,
+        reason: d.reason.code(),
+        message: d.reason.message(),
+    }
+}
+
+/// Reads an SSO config from JSON text.
+pub fn sso_config(text: &str) -> Result<SsoConfig> {
+    SsoConfig::from_json_text(text).map_err(|e| bad_input(e, Some("config")))
+}
+
+/// Reads an SSO login from JSON text.
+pub fn login(text: &str) -> Result<Login> {
+    Login::from_json_text(text).map_err(|e| bad_input(e, Some("login")))
+}
+
+/// Checks an SSO config against the model: `None` when it is valid, else
+/// the reason code (`unknown_label`, `home_label_not_in_labels`, ...).
+pub fn sso_config_problem(m: &Model, config: &SsoConfig) -> Option<&'static str> {
+    m.validate_sso(config).err().map(|r| r.code())
+}
+
+/// What an SSO login comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SsoAnswer {
+    /// an existing user; `linked` when the login's identity is new for them
+    Matched {
+        /// user id
+        user: String,
+        /// whether to link the identity
+        linked: bool,
+    },
+    /// a user to create
+    Created {
+        /// the new username
+        username: String,
+        /// its home label
+        home_label: u64,
+        /// labels with access
+        labels: Vec<u64>,
+        /// the role on each
+        role: String,
+    },
+    /// refused, with the reason code
+    Rejected(&'static str),
+    /// the config is wrong, with the reason code
+    InvalidConfig(&'static str),
+}
+
+/// Decides an SSO login at `now`.
+pub fn sso(m: &Model, config: &SsoConfig, login: &Login, now: i64) -> SsoAnswer {
+    match m.sso(config, login, now) {
+        SsoOutcome::Matched { user, linked } => SsoAnswer::Matched { user, linked },
+        SsoOutcome::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        } => SsoAnswer::Created {
+            username,
+            home_label,
+            labels,
+            role,
+        },
+        SsoOutcome::Rejected(r) => SsoAnswer::Rejected(r.code()),
+        SsoOutcome::InvalidConfig(r) => SsoAnswer::InvalidConfig(r.code()),
+    }
+}
+
+/// A signed snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// the compact JWS
+    pub token: String,
+    /// its `exp`, in milliseconds
+    pub expires_at_ms: i64,
+}
+
+/// Issues the signed snapshot of `user` at `now`.
+pub fn issue(
+    m: &Model,
+    user: &str,
+    now: i64,
+    audience: Option<&str>,
+    ttl_secs: Option<i64>,
+    key: &SigningKey,
+) -> Result<Issued> {
+    let mut opts = crate::IssueOptions::default();
+    if let Some(a) = audience {
+        opts.audience = a.to_string();
+    }
+    if let Some(t) = ttl_secs {
+        opts.ttl_secs = t;
+    }
+    let token = crate::issue(m, user, now, &opts, key).map_err(|e| match e.code() {
+        "unknown_user" => ServerError::UnknownUser(user.to_string()),
+        code => ServerError::Corrupt(format!("issue failed: {code}")),
+    })?;
+    let expires_at_ms = token_exp_ms(&token)
+        .ok_or_else(|| ServerError::Corrupt("issued token has no `exp`".into()))?;
+    Ok(Issued {
+        token,
+        expires_at_ms,
+    })
+}
+
+/// The `exp` claim of a token we signed, in milliseconds.
+fn token_exp_ms(token: &str) -> Option<i64> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?.as_f64()?;
+    Some((exp * 1000.0).round() as i64)
+}
+
+/// A new signing key from 32 random bytes (its `kid` is its RFC 7638 thumbprint).
+pub fn new_signing_key(seed: &[u8; 32]) -> SigningKey {
+    SigningKey::from_seed(seed, None)
+}
+
+/// The private JWK text of a key (for the store only; never answered or logged).
+pub fn private_jwk_text(k: &SigningKey) -> String {
+    k.to_private_jwk().to_string()
+}
+
+/// A signing key from its private JWK text.
+pub fn signing_key_from_jwk(text: &str) -> Result<SigningKey> {
+    SigningKey::from_json_text(text)
+        .map_err(|e| ServerError::Corrupt(format!("stored signing key: {}", e.code())))
+}
+
+/// The key's id.
+pub fn kid(k: &SigningKey) -> &str {
+    k.kid()
+}
+
+/// The public JWK of a key.
+pub fn public_jwk(k: &SigningKey) -> Result<serde_json::Value> {
+    Ok(k.to_public_jwk())
+}
+
+/// The catalog manifest pages fetch to read snapshots: (its exact text, its hash).
+pub fn manifest(m: &Model) -> (&str, &str) {
+    let f = m.manifest();
+    (f.text(), f.hash())
+}
+
+/// Parses an RFC 3339 time to milliseconds.
+pub fn parse_time(s: &str) -> Option<i64> {
+    crate::time::parse_rfc3339(s)
+}
+
+/// Formats milliseconds as RFC 3339 (whole seconds, `Z`).
+pub fn format_time(ms: i64) -> String {
+    crate::time::format_rfc3339(ms)
+}
