@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust tests (unit, integration, doc,
-# and the server's: tests/server/ starts its own throwaway PostgreSQL
+# and the server's: tests/native/server/ starts its own throwaway PostgreSQL
 # cluster through scripts/pg.sh, or uses PERMSNAP_TEST_PG when set),
 # conformance over tests/vectors (server rules and snapshot parity), the npm
 # package built from scratch, the wasm tests in Node and in headless

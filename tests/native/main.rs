@@ -9,4 +9,6 @@ mod fuzz_regressions;
 mod jws_attacks;
 mod limits;
 mod properties;
+#[cfg(all(feature = "server", feature = "cli"))]
+mod server;
 mod token_size;

@@ -3,7 +3,7 @@
 //! `permsnap server` binary in a child process, whose log is then read: one
 //! JSON line per request, never a key, a token or an email.
 
-use crate::common::{config, fresh_db, request, temp_dir, Backend, Conn, CRM};
+use crate::server::common::{config, fresh_db, request, temp_dir, Backend, Conn, CRM};
 use permsnap::server::{self, store::CatalogRecord};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -175,7 +175,7 @@ async fn kill_during_writes(b: Backend) {
         .unwrap();
     let key = server::apikey_create(&db, "snapshots,admin").await.unwrap();
     let log = temp_dir().join("server.log");
-    let port = crate::common::free_port();
+    let port = crate::server::common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = Arc::new(Mutex::new(spawn_server(&db, port, &log)));
     wait_ready(addr).await;

@@ -2,7 +2,7 @@
 //! slow or idle connections are closed on time; a huge request line is
 //! refused with bounded memory; the connection limit holds.
 
-use crate::common::{request, Backend, Conn, Env, CRM};
+use crate::server::common::{request, Backend, Conn, Env, CRM};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -2,7 +2,7 @@
 //! snapshot and a check answered by the other at once, and concurrent
 //! writes through both are serialized by the store.
 
-use crate::common::{config, Backend, Conn, Env, CRM};
+use crate::server::common::{config, Backend, Conn, Env, CRM};
 use permsnap::server;
 use serde_json::json;
 

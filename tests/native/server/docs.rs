@@ -1,7 +1,7 @@
 //! The documentation runs: the README's curl examples against a server,
 //! and the OpenAPI document describes exactly the routes that exist.
 
-use crate::common::{request, Backend, Env, CRM};
+use crate::server::common::{request, Backend, Env, CRM};
 use permsnap::server::http::{OPENAPI, ROUTES};
 use serde_json::Value;
 
@@ -19,7 +19,7 @@ fn readme_block(marker: &str) -> String {
 /// `cargo build` line is skipped) and the port is a free one, not 8080.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_server_examples_run_as_written() {
-    let dir = crate::common::temp_dir();
+    let dir = crate::server::common::temp_dir();
     std::fs::create_dir_all(dir.join("src/demo")).unwrap();
     std::fs::write(dir.join("src/demo/crm-directory.json"), CRM).unwrap();
     let setup: String = readme_block("<!-- server-setup -->")
@@ -28,7 +28,7 @@ async fn the_readme_server_examples_run_as_written() {
         .map(|l| format!("{l}\n"))
         .collect();
     let curl = readme_block("<!-- server-curl -->");
-    let port = crate::common::free_port();
+    let port = crate::server::common::free_port();
     let script = format!("trap 'kill $(jobs -p) 2>/dev/null' EXIT\n{setup}{curl}")
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_permsnap"))

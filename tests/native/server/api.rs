@@ -1,7 +1,7 @@
 //! The API on both stores: snapshots, checks, admin ops, SSO, reads, keys,
 //! scopes, import/export, bad input, and concurrent admins.
 
-use crate::common::{request, Backend, Env, CRM};
+use crate::server::common::{request, Backend, Env, CRM};
 use permsnap::server;
 use serde_json::{json, Value};
 
@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 macro_rules! both {
     ($name:ident) => {
         mod $name {
-            use crate::common::Backend;
+            use crate::server::common::Backend;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 super::$name(Backend::Sqlite).await
@@ -352,7 +352,7 @@ async fn a_rotated_key_stays_published_and_old_tokens_verify(b: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retired_key_leaves_the_jwks_once_its_last_token_expired() {
     use permsnap::server::{db::Db, keys, ops, store};
-    let db = Db::connect(&crate::common::fresh_db(Backend::Sqlite).await, 1)
+    let db = Db::connect(&crate::server::common::fresh_db(Backend::Sqlite).await, 1)
         .await
         .unwrap();
     let t0 = 1_800_000_000_000;
@@ -374,7 +374,7 @@ both!(import_then_export_round_trips);
 async fn import_then_export_round_trips(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
     let first = server::export(&env.db).await.unwrap();
-    let db2 = crate::common::fresh_db(b).await;
+    let db2 = crate::server::common::fresh_db(b).await;
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     server::import_text(&db2, rec, &first, None).await.unwrap();
     assert_eq!(server::export(&db2).await.unwrap(), first);
@@ -573,7 +573,7 @@ async fn concurrent_admins_never_lose_an_update_nor_act_on_stale_data(b: Backend
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_records_a_catalog_file_and_the_default_sso_config() {
-    let dir = crate::common::temp_dir();
+    let dir = crate::server::common::temp_dir();
     let sso = dir.join("sso.json");
     std::fs::write(
         &sso,
@@ -582,7 +582,7 @@ async fn import_records_a_catalog_file_and_the_default_sso_config() {
     .unwrap();
     let directory = dir.join("directory.json");
     std::fs::write(&directory, CRM).unwrap();
-    let db = crate::common::fresh_db(Backend::Sqlite).await;
+    let db = crate::server::common::fresh_db(Backend::Sqlite).await;
     let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/src/presets/smartico-crm.json");
     let report = server::import(
         &db,
@@ -597,7 +597,9 @@ async fn import_records_a_catalog_file_and_the_default_sso_config() {
         ("smartico-crm", 3, 9)
     );
     let key = server::apikey_create(&db, "sso,check").await.unwrap();
-    let running = server::start(crate::common::config(&db)).await.unwrap();
+    let running = server::start(crate::server::common::config(&db))
+        .await
+        .unwrap();
     let login = json!({"login": {"provider": "microsoft", "iss": "https://login.microsoftonline.com", "sub": "1",
                                  "email": "sue@mycompany.com", "email_verified": true}});
     let r = request(
@@ -646,9 +648,11 @@ async fn import_records_a_catalog_file_and_the_default_sso_config() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_without_a_directory_says_so() {
-    let db = crate::common::fresh_db(Backend::Sqlite).await;
+    let db = crate::server::common::fresh_db(Backend::Sqlite).await;
     let key = server::apikey_create(&db, "check").await.unwrap();
-    let running = server::start(crate::common::config(&db)).await.unwrap();
+    let running = server::start(crate::server::common::config(&db))
+        .await
+        .unwrap();
     let r = request(
         running.addr,
         "POST",
@@ -754,7 +758,7 @@ async fn the_manifest_is_served_with_its_hash_and_cached_by_it(b: Backend) {
         "the hash of the exact bytes"
     );
     // Revalidation, and the immutable address.
-    let mut c = crate::common::Conn::open(env.addr()).await;
+    let mut c = crate::server::common::Conn::open(env.addr()).await;
     let head = format!("GET /v1/manifest HTTP/1.1\r\nhost: t\r\nif-none-match: \"{hash}\"\r\n\r\n");
     tokio::io::AsyncWriteExt::write_all(&mut c.stream, head.as_bytes())
         .await
@@ -796,7 +800,7 @@ async fn the_manifest_is_served_with_its_hash_and_cached_by_it(b: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_answers_the_json_permsnap_check_prints() {
     let env = Env::new(Backend::Sqlite, "smartico-crm", CRM).await;
-    let dir = crate::common::temp_dir().join("crm.json");
+    let dir = crate::server::common::temp_dir().join("crm.json");
     std::fs::write(&dir, CRM).unwrap();
     for (user, label, action) in [
         ("rita", "4444", "player.give_bonus"),

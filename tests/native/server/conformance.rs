@@ -4,7 +4,7 @@
 //! each admin or SSO case the file's directory is imported again, so every
 //! case starts from the directory as the file writes it.
 
-use crate::common::{config, fresh_db, Backend, Conn};
+use crate::server::common::{config, fresh_db, Backend, Conn};
 use permsnap::server::{self, store::CatalogRecord, Clock};
 use permsnap::vectors::VectorFile;
 use permsnap::SsoOutcome;
