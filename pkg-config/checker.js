@@ -232,7 +232,7 @@ export class Permissions {
     const f = t[p];
     if ((f & DEPENDS) === 0 || resource === undefined || resource === null) return (f & ALLOW) !== 0;
     if (!this.#write(resource)) return false;
-    return reasonTable().allows[this.#checker.check(p, label, this.#clock.now(), true) & 0xff];
+    return this.#checker.allows(p, label, this.#clock.now());
   }
 
   /** The opposite of `can`. */
