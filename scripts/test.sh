@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust tests (unit, integration, doc),
-# conformance over tests/vectors (server rules and snapshot parity), the npm
-# package built from scratch, the wasm tests in Node and in headless
-# Chromium, and the package's own tests (Node, jose interop, types, browser).
+# conformance over tests/vectors (server rules and snapshot parity), then the
+# browser side (scripts/test-package.sh): the browser build and its lints,
+# the npm package built from scratch, the wasm boundary tests in Node and in
+# headless Chromium, the package's own tests and the demo end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -12,7 +13,6 @@ step() { printf '\n== %s\n' "$*"; }
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --features cli,testgen -- -D warnings
-cargo clippy --lib --target wasm32-unknown-unknown --features wasm,testgen -- -D warnings
 
 step "Rust tests (unit, integration, doc, properties, limits, 100,000 random checks server vs snapshot)"
 cargo test --features cli,testgen
@@ -20,16 +20,4 @@ cargo test --features cli,testgen
 step "conformance: server rules and snapshot parity over tests/vectors"
 cargo run --quiet --features cli --bin permsnap -- conformance tests/vectors
 
-step "npm package"
-./scripts/build-pkg.sh
-
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-step "wasm tests in Node (vectors, and 10,000 random checks server vs wasm snapshot)"
-WASM_BINDGEN_TEST_ONLY_NODE=1 cargo test --target wasm32-unknown-unknown --features wasm,testgen \
-  --test wasm --test wasm_differential
-step "wasm tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 \
-  cargo test --target wasm32-unknown-unknown --features wasm,testgen --test wasm --test wasm_differential
-
-step "package tests (Node, jose interop, TypeScript types, Chromium) and the demo end to end"
-PERMSNAP_BIN="$PWD/target/debug/permsnap" node --test pkg-config/test/*.test.mjs tests/e2e/*.test.mjs
+./scripts/test-package.sh
