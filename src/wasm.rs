@@ -380,6 +380,15 @@ impl Checker {
         v.reason as u32 | by << 8
     }
 
+    /// Whether `permission` is allowed in `label` on the resource in the
+    /// slots at `now` (a scoped `can`: no `by`, no message).
+    pub fn allows(&self, permission: u32, label: f64, now: f64) -> bool {
+        let slots = Slots { checker: self };
+        self.snapshot
+            .check_index(permission as usize, label as u64, Some(&slots), now as i64)
+            .allowed()
+    }
+
     /// The `by` of source `i` (a role, additional role or restriction role
     /// id, or `direct`).
     #[wasm_bindgen(js_name = sourceId)]
