@@ -97,11 +97,10 @@ export class Permissions {
   #timer = new ExpiryTimer();
   #listeners = new Set();
   #version = 0;
-  // scoped checks
-  #attrs = [];
-  #intern = new Map();
+  // scoped checks: read from the checker on the first one
+  #attrs = null;
+  #intern = null;
   #slots = new Float64Array(0);
-  #slotsAt = [0, 0];
 
   /** Not public: use `await Permissions.verify(...)`. */
   constructor(key, verified, jwks, options) {
@@ -134,11 +133,16 @@ export class Permissions {
     this.#tables.clear();
     this.#exp = c.expiresAt;
     this.#expired = false;
-    this.#attrs = c.attrs().map(internalize);
-    this.#intern = new Map(c.strings().map((s, i) => [s, i]));
-    this.#slotsAt = [c.slotsPtr(), c.slotsLen()];
+    this.#attrs = null;
+    this.#intern = null;
     this.#slots = new Float64Array(0);
-    this.#timer.arm(this.#exp, this.#clock, () => this.#expire());
+    this.#armTimer();
+  }
+
+  /** The expiry timer runs only while someone listens: checks compare the clock themselves. */
+  #armTimer() {
+    if (this.#listeners.size > 0 && this.#checker !== null) this.#timer.arm(this.#exp, this.#clock, () => this.#expire());
+    else this.#timer.stop();
   }
 
   /** Every check denies from now on; subscribers hear of it (after the current check, when a check found it). */
@@ -192,10 +196,15 @@ export class Permissions {
   /** Writes the attributes the conditions read into the slots; `false` when `resource` is not an object. */
   #write(resource) {
     if (typeof resource !== "object") return false;
+    if (this.#attrs === null) {
+      this.#checker.prepareScoped();
+      this.#attrs = this.#checker.attrs().map(internalize);
+      this.#intern = new Map(this.#checker.strings().map((s, i) => [s, i]));
+    }
     let slots = this.#slots;
     if (slots.length === 0) {
       // first use, or the memory grew (which detaches every view)
-      slots = this.#slots = new Float64Array(memory().buffer, this.#slotsAt[0], this.#slotsAt[1]);
+      slots = this.#slots = new Float64Array(memory().buffer, this.#checker.slotsPtr(), this.#checker.slotsLen());
     }
     const attrs = this.#attrs;
     for (let i = 0, j = 0; i < attrs.length; i++, j += 2) {
@@ -296,7 +305,11 @@ export class Permissions {
   /** Calls `listener` after every update, at expiry and at dispose; returns the unsubscribe function. */
   subscribe(listener) {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    if (this.#listeners.size === 1) this.#armTimer();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#armTimer();
+    };
   }
 
   /** A number that changes whenever answers may have changed (for `useSyncExternalStore`). */

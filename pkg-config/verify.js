@@ -21,7 +21,8 @@ export const DEFAULT_MAX_LENGTH = 64 * 1024;
 export const DEFAULT_CLOCK_SKEW = 60;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const bytesOf = (text) => new TextEncoder().encode(text);
+const encoder = new TextEncoder();
+const bytesOf = (text) => encoder.encode(text);
 const malformed = (message) => new PermsnapError("malformed", message);
 
 /**

@@ -279,11 +279,18 @@ const TAG_OTHER_STR: u32 = 4;
 #[wasm_bindgen]
 pub struct Checker {
     snapshot: Snapshot,
-    /// the attribute names the conditions read: slot `i` is `attrs[i]`
+    /// what scoped checks need, made by the first one ([`Checker::prepare_scoped`])
+    scoped: Scoped,
+}
+
+/// The attribute names the conditions read (slot `i` is `attrs[i]`), the
+/// strings they compare with and the subject (the intern table), and the
+/// slots themselves: `[tag, value]` per attribute, written by the wrapper
+/// before a scoped check.
+#[derive(Default)]
+struct Scoped {
     attrs: Vec<String>,
-    /// the strings conditions compare with, and the subject: the intern table
     strings: Vec<String>,
-    /// `[tag, value]` per attribute, written by the wrapper before a scoped check
     slots: Vec<f64>,
 }
 
@@ -311,18 +318,31 @@ impl Checker {
             claim.claims.exp.secs().saturating_mul(1000),
         )
         .map_err(verify_error)?;
-        let rules = || (0..snapshot.source_count()).filter_map(|i| snapshot.source(i));
-        let attrs = distinct(rules().flat_map(|(_, _, r)| r.attrs()));
-        let strings = distinct(
-            std::iter::once(snapshot.subject()).chain(rules().flat_map(|(_, _, r)| r.strings())),
-        );
-        let slots = vec![0.0; 2 * attrs.len().max(1)];
         Ok(Checker {
             snapshot,
+            scoped: Scoped::default(),
+        })
+    }
+
+    /// Makes what scoped checks need (once; a snapshot that is never asked
+    /// about a resource does not pay for it): the attribute names, the
+    /// intern table, the slots.
+    #[wasm_bindgen(js_name = prepareScoped)]
+    pub fn prepare_scoped(&mut self) {
+        if !self.scoped.slots.is_empty() {
+            return;
+        }
+        let s = &self.snapshot;
+        let rules = || (0..s.source_count()).filter_map(|i| s.source(i));
+        let attrs = distinct(rules().flat_map(|(_, _, r)| r.attrs()));
+        let strings =
+            distinct(std::iter::once(s.subject()).chain(rules().flat_map(|(_, _, r)| r.strings())));
+        let slots = vec![0.0; 2 * attrs.len().max(1)];
+        self.scoped = Scoped {
             attrs,
             strings,
             slots,
-        })
+        };
     }
 
     /// Every permission's answer in `label` without a resource at `now`
@@ -410,15 +430,16 @@ impl Checker {
         self.snapshot.message(&Verdict { reason, by })
     }
 
-    /// The attribute names conditions read; slot `i` holds attribute `i`.
+    /// The attribute names conditions read; slot `i` holds attribute `i`
+    /// (after [`prepare_scoped`](Self::prepare_scoped)).
     pub fn attrs(&self) -> Vec<String> {
-        self.attrs.clone()
+        self.scoped.attrs.clone()
     }
 
     /// The intern table: string `i` is written as `[3, i]` in a slot;
     /// any other string as `[4, 0]`.
     pub fn strings(&self) -> Vec<String> {
-        self.strings.clone()
+        self.scoped.strings.clone()
     }
 
     /// Where the slots are in the module's memory (a byte offset): two
@@ -427,13 +448,13 @@ impl Checker {
     /// 4 any other string.
     #[wasm_bindgen(js_name = slotsPtr)]
     pub fn slots_ptr(&self) -> u32 {
-        self.slots.as_ptr() as usize as u32
+        self.scoped.slots.as_ptr() as usize as u32
     }
 
     /// The number of `f64` in the slots.
     #[wasm_bindgen(js_name = slotsLen)]
     pub fn slots_len(&self) -> u32 {
-        self.slots.len() as u32
+        self.scoped.slots.len() as u32
     }
 
     /// The labels the snapshot knows, ascending.
@@ -461,7 +482,7 @@ struct Slots<'a> {
 
 impl ResourceView for Slots<'_> {
     fn attr(&self, name: &str) -> Option<AttrValue<'_>> {
-        let c = self.checker;
+        let c = &self.checker.scoped;
         let i = c.attrs.iter().position(|a| a == name)?;
         let tag = *c.slots.get(2 * i)?;
         let value = *c.slots.get(2 * i + 1)?;

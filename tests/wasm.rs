@@ -355,7 +355,12 @@ fn a_label_table_answers_without_a_resource_and_flags_what_a_resource_could_chan
 
 #[wasm_bindgen_test]
 fn a_scoped_check_reads_the_resource_from_typed_slots_with_interned_strings() {
-    let c = checker();
+    let mut c = checker();
+    assert!(
+        c.attrs().is_empty(),
+        "nothing made before the first scoped check"
+    );
+    c.prepare_scoped();
     let attrs = c.attrs();
     let strings = c.strings();
     let slot = |a: &str| attrs.iter().position(|x| x == a).unwrap_or(usize::MAX);

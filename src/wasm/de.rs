@@ -82,18 +82,20 @@ enum Kind {
 }
 
 impl Kind {
+    /// One JS call for a number (the most frequent value in a snapshot),
+    /// a few for the rest.
     #[inline(never)]
     fn of(v: JsValue) -> Kind {
-        if v.is_null() || v.is_undefined() {
-            Kind::Null
-        } else if let Some(b) = v.as_bool() {
-            Kind::Bool(b)
-        } else if let Some(n) = v.as_f64() {
+        if let Some(n) = v.as_f64() {
             Kind::Num(n, n.fract() == 0.0 && n.abs() <= MAX_SAFE)
-        } else if let Some(s) = v.as_string() {
-            Kind::Str(s)
         } else if Array::is_array(&v) {
             Kind::Seq(v.unchecked_into())
+        } else if let Some(s) = v.as_string() {
+            Kind::Str(s)
+        } else if let Some(b) = v.as_bool() {
+            Kind::Bool(b)
+        } else if v.is_null() || v.is_undefined() {
+            Kind::Null
         } else {
             Kind::Map(v.unchecked_into())
         }
@@ -131,10 +133,13 @@ impl<'de> de::Deserializer<'de> for Js {
         }
     }
 
+    // Each typed read asks JS the one question it needs first (a boundary
+    // call each), and classifies the value fully only to refuse it.
+
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match Kind::of(self.0) {
-            Kind::Bool(b) => visitor.visit_bool(b),
-            k => k.invalid(visitor),
+        match self.0.as_bool() {
+            Some(b) => visitor.visit_bool(b),
+            None => Kind::of(self.0).invalid(visitor),
         }
     }
 
@@ -160,14 +165,18 @@ impl<'de> de::Deserializer<'de> for Js {
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match Kind::of(self.0) {
-            Kind::Str(s) => visitor.visit_string(s),
-            k => k.invalid(visitor),
+        match self.0.as_string() {
+            Some(s) => visitor.visit_string(s),
+            None => Kind::of(self.0).invalid(visitor),
         }
     }
 
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_string(visitor)
+    }
+
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.0.is_null() || self.0.is_undefined() {
+        if self.0.loose_eq(&JsValue::NULL) {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -175,16 +184,18 @@ impl<'de> de::Deserializer<'de> for Js {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match Kind::of(self.0) {
-            Kind::Seq(list) => visitor.visit_seq(Items::new(list)),
-            k => k.invalid(visitor),
+        if Array::is_array(&self.0) {
+            visitor.visit_seq(Items::new(self.0.unchecked_into()))
+        } else {
+            Kind::of(self.0).invalid(visitor)
         }
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match Kind::of(self.0) {
-            Kind::Map(object) => visitor.visit_map(Members::new(object)),
-            k => k.invalid(visitor),
+        if self.0.is_object() && !Array::is_array(&self.0) {
+            visitor.visit_map(Members::new(self.0.unchecked_into()))
+        } else {
+            Kind::of(self.0).invalid(visitor)
         }
     }
 
@@ -204,9 +215,9 @@ impl<'de> de::Deserializer<'de> for Js {
         visitor: V,
     ) -> Result<V::Value> {
         // The enums here are unit variants, written as strings.
-        match Kind::of(self.0) {
-            Kind::Str(s) => visitor.visit_enum(IntoDeserializer::<DeError>::into_deserializer(s)),
-            k => k.invalid(visitor),
+        match self.0.as_string() {
+            Some(s) => visitor.visit_enum(IntoDeserializer::<DeError>::into_deserializer(s)),
+            None => Kind::of(self.0).invalid(visitor),
         }
     }
 
@@ -227,8 +238,11 @@ impl<'de> de::Deserializer<'de> for Js {
     }
 
     forward_to_deserialize_any! {
-        i8 i16 i32 u8 u16 u32 f32 char str bytes byte_buf unit unit_struct
-        tuple_struct identifier
+        i8 i16 i32 u8 u16 u32 f32 char bytes byte_buf unit unit_struct tuple_struct
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_string(visitor)
     }
 }
 
@@ -276,14 +290,17 @@ impl<'de> de::SeqAccess<'de> for Items {
 struct Members {
     object: Object,
     keys: Array,
+    len: u32,
     next: u32,
     value: JsValue,
 }
 
 impl Members {
     fn new(object: Object) -> Members {
+        let keys = Object::keys(&object);
         Members {
-            keys: Object::keys(&object),
+            len: keys.length(),
+            keys,
             object,
             next: 0,
             value: JsValue::UNDEFINED,
@@ -293,7 +310,7 @@ impl Members {
     /// The next key; its value waits in `value`.
     #[inline(never)]
     fn next_key(&mut self) -> Result<Option<JsValue>> {
-        if self.next >= self.keys.length() {
+        if self.next >= self.len {
             return Ok(None);
         }
         let key = self.keys.get(self.next);
