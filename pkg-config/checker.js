@@ -67,13 +67,15 @@ function normalize(options) {
     if (typeof fixed !== "number" || !Number.isFinite(fixed)) throw new TypeError("permsnap: `now` is milliseconds since the epoch, or a Date");
     read = () => fixed;
   }
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (!Number.isSafeInteger(maxLength) || maxLength < 0) throw new TypeError("permsnap: `maxLength` is a number of characters");
   return {
     audience,
     issuer: typeof issuer === "string" ? issuer : undefined,
     manifest,
     leeway,
     clockSkew,
-    maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH,
+    maxLength,
     clock: read,
   };
 }
@@ -239,7 +241,9 @@ export class Permissions {
     const t = this.#table(label);
     if (t === undefined) return false;
     const f = t[p];
-    if ((f & DEPENDS) === 0 || resource === undefined || resource === null) return (f & ALLOW) !== 0;
+    if (resource === undefined || resource === null) return (f & ALLOW) !== 0;
+    if (typeof resource !== "object") return false; // bad_resource, as explain() says
+    if ((f & DEPENDS) === 0) return (f & ALLOW) !== 0;
     if (!this.#write(resource)) return false;
     return this.#checker.allows(p, label, this.#clock.now());
   }

@@ -21,7 +21,7 @@ out=target/pkg-glue
 rm -rf "$out"
 wasm-bindgen --target web --out-dir "$out" --out-name permsnap_wasm --no-typescript \
   target/wasm32-unknown-unknown/release/permsnap.wasm
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
   "$out/permsnap_wasm_bg.wasm" -o pkg/permsnap_wasm_bg.wasm
 cp pkg-config/package.json pkg-config/README.md pkg-config/*.d.ts pkg-config/permsnap.css pkg/
 cp pkg-config/bin/permsnap-types.js pkg/bin/

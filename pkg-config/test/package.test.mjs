@@ -125,6 +125,11 @@ test("a resource that is not an object is denied as bad_resource, never coerced"
     assert.equal(p.explain("affiliate.view", 4444, bad).reason, "bad_resource", String(bad));
   }
   assert.equal(p.can("affiliate.view", 4444, null), false, "null is no resource");
+  // the same for a permission no condition names: can() and explain() agree
+  const crmUser = await verify("sue");
+  assert.equal(crmUser.can("player.view", 4444, {}), true);
+  assert.equal(crmUser.can("player.view", 4444, "u7"), false);
+  assert.equal(crmUser.explain("player.view", 4444, "u7").reason, "bad_resource");
 });
 
 test("the answers agree with the server's check for every action of several users", async () => {
