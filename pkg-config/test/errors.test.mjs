@@ -4,6 +4,7 @@
 // --test runs each file alone), so no manifest is cached yet.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { Permissions, PermsnapError } from "../../pkg/node.js";
 import { PermsnapError as SourceError, boundary } from "../errors.js";
 import { AUDIENCE, NOW, issue, keys, manifest } from "./helpers.mjs";
@@ -43,4 +44,26 @@ test("the boundary turns only the wasm module's {code, message} objects into Per
   const mimic = Object.assign(new Error("looks like one"), { code: "malformed" });
   assert.throws(() => boundary(() => { throw mimic; }), (e) => e === mimic, "an Error with a code is not the boundary's object");
   assert.equal(boundary(() => 42), 42);
+});
+
+/** Runs `body` in a fresh Node process after `setup` ran, before the package loads; resolves to its stdout. */
+function inFreshProcess(setup, body) {
+  const pkg = JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href);
+  const script = `${setup}\nconst { Permissions } = await import(${pkg});\n${body}`;
+  return execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+}
+
+test("an engine without WebCrypto, or whose WebCrypto has no Ed25519, gets webcrypto_unavailable", () => {
+  const verify = `const f = ${JSON.stringify({ token: issue(k, { user: "sue" }), jwks: k.jwks, manifest: opts.manifest, now: opts.now })};
+try { await Permissions.verify(f.token, f.jwks, { audience: "backoffice", manifest: f.manifest, now: f.now }); console.log("verified"); }
+catch (e) { console.log(e.code); }`;
+  const noSubtle = 'Object.defineProperty(globalThis, "crypto", { value: {}, configurable: true });';
+  assert.equal(inFreshProcess(noSubtle, verify).trim(), "webcrypto_unavailable");
+  const noEd25519 = `const real = globalThis.crypto.subtle;
+const subtle = new Proxy(real, { get: (t, p) => p === "importKey"
+  ? () => Promise.reject(new DOMException("Unrecognized algorithm name", "NotSupportedError"))
+  : (typeof t[p] === "function" ? t[p].bind(t) : t[p]) });
+Object.defineProperty(globalThis, "crypto", { value: { subtle }, configurable: true });`;
+  assert.equal(inFreshProcess(noEd25519, verify).trim(), "webcrypto_unavailable");
+  assert.equal(inFreshProcess("", verify).trim(), "verified", "the same script verifies with WebCrypto Ed25519");
 });
