@@ -163,6 +163,10 @@ test("fail closed: dispose() gates every control, the allowed ones included", as
     assert.deepEqual([c.decided, c.reason], ["denied", "unverified"], id);
     await assertUnusable(page, `#${id}`);
   }
+  // a denied link activated by script (or the keyboard's Enter): stopped before it reaches the link
+  await page.evaluate(() => document.getElementById("link").click());
+  assert.equal(await page.evaluate(() => location.hash), "", "the link was not followed");
+  assert.equal(await page.evaluate(() => window.__clicks), 0, "its click handler did not run");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
