@@ -117,7 +117,7 @@ pub fn check_header(header: JsValue) -> Result<String, JsValue> {
 /// `[[kid, Uint8Array(32)], ...]`.
 #[wasm_bindgen(js_name = readJwks)]
 pub fn read_jwks(jwks: JsValue) -> Result<Array, JsValue> {
-    let set = JwkSet::deserialize(de::Js(jwks)).map_err(|e| {
+    let set = <JwkSet as Deserialize>::deserialize(de::Js(jwks)).map_err(|e| {
         key_error(KeyError::NotAJwks {
             detail: e.to_string(),
         })
