@@ -20,11 +20,10 @@ export function cli(args) {
 }
 
 const manifests = new Map();
-/** The exact text of a catalog's manifest (what a server serves; `permsnap manifest` ends it with a newline, which is not part of it). */
+/** The exact text of a catalog's manifest, as `permsnap manifest` writes it (what a server serves). */
 export function manifest(catalog = "smartico-crm") {
   if (!manifests.has(catalog)) {
-    const text = execFileSync(bin, ["manifest", catalog], { encoding: "utf8" });
-    manifests.set(catalog, text.endsWith("\n") ? text.slice(0, -1) : text);
+    manifests.set(catalog, execFileSync(bin, ["manifest", catalog], { encoding: "utf8" }));
   }
   return manifests.get(catalog);
 }

@@ -533,8 +533,10 @@ fn verify(a: &VerifyArgs) -> Out {
 fn manifest(catalog: &str, hash: bool) -> i32 {
     match load_catalog(catalog) {
         Ok(c) => {
+            // The exact text, without a final newline: a file written from
+            // it has the hash tokens name.
             let m = permsnap::issue::ManifestFile::of(&c);
-            println!("{}", if hash { m.hash() } else { m.text() });
+            print!("{}", if hash { m.hash() } else { m.text() });
             0
         }
         Err(e) => print_result(Err(e)),
