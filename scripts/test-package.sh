@@ -28,7 +28,7 @@ step "npm package"
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 step "wasm boundary tests in Node"
-WASM_BINDGEN_TEST_ONLY_NODE=1 cargo test "${browser[@]}" --test wasm
+WASM_BINDGEN_TEST_ONLY_NODE=1 WASM_BINDGEN_USE_NODE_EXPERIMENTAL=1 cargo test "${browser[@]}" --test wasm
 step "wasm boundary tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 cargo test "${browser[@]}" --test wasm
 

@@ -208,7 +208,13 @@ impl VerifyError {
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        let i = match self {
+        Self::CODES.get(self.index()).copied().unwrap_or_default()
+    }
+
+    /// The index of its code in [`CODES`](Self::CODES) (the browser build
+    /// passes refusals to JS as this number).
+    pub fn index(&self) -> usize {
+        match self {
             VerifyError::Malformed { .. } => 0,
             VerifyError::TooLarge { .. } => 1,
             VerifyError::BadSignature { .. } => 2,
@@ -223,8 +229,7 @@ impl VerifyError {
             VerifyError::WrongIssuer { .. } => 11,
             VerifyError::UnsupportedVersion { .. } => 12,
             VerifyError::ManifestMismatch { .. } => 13,
-        };
-        Self::CODES[i]
+        }
     }
 }
 

@@ -51,7 +51,7 @@ impl PermSet {
     /// The words, without trailing zero words.
     pub fn words(&self) -> &[u32] {
         let end = self.0.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1);
-        &self.0[..end]
+        self.0.get(..end).unwrap_or_default()
     }
 
     /// Whether `p` is in the set.
@@ -65,7 +65,9 @@ impl PermSet {
         if self.0.len() <= p / 32 {
             self.0.resize(p / 32 + 1, 0);
         }
-        self.0[p / 32] |= 1 << (p % 32);
+        if let Some(w) = self.0.get_mut(p / 32) {
+            *w |= 1 << (p % 32);
+        }
     }
 
     /// Adds every member of `other`.

@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The manifest format version this build reads and writes (the same as the
 /// snapshot claim's).
@@ -74,13 +75,22 @@ pub struct ManifestData {
 
 /// A checked manifest with its hash (the first 16 bytes of the SHA-256 of
 /// its exact text, base64url: what a token's `m` names).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Manifest {
     data: ManifestData,
     hash: String,
     grant_sources: usize,
-    /// permission indices sorted by id, for lookups by id
-    by_id: Vec<u32>,
+    /// permission indices sorted by id, for lookups by id: made by the first
+    /// lookup (the browser build looks up by index only, so the sort is not
+    /// part of its wasm)
+    by_id: OnceLock<Vec<u32>>,
+}
+
+// Equal when they say the same: the lookup index is made from the data.
+impl PartialEq for Manifest {
+    fn eq(&self, other: &Manifest) -> bool {
+        self.hash == other.hash && self.data == other.data
+    }
 }
 
 impl Manifest {
@@ -92,10 +102,11 @@ impl Manifest {
         }
         let n = data.permissions.len();
         if let Some(s) = data.sources.iter().find(|s| !s.rules.within(n)) {
-            return Err(VerifyError::malformed(format!(
-                "manifest source `{}` names a permission index beyond the {n} permissions",
-                s.id
-            )));
+            // Not `format!`: the browser build links no formatting machinery.
+            let mut detail = String::from("manifest source `");
+            detail.push_str(&s.id);
+            detail.push_str("` names a permission beyond the manifest's");
+            return Err(VerifyError::malformed(detail));
         }
         let rank = |k: SourceKind| match k {
             SourceKind::Role => 0,
@@ -120,17 +131,11 @@ impl Manifest {
             .iter()
             .take_while(|s| s.kind != SourceKind::Restriction)
             .count();
-        let mut by_id: Vec<u32> = (0..data.permissions.len() as u32).collect();
-        by_id.sort_unstable_by(|a, b| {
-            data.permissions[*a as usize]
-                .id
-                .cmp(&data.permissions[*b as usize].id)
-        });
         Manifest {
             data,
             hash,
             grant_sources,
-            by_id,
+            by_id: OnceLock::new(),
         }
     }
 
@@ -174,10 +179,14 @@ impl Manifest {
     /// The index of a permission id.
     pub fn permission(&self, id: &str) -> Option<usize> {
         let perms = &self.data.permissions;
-        self.by_id
-            .binary_search_by(|&i| perms[i as usize].id.as_str().cmp(id))
-            .ok()
-            .map(|k| self.by_id[k] as usize)
+        let id_of = |i: &u32| perms.get(*i as usize).map(|p| p.id.as_str());
+        let by_id = self.by_id.get_or_init(|| {
+            let mut by_id: Vec<u32> = (0..perms.len() as u32).collect();
+            by_id.sort_unstable_by(|a, b| id_of(a).cmp(&id_of(b)));
+            by_id
+        });
+        let k = by_id.binary_search_by(|i| id_of(i).cmp(&Some(id))).ok()?;
+        by_id.get(k).map(|&i| i as usize)
     }
 }
 

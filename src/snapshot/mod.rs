@@ -162,7 +162,7 @@ impl Snapshot {
         self.labels
             .binary_search_by_key(&id, |l| l.id)
             .ok()
-            .map(|i| &self.labels[i])
+            .and_then(|i| self.labels.get(i))
     }
 
     /// Source `i`: `(by, title, rules)`; manifest sources first, then the
