@@ -229,8 +229,10 @@ pub struct Cond {
     pub values: Vec<Scalar>,
 }
 
-/// How a condition is written.
+/// How a condition is written: an object only (never a list read by
+/// position, which serde's derive would also take).
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct CondWire {
     attr: String,
@@ -243,6 +245,9 @@ struct CondWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     not_in: Option<Vec<Scalar>>,
 }
+
+crate::error::map_only!(CondWire);
+crate::error::serialize_derived!(CondWire);
 
 impl TryFrom<CondWire> for Cond {
     type Error = &'static str;
@@ -732,6 +737,19 @@ mod tests {
             Some(false)
         );
         assert_eq!(c("missing", Op::Ne, vec![Scalar::Str("x".into())]), None);
+    }
+
+    #[cfg(feature = "native")]
+    #[test]
+    fn a_condition_is_read_from_an_object_only_never_from_a_list_by_position() {
+        let c: Cond = serde_json::from_str(r#"{"attr":"status","ne":"pending"}"#).unwrap();
+        assert_eq!((c.attr.as_str(), c.op), ("status", Op::Ne));
+        let listed = serde_json::from_str::<Cond>(r#"["status", null, "pending"]"#);
+        assert!(listed.is_err(), "{listed:?}");
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"attr":"status","ne":"pending"}"#
+        );
     }
 
     #[test]
