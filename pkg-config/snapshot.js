@@ -29,11 +29,13 @@ function list(v, what) {
 
 /** Writes a string: its length, then its code points (a lone surrogate as U+FFFD). */
 function str(out, s) {
-  const points = Array.from(s, (c) => {
-    const p = c.codePointAt(0);
-    return p >= 0xd800 && p <= 0xdfff ? 0xfffd : p;
-  });
-  out.push(points.length, ...points);
+  const at = out.push(0);
+  for (let i = 0; i < s.length; i++) {
+    const p = s.codePointAt(i);
+    if (p > 0xffff) i++;
+    out.push(p >= 0xd800 && p <= 0xdfff ? 0xfffd : p);
+  }
+  out[at - 1] = out.length - at;
 }
 
 function u32s(out, v, what) {

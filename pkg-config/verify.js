@@ -12,7 +12,7 @@ import { PermsnapError, badJwks, malformed, refuse } from "./errors.js";
 import { ed25519Keys } from "./keys.js";
 import { loadManifest, newChecker, readClaim } from "./snapshot.js";
 import { checkClaims, checkHeader, object, parse } from "./token.js";
-import { ready, release, strictPrechecks } from "./wasm.js";
+import { loaded, ready, release, strictPrechecks } from "./wasm.js";
 
 /** The longest token accepted unless `maxLength` says otherwise (as the Rust verifier). */
 export const DEFAULT_MAX_LENGTH = 64 * 1024;
@@ -34,14 +34,19 @@ const encoder = new TextEncoder();
  */
 export async function verifyToken(token, jwks, o) {
   const parts = split(token, o.maxLength);
-  await ready();
+  if (!loaded()) await ready();
   const kid = checkHeader(object(part(parts[0], "header"), "the header"));
-  const key = (await keysFor(jwks)).get(kid);
+  const keys = keysFor(jwks);
+  const key = (keys instanceof Map ? keys : await keys).get(kid);
   if (key === undefined) throw refuse("unknown_key", { kid });
-  const payload = object(await verifySignature(parts, kid, key), "the payload");
+  const signature = part(parts[2], "signature");
+  if (!(await strictVerify(key, encoder.encode(`${parts[0]}.${parts[1]}`), signature))) throw refuse("bad_signature", { kid });
+  // Step 5: the payload is decoded only now that its signature holds.
+  const payload = object(part(parts[1], "payload"), "the payload");
   const { sub, iat, exp } = checkClaims(payload, { ...o, now: o.clock() });
   const claim = readClaim(payload.psnap);
-  const checker = newChecker(await manifestFor(o.manifest, claim), claim, sub, exp);
+  const manifest = manifestFor(o.manifest, claim);
+  const checker = newChecker(manifest.hash ? manifest : await manifest, claim, sub, exp);
   return { checker, subject: sub, issuedAt: iat ?? -Infinity, kid };
 }
 
@@ -77,19 +82,10 @@ function part(text, what) {
 /**
  * Step 4. The signature over the exact bytes received (RFC 7515 section
  * 5.2), checked strictly: the byte checks `verify_strict` adds to RFC 8032
- * (canonical `S`, no small-order `R` or key), then WebCrypto Ed25519. The
- * payload is decoded only when the signature holds.
+ * (canonical `S`, no small-order `R` or key), then WebCrypto Ed25519.
+ * `key` is `{bytes, key}` (raw, and its CryptoKey); resolves to a boolean.
  */
-async function verifySignature(parts, kid, key) {
-  const signature = part(parts[2], "signature");
-  if (!(await strictVerify(key, encoder.encode(`${parts[0]}.${parts[1]}`), signature))) {
-    throw refuse("bad_signature", { kid });
-  }
-  return part(parts[1], "payload");
-}
-
-/** A strict Ed25519 verification: the byte checks, then WebCrypto. `key` is `{bytes, key}` (raw, and its CryptoKey). */
-async function strictVerify(key, message, signature) {
+function strictVerify(key, message, signature) {
   if (signature.length !== 64 || !strictPrechecks(key.bytes, signature)) return false;
   return subtle().verify("Ed25519", key.key, signature, message);
 }
@@ -146,13 +142,17 @@ async function importEd25519(bytes, kid) {
 // object changed in place (a rotation) is never served stale.
 const keySets = new BoundedCache(4);
 
-/** Step 3's keys: the JWKS read by the core's rules (keys.js), each key imported into WebCrypto once. */
+/**
+ * Step 3's keys: the JWKS read by the core's rules (keys.js), each key
+ * imported into WebCrypto once. The `Map` once imported, a promise of it
+ * before.
+ */
 function keysFor(jwks) {
   const text = typeof jwks === "string" ? jwks : JSON.stringify(jwks);
   let keys = keySets.get(text);
   if (keys === undefined) {
     keys = keySets.set(text, importKeys(text));
-    keys.catch(() => keySets.delete(text));
+    keys.then((m) => keySets.get(text) === keys && keySets.set(text, m), () => keySets.delete(text));
   }
   return keys;
 }
@@ -174,7 +174,7 @@ async function importKeys(text) {
 // Manifests by hash (what tokens name), kept in wasm until they leave the
 // cache, and the hash of each text given: a page fetches a catalog's
 // manifest once.
-const manifests = new BoundedCache(8, (m) => m.then((m) => release(m.handle), () => {}));
+const manifests = new BoundedCache(8, (m) => release(m.handle));
 const hashes = new BoundedCache(8);
 
 /** The manifest identity: `base64url(SHA-256(exact text))`, first 16 bytes. */
@@ -188,24 +188,21 @@ async function manifestHash(text) {
 }
 
 /**
- * Step 6's manifest. Given as text: that text, hashed (once per text) and
- * read (once per hash); a text of another hash than the token names is
- * refused by the snapshot check (`manifest_mismatch`). Given as a
- * function: the manifest the token names if it was read before, otherwise
- * the text the function returns for `{catalog, hash}`.
+ * Step 6's manifest (the one read before, at once; otherwise a promise of
+ * it). Given as text: that text, hashed (once per text) and read (once per
+ * hash); a text of another hash than the token names is refused by the
+ * snapshot check (`manifest_mismatch`). Given as a function: the manifest
+ * the token names if it was read before, otherwise the text the function
+ * returns for `{catalog, hash}`.
  */
-async function manifestFor(source, claim) {
-  if (typeof source === "function") {
-    const known = manifests.get(claim.hash);
-    if (known !== undefined) return known;
-  }
+function manifestFor(source, claim) {
+  const known = manifests.get(typeof source === "function" ? claim.hash : hashes.get(source));
+  return known ?? readManifest(source, claim);
+}
+
+async function readManifest(source, claim) {
   const text = typeof source === "function" ? await source({ catalog: claim.catalog, hash: claim.hash }) : source;
   if (typeof text !== "string") throw new TypeError("permsnap: the manifest must be its exact text (a string)");
   const hash = await manifestHash(text);
-  let entry = manifests.get(hash);
-  if (entry === undefined) {
-    entry = manifests.set(hash, Promise.resolve().then(() => loadManifest(parse(text, "the manifest"), hash)));
-    entry.catch(() => manifests.delete(hash));
-  }
-  return entry;
+  return manifests.get(hash) ?? manifests.set(hash, loadManifest(parse(text, "the manifest"), hash));
 }

@@ -54,6 +54,9 @@ export function initSync(bytes) {
   loading = Promise.resolve();
 }
 
+/** Whether the module is loaded. */
+export const loaded = () => memory !== null;
+
 /** Resolves once the module is loaded, loading it from the default place if nobody did. */
 export const ready = () => (memory ? Promise.resolve() : init());
 

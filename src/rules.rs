@@ -9,11 +9,14 @@
 //! native module may be imported here.
 
 use crate::error::codes;
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::fmt;
 
 /// A set of permission indices (into the catalog's permission list), as
 /// 32-bit words, least significant bit first. It is written as a JSON list
@@ -31,8 +34,8 @@ impl PartialEq for PermSet {
 
 impl Eq for PermSet {}
 
-impl std::hash::Hash for PermSet {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+impl core::hash::Hash for PermSet {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         self.words().hash(state);
     }
 }
@@ -157,7 +160,7 @@ impl Serialize for Scalar {
         match self {
             Scalar::Str(v) => s.serialize_str(v),
             // Whole numbers are written as integers (`3`, not `3.0`).
-            Scalar::Num(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER => {
+            Scalar::Num(n) if n.abs() <= MAX_SAFE_INTEGER && *n == (*n as i64) as f64 => {
                 s.serialize_i64(*n as i64)
             }
             Scalar::Num(n) => s.serialize_f64(*n),
@@ -338,12 +341,12 @@ pub enum Value {
 /// The attributes of the resource a check is about (e.g. an affiliate's
 /// `manager` and `status`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Resource(HashMap<String, Value>);
+pub struct Resource(BTreeMap<String, Value>);
 
 impl Resource {
     /// An empty resource.
     pub fn new() -> Self {
-        Resource(HashMap::new())
+        Resource(BTreeMap::new())
     }
 
     /// Sets an attribute (replacing an earlier value).

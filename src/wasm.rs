@@ -30,8 +30,10 @@ use crate::error::VerifyError;
 use crate::rules::{AttrValue, PermSet, Reason, ResourceView};
 use crate::snapshot::keys::{is_small_order, strict_signature_prechecks};
 use crate::snapshot::{Manifest, Snapshot};
-use std::cell::RefCell;
-use std::sync::Arc;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 pub mod flat;
@@ -42,6 +44,16 @@ pub mod flat;
 #[global_allocator]
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
+// The browser build has no std: a panic (none is reachable from this
+// module's code; std's own, such as a capacity overflow, are) traps, and
+// JS sees a `WebAssembly.RuntimeError`, as it would with std's panic=abort.
+// Nothing formats a panic message, so no formatting machinery is linked.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// What a check answers for a handle that names no checker: no reason
 /// (JS reads it as a denial).
@@ -85,21 +97,16 @@ struct State {
     detail: String,
 }
 
-thread_local! {
-    static STATE: RefCell<State> = const {
-        RefCell::new(State { io: Vec::new(), held: Vec::new(), detail: String::new() })
-    };
-}
+static STATE: spin::Mutex<State> = spin::Mutex::new(State {
+    io: Vec::new(),
+    held: Vec::new(),
+    detail: String::new(),
+});
 
-/// Runs `f` on the state; `fallback` if it cannot be reached (a call made
-/// while another runs: never, the module is single-threaded and not
-/// re-entered).
+/// Runs `f` on the state; `fallback` if it is held (a call made while
+/// another runs: never, the module is single-threaded and not re-entered).
 fn with<R>(fallback: R, f: impl FnOnce(&mut State) -> R) -> R {
-    STATE
-        .try_with(|s| s.try_borrow_mut().ok().map(|mut s| f(&mut s)))
-        .ok()
-        .flatten()
-        .unwrap_or(fallback)
+    STATE.try_lock().map_or(fallback, |mut s| f(&mut s))
 }
 
 impl State {

@@ -5,6 +5,9 @@
 
 use super::token::Present;
 use crate::error::KeyError;
+use alloc::boxed::Box;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use serde::Deserialize;
 
 /// A JWK, as far as permsnap reads it (any other member is ignored).
@@ -191,9 +194,9 @@ const L: [u8; 32] = [
 pub fn is_canonical_scalar(s: &[u8; 32]) -> bool {
     for i in (0..32).rev() {
         match s[i].cmp(&L[i]) {
-            std::cmp::Ordering::Less => return true,
-            std::cmp::Ordering::Greater => return false,
-            std::cmp::Ordering::Equal => {}
+            core::cmp::Ordering::Less => return true,
+            core::cmp::Ordering::Greater => return false,
+            core::cmp::Ordering::Equal => {}
         }
     }
     false

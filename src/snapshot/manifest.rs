@@ -8,11 +8,29 @@
 
 use crate::error::VerifyError;
 use crate::rules::{CondRule, PermSet, RuleSet};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::sync::OnceLock;
+
+// The index by id is made by the first lookup: std's `OnceLock`, or spin's
+// `Once` in the browser build (no std).
+#[cfg(any(feature = "std", not(feature = "wasm")))]
+type Lazy<T> = std::sync::OnceLock<T>;
+#[cfg(all(feature = "wasm", not(feature = "std")))]
+type Lazy<T> = spin::Once<T>;
+
+#[cfg(any(feature = "std", not(feature = "wasm")))]
+fn made<T>(cell: &Lazy<T>, make: impl FnOnce() -> T) -> &T {
+    cell.get_or_init(make)
+}
+
+#[cfg(all(feature = "wasm", not(feature = "std")))]
+fn made<T>(cell: &Lazy<T>, make: impl FnOnce() -> T) -> &T {
+    cell.call_once(make)
+}
 
 /// The manifest format version this build reads and writes (the same as the
 /// snapshot claim's).
@@ -75,7 +93,7 @@ pub struct ManifestData {
 
 /// A checked manifest with its hash (the first 16 bytes of the SHA-256 of
 /// its exact text, base64url: what a token's `m` names).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Manifest {
     data: ManifestData,
     hash: String,
@@ -83,7 +101,14 @@ pub struct Manifest {
     /// permission indices sorted by id, for lookups by id: made by the first
     /// lookup (the browser build looks up by index only, so the sort is not
     /// part of its wasm)
-    by_id: OnceLock<Vec<u32>>,
+    by_id: Lazy<Vec<u32>>,
+}
+
+// A clone makes its own lookup index when it needs one.
+impl Clone for Manifest {
+    fn clone(&self) -> Manifest {
+        Manifest::indexed(self.data.clone(), self.hash.clone())
+    }
 }
 
 // Equal when they say the same: the lookup index is made from the data.
@@ -135,7 +160,7 @@ impl Manifest {
             data,
             hash,
             grant_sources,
-            by_id: OnceLock::new(),
+            by_id: Lazy::new(),
         }
     }
 
@@ -180,7 +205,7 @@ impl Manifest {
     pub fn permission(&self, id: &str) -> Option<usize> {
         let perms = &self.data.permissions;
         let id_of = |i: &u32| perms.get(*i as usize).map(|p| p.id.as_str());
-        let by_id = self.by_id.get_or_init(|| {
+        let by_id = made(&self.by_id, || {
             let mut by_id: Vec<u32> = (0..perms.len() as u32).collect();
             by_id.sort_unstable_by(|a, b| id_of(a).cmp(&id_of(b)));
             by_id

@@ -34,6 +34,8 @@ use crate::rules::{Cond, CondRule, Op, PermSet, Reason, RuleSet, Scalar, MAX_SAF
 use crate::snapshot::{
     LabelEntry, ManifestData, PermissionEntry, SnapshotClaim, SourceEntry, SourceKind,
 };
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// A cursor over the flattened numbers. Reading never fails midway (so no
 /// partly built value has to be unwound): a number that is missing or out
@@ -69,7 +71,7 @@ impl<'a> Flat<'a> {
     /// A whole number in `0..=max`.
     fn whole(&mut self, max: f64) -> u64 {
         let v = self.num();
-        let ok = v >= 0.0 && v <= max && v.fract() == 0.0;
+        let ok = v >= 0.0 && v <= max && v == (v as u64) as f64;
         self.bad |= !ok;
         if ok {
             v as u64
