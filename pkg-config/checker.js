@@ -14,7 +14,7 @@ import { ExpiryTimer, TaskClock } from "./cache.js";
 import { REASONS, reasonMessage } from "./codes.js";
 import { PermsnapError } from "./errors.js";
 import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, verifyToken } from "./verify.js";
-import { buffer, check, release, table } from "./wasm.js";
+import { buffer, check, release } from "./wasm.js";
 
 // Table flags, per permission of a label.
 const ALLOW = 1;
@@ -178,11 +178,11 @@ export class Permissions {
     let t = this.#tables.get(label);
     if (t === undefined) {
       if (!isLabel(label)) return undefined;
-      const n = table(this.#checker.handle, label, now);
-      const packed = buffer(n);
-      t = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        t[i] = (ALLOWS[packed[i] & 0x7f] ? ALLOW : 0) | (packed[i] & 0x80 ? DEPENDS : 0);
+      const h = this.#checker.handle;
+      t = new Uint8Array(this.#manifest.ids.length);
+      for (let p = 0; p < t.length; p++) {
+        const a = check(h, p, label, now, false);
+        t[p] = (ALLOWS[a & 0x7f] ? ALLOW : 0) | (a & 0x80 ? DEPENDS : 0);
       }
       this.#tables.set(label, t);
     }
@@ -230,7 +230,7 @@ export class Permissions {
     if (typeof resource !== "object") return false; // bad_resource, as explain() says
     if ((f & DEPENDS) === 0) return (f & ALLOW) !== 0;
     if (!this.#write(resource)) return false;
-    return ALLOWS[check(this.#checker.handle, p, label, this.#clock.now(), true) & 0xff] === true;
+    return ALLOWS[check(this.#checker.handle, p, label, this.#clock.now(), true) & 0x7f] === true;
   }
 
   /** The opposite of `can`. */
@@ -250,9 +250,9 @@ export class Permissions {
     return this.#answer(check(c.handle, p, label, this.#now(), scoped));
   }
 
-  /** A packed answer (the reason index, and above it the index + 1 of the source `by` names) as `{allowed, reason, by?, message}`. */
+  /** A packed answer (src/wasm.rs, `check`) as `{allowed, reason, by?, message}`. */
   #answer(packed) {
-    const r = packed & 0xff;
+    const r = packed & 0x7f;
     const i = (packed >>> 8) - 1;
     // a manifest source, or (past them) the token's direct lists: untitled
     const source = i < 0 ? undefined : this.#manifest.sources[i] ?? { id: "direct" };

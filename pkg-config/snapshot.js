@@ -191,8 +191,8 @@ export function newChecker(m, claim, sub, exp) {
   for (const a of attrs) str(out, a);
   out.push(strings.length);
   for (const s of strings) str(out, s);
-  // the buffer must also hold a label's answers and the slots before any check
-  wasm.buffer(Math.max(out.length, m.ids.length, 2 * attrs.length)).set(out);
+  // the buffer must also hold the slots of a scoped check
+  wasm.buffer(Math.max(out.length, 2 * attrs.length)).set(out);
   const handle = wasm.checker(m.handle, out.length);
   if (handle < 0) throw refused(handle, { version: claim.v, expected: m.hash, found: claim.hash });
   const intern = new Map();

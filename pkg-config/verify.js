@@ -6,7 +6,7 @@
 // test/crossroom.test.mjs); the snapshot claim is checked against its
 // manifest by the Rust core in wasm (snapshot.js).
 
-import { decode, encode } from "./base64url.js";
+import { decode } from "./base64url.js";
 import { BoundedCache } from "./cache.js";
 import { PermsnapError, badJwks, malformed, refuse } from "./errors.js";
 import { ed25519Keys } from "./keys.js";
@@ -182,7 +182,8 @@ async function manifestHash(text) {
   let hash = hashes.get(text);
   if (hash === undefined) {
     const digest = new Uint8Array(await subtle().digest("SHA-256", encoder.encode(text)));
-    hash = hashes.set(text, encode(digest.subarray(0, 16)));
+    const b64 = btoa(String.fromCharCode(...digest.subarray(0, 16)));
+    hash = hashes.set(text, b64.slice(0, 22).replace(/\+/g, "-").replace(/\//g, "_"));
   }
   return hash;
 }

@@ -87,4 +87,4 @@ export function smallOrder(key) {
   return small();
 }
 
-export { check, checker, detail, manifest, release, table } from "./permsnap_wasm.js";
+export { check, checker, detail, manifest, release } from "./permsnap_wasm.js";

@@ -19,15 +19,16 @@
 //!   non-negative number) until [`release`]; a refusal is a negative number,
 //!   `-1 - i` for [`VerifyError::CODES`]`[i]`, with the detail of a
 //!   `malformed` one readable through [`detail`];
-//! * a check answers one packed number: the [`Reason`] index in the low
-//!   byte and, above it, the index + 1 of the source `by` names.
+//! * a check answers one packed number: the [`Reason`] index, whether a
+//!   resource could change it, and the index + 1 of the source `by` names
+//!   ([`check`]).
 //!
 //! No serde, no JSON, no `format!` in the browser build, and no indexing
 //! that could panic: what remains of `core::fmt` comes from std's own panic
 //! and allocation-failure paths (`pkg-config/README.md`, "Design notes").
 
 use crate::error::VerifyError;
-use crate::rules::{AttrValue, PermSet, Reason, ResourceView};
+use crate::rules::{AttrValue, Reason, ResourceView};
 use crate::snapshot::keys::{is_small_order, strict_signature_prechecks};
 use crate::snapshot::{Manifest, Snapshot};
 use alloc::boxed::Box;
@@ -57,7 +58,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 
 /// What a check answers for a handle that names no checker: no reason
 /// (JS reads it as a denial).
-pub const NO_ANSWER: u32 = 0xff;
+pub const NO_ANSWER: u32 = 0x7f;
 
 /// Slot tags: what JS wrote for an attribute of a scoped check's resource.
 pub mod tag {
@@ -182,8 +183,8 @@ pub fn manifest(len: u32) -> i32 {
 /// Reads the claim flattened in the first `len` numbers of the buffer and
 /// checks it against manifest `manifest` ([`Snapshot::new`]:
 /// `manifest_mismatch`, `unsupported_version`, `malformed`); a handle, or
-/// a refusal. The buffer must hold the permissions' answers and the slots
-/// before [`table`] and [`check`] are asked (JS sizes it).
+/// a refusal. The buffer must hold the slots before a scoped [`check`] is
+/// asked (JS sizes it).
 #[wasm_bindgen]
 pub fn checker(manifest: u32, len: u32) -> i32 {
     with(-1, |s| {
@@ -232,10 +233,13 @@ pub fn detail() -> u32 {
 }
 
 /// One answer of checker `checker` at `now` (milliseconds), packed: the
-/// reason index in the low byte and, above it, the index + 1 of the source
-/// `by` names (0 for none). `scoped`: the resource is in the slots at the
-/// start of the buffer; otherwise there is none. JS passes only a safe
-/// non-negative integer `label` and a permission of the manifest.
+/// reason index in bits 0 to 6; bit 7 set when a resource could change the
+/// answer (the label's sources decided it, and one of them has a
+/// conditional rule for the permission: JS keeps the answers without a
+/// resource, and asks again only for those); above, the index + 1 of the
+/// source `by` names (0 for none). `scoped`: the resource is in the slots
+/// at the start of the buffer; otherwise there is none. JS passes only a
+/// safe non-negative integer `label` and a permission of the manifest.
 #[wasm_bindgen]
 pub fn check(checker: u32, permission: u32, label: f64, now: f64, scoped: bool) -> u32 {
     with(NO_ANSWER, |s| {
@@ -246,68 +250,29 @@ pub fn check(checker: u32, permission: u32, label: f64, now: f64, scoped: bool) 
             checker: c,
             io: &s.io,
         };
-        let resource = scoped.then_some(&slots);
-        let v = c
-            .snapshot
-            .check_index(permission as usize, label as u64, resource, now as i64);
-        let by = c.snapshot.by_source(&v).map_or(0, |i| i as u32 + 1);
-        v.reason as u32 | by << 8
-    })
-}
-
-/// Every permission's answer in `label` without a resource at `now`, written
-/// into the buffer one number each: the reason index, plus 128 when a
-/// resource could change it (a conditional rule of the label's sources
-/// names it). Returns how many were written (0 for no checker, or a buffer
-/// JS made too small).
-#[wasm_bindgen]
-pub fn table(checker: u32, label: f64, now: f64) -> u32 {
-    with(0, |s| {
-        let State { io, held, .. } = s;
-        let Some(c) = checker_of(held, checker) else {
-            return 0;
-        };
-        let n = c.snapshot.manifest().permissions().len();
-        if io.len() < n {
-            return 0;
-        }
-        let answers = answers(&c.snapshot, label as u64, now as i64);
-        io.iter_mut().zip(answers).for_each(|(o, a)| *o = a);
-        n as u32
-    })
-}
-
-/// [`table`]'s answers.
-fn answers(snapshot: &Snapshot, label: u64, now: i64) -> impl Iterator<Item = f64> + '_ {
-    let conditional = conditional(snapshot, label);
-    let none: Option<&Slots<'_>> = None;
-    (0..snapshot.manifest().permissions().len()).map(move |p| {
-        let v = snapshot.check_index(p, label, none, now);
-        let decided_by_sources = matches!(
+        let (p, label) = (permission as usize, label as u64);
+        let snapshot = &c.snapshot;
+        let v = snapshot.check_index(p, label, scoped.then_some(&slots), now as i64);
+        let by = snapshot.by_source(&v).map_or(0, |i| i as u32 + 1);
+        let by_sources = matches!(
             v.reason,
             Reason::Restricted | Reason::Granted | Reason::ConditionFailed | Reason::NotGranted
         );
-        let flag = if decided_by_sources && conditional.contains(p) {
-            128
-        } else {
-            0
-        };
-        f64::from(v.reason as u8 | flag)
+        let depends = by_sources && conditional(snapshot, label, p);
+        v.reason as u32 | u32::from(depends) << 7 | by << 8
     })
 }
 
-/// The permissions that a conditional rule of `label`'s sources names.
-fn conditional(snapshot: &Snapshot, label: u64) -> PermSet {
-    let mut set = PermSet::default();
+/// Whether a conditional rule of `label`'s sources names permission `p`.
+fn conditional(snapshot: &Snapshot, label: u64, p: usize) -> bool {
     let Some((grants, denies)) = snapshot.label(label).and_then(|l| l.access.as_ref()) else {
-        return set;
+        return false;
     };
-    for &i in grants.iter().chain(denies) {
-        if let Some((_, _, rules)) = snapshot.source(i as usize) {
-            rules.when.iter().for_each(|r| set.insert(r.perm));
-        }
-    }
-    set
+    grants.iter().chain(denies).any(|&i| {
+        snapshot
+            .source(i as usize)
+            .is_some_and(|(_, _, rules)| rules.when.iter().any(|r| r.perm == p))
+    })
 }
 
 /// The byte checks a strict Ed25519 verification adds to RFC 8032's

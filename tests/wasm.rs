@@ -302,7 +302,7 @@ fn the_flattened_snapshot_answers_every_check_as_the_cores_own_snapshot() {
                     if let Some(slots) = resource {
                         write_slots(&slots);
                     }
-                    let packed = wasm::check(h, p, label as f64, now, resource.is_some());
+                    let packed = wasm::check(h, p, label as f64, now, resource.is_some()) & !0x80;
                     let view = resource.map(|slots| test_resource(&slots));
                     let want = core.check_index(p as usize, label, view.as_ref(), now as i64);
                     assert_eq!(reason(packed), want.reason.code(), "{p} in {label}");
@@ -333,31 +333,38 @@ fn test_resource(slots: &[(u32, f64); 2]) -> permsnap::Resource {
 }
 
 #[wasm_bindgen_test]
-fn a_label_table_answers_without_a_resource_and_flags_what_a_resource_could_change() {
+fn a_check_without_a_resource_flags_the_answers_a_resource_could_change() {
     let h = checker();
-    let table = |label: f64, now: f64| {
-        assert_eq!(wasm::table(h, label, now), 3);
-        io(3)
-            .to_vec()
-            .into_iter()
-            .map(|v| v as u32)
-            .collect::<Vec<_>>()
-    };
-    let t = table(4444.0, NOW);
+    let check = |p: u32, label: f64, now: f64| wasm::check(h, p, label, now, false);
     assert_eq!(
-        [reason(t[0]), reason(t[1]), reason(t[2])],
+        [
+            check(0, 4444.0, NOW),
+            check(1, 4444.0, NOW),
+            check(2, 4444.0, NOW)
+        ]
+        .map(reason),
         ["granted", "restricted", "restricted"],
         "no resource: the conditional deny of 2 applies"
     );
     assert_eq!(
-        [t[0] & 0x80, t[1] & 0x80, t[2] & 0x80],
+        [0, 1, 2].map(|p| check(p, 4444.0, NOW) & 0x80),
         [0, 0, 0x80],
         "only permission 2 has conditions"
     );
-    assert_eq!(reason(table(4445.0, NOW)[0]), "label_closed");
-    assert_eq!(reason(table(4446.0, NOW)[0]), "no_label_access");
-    assert_eq!(reason(table(9999.0, NOW)[0]), "no_label_access");
-    assert_eq!(reason(table(4444.0, EXP)[0]), "expired");
+    assert_eq!(
+        check(2, 4447.0, NOW) & 0x80,
+        0,
+        "not in a label whose sources have none"
+    );
+    assert_eq!(
+        check(2, 4445.0, NOW) & 0x80,
+        0,
+        "nor when the label decided"
+    );
+    assert_eq!(reason(check(0, 4445.0, NOW)), "label_closed");
+    assert_eq!(reason(check(0, 4446.0, NOW)), "no_label_access");
+    assert_eq!(reason(check(0, 9999.0, NOW)), "no_label_access");
+    assert_eq!(reason(check(0, 4444.0, EXP)), "expired");
 }
 
 #[wasm_bindgen_test]
@@ -485,7 +492,6 @@ fn a_released_checker_answers_nothing_and_its_handle_is_used_again() {
     let h = load_checker(m, &claim());
     wasm::release(h as u32);
     assert_eq!(wasm::check(h as u32, 0, 4444.0, NOW, false), NO_ANSWER);
-    assert_eq!(wasm::table(h as u32, 4444.0, NOW), 0);
     assert_eq!(
         load_checker(m, &claim()),
         h,
