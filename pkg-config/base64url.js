@@ -12,21 +12,31 @@ export function decode(text) {
   const n = text.length;
   if (n % 4 === 1) return null;
   const out = new Uint8Array((n * 3) >> 2);
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < n; i++) {
+  const at = (i) => {
     const c = text.charCodeAt(i);
-    const v = c < 128 ? VALUES[c] : -1;
-    if (v < 0) return null;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+    return c < 128 ? VALUES[c] : -1;
+  };
+  let o = 0;
+  let i = 0;
+  // four characters, three bytes at a time
+  for (; i + 4 <= n; i += 4) {
+    const a = at(i);
+    const b = at(i + 1);
+    const c = at(i + 2);
+    const d = at(i + 3);
+    if ((a | b | c | d) < 0) return null;
+    const x = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = x >> 16;
+    out[o++] = (x >> 8) & 0xff;
+    out[o++] = x & 0xff;
   }
-  // the bits below the last whole byte must be zero (canonical form)
-  if ((acc & ((1 << bits) - 1)) !== 0) return null;
+  if (i === n) return out;
+  // the last two or three characters: the bits below their last whole byte must be zero (canonical form)
+  const a = at(i);
+  const b = at(i + 1);
+  const c = n - i === 3 ? at(i + 2) : 0;
+  if ((a | b | c) < 0 || (n - i === 2 ? b & 0xf : c & 0x3)) return null;
+  out[o++] = (a << 2) | (b >> 4);
+  if (n - i === 3) out[o] = ((b & 0xf) << 4) | (c >> 2);
   return out;
 }

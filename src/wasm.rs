@@ -23,9 +23,9 @@
 //!   resource could change it, and the index + 1 of the source `by` names
 //!   ([`check`]).
 //!
-//! No serde, no JSON, no `format!` in the browser build, and no indexing
-//! that could panic: what remains of `core::fmt` comes from std's own panic
-//! and allocation-failure paths (`pkg-config/README.md`, "Design notes").
+//! No serde, no JSON, no `format!` and no std in the browser build, and no
+//! indexing that could panic: its panic handler traps, so nothing of
+//! `core::fmt` is linked (`pkg-config/README.md`, "Design notes").
 
 use crate::error::VerifyError;
 use crate::rules::{AttrValue, Reason, ResourceView};
