@@ -44,9 +44,6 @@ export function isLabel(label) {
   return Number.isSafeInteger(label) && label >= 0;
 }
 
-/** `name` as an internalized string (a property key), so lookups by it compare pointers. */
-const internalize = (name) => Object.keys({ [name]: 0 })[0];
-
 function normalize(options) {
   if (options === null || typeof options !== "object") throw new TypeError("permsnap: the options are required");
   const { audience, issuer, manifest, now, clock, leeway = 0, clockSkew = DEFAULT_CLOCK_SKEW } = options;
@@ -130,7 +127,7 @@ export class Permissions {
     this.#tables.clear();
     this.#exp = c.exp;
     this.#expired = false;
-    this.#attrs = c.attrs.map(internalize);
+    this.#attrs = c.attrs;
     this.#intern = c.intern;
     this.#armTimer();
   }

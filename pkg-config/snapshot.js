@@ -15,6 +15,9 @@ const KINDS = ["role", "additional", "restriction"];
 const OPS = ["eq", "ne", "in", "not_in"];
 const isU32 = (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
+/** `name` as an internalized string (a property key), so that reading a resource's attribute by it compares pointers. */
+const internalize = (name) => Object.keys({ [name]: 0 })[0];
+
 /** `o` is an object with no member but `names` (serde's `deny_unknown_fields`). */
 function only(o, names, what) {
   if (!isObject(o)) throw malformed(`${what} is not an object`);
@@ -134,15 +137,17 @@ export function loadManifest(data, hash) {
   ids.forEach((id, i) => {
     index[id] = i;
   });
-  return { hash, catalog, ids, index, sources, handle, attrs: [...scope.attrs], strings: [...scope.strings] };
+  return { hash, catalog, ids, index, sources, handle, attrs: [...scope.attrs].map(internalize), strings: [...scope.strings] };
 }
 
 /**
- * A parsed snapshot claim (`psnap`), its shapes checked: `{v, catalog,
- * hash, labels, body, scope}`, where `body` is its labels and direct lists
- * flattened.
+ * A parsed snapshot claim (`psnap`) of a token for `sub` expiring at `exp`
+ * (milliseconds), its shapes checked and flattened: `{v, catalog, hash,
+ * labels, out, scope}`, where `out` holds the claim's numbers up to its
+ * direct lists and `scope` what their conditions read and compare with;
+ * `expiresAt` is `exp` in whole seconds (rounded down), in milliseconds.
  */
-export function readClaim(p) {
+export function readClaim(p, sub, exp) {
   const what = "the snapshot claim";
   only(p, ["v", "c", "m", "l", "x", "o", "d"], what);
   if (!isU64(p.v)) throw malformed(`${what}: \`v\` is not a version number`);
@@ -152,13 +157,17 @@ export function readClaim(p) {
   if (owner !== 0 && owner !== 1) throw malformed(`${what}: \`o\` is not 0 or 1`);
   const denial = p.d == null ? -1 : REASONS.indexOf(p.d);
   if (denial === -1 && p.d != null) throw malformed(`${what}: \`d\` is not a reason`);
-  const body = [];
-  const labels = list(p.l, what).map((l) => label(body, l, what));
+  const out = [p.v];
+  str(out, hash);
+  str(out, sub);
+  const expiresAt = Math.floor(exp / 1000) * 1000; // every check denies from here on
+  out.push(expiresAt, owner, denial, list(p.l, what).length);
+  const labels = p.l.map((l) => label(out, l, what));
   const direct = p.x === undefined ? [] : list(p.x, what);
   const scope = { attrs: new Set(), strings: new Set() };
-  body.push(direct.length);
-  for (const r of direct) rules(body, r, `${what}: \`x\``, scope);
-  return { v: p.v, catalog, hash, owner, denial, labels, body, scope };
+  out.push(direct.length);
+  for (const r of direct) rules(out, r, `${what}: \`x\``, scope);
+  return { v: p.v, catalog, hash, labels, expiresAt, out, scope };
 }
 
 /** A label `[id]`, `[id, closed]` or `[id, closed, grants, denies]`; its id. */
@@ -175,19 +184,16 @@ function label(out, l, what) {
 }
 
 /**
- * The checker of `claim` against manifest `m` for the token's `sub`,
- * expiring at `exp` (milliseconds): checked in wasm (`Snapshot::new`:
+ * The checker of `claim` (read for the token's `sub`) against manifest `m`:
+ * checked in wasm (`Snapshot::new`:
  * `manifest_mismatch`, `unsupported_version`, `malformed`). `{handle,
  * manifest, labels, exp, attrs, intern}`; release it with `release`.
  */
-export function newChecker(m, claim, sub, exp) {
-  const attrs = [...new Set([...m.attrs, ...claim.scope.attrs])];
+export function newChecker(m, claim, sub) {
+  const attrs = claim.scope.attrs.size ? [...new Set([...m.attrs, ...claim.scope.attrs])].map(internalize) : m.attrs;
   const strings = [sub, ...m.strings, ...claim.scope.strings];
-  const out = [claim.v];
-  str(out, claim.hash);
-  str(out, sub);
-  const expiresAt = Math.floor(exp / 1000) * 1000;
-  out.push(expiresAt, claim.owner, claim.denial, claim.labels.length, ...claim.body, attrs.length);
+  const out = claim.out;
+  out.push(attrs.length);
   for (const a of attrs) str(out, a);
   out.push(strings.length);
   for (const s of strings) str(out, s);
@@ -197,5 +203,5 @@ export function newChecker(m, claim, sub, exp) {
   if (handle < 0) throw refused(handle, { version: claim.v, expected: m.hash, found: claim.hash });
   const intern = new Map();
   strings.forEach((s, i) => intern.has(s) || intern.set(s, i));
-  return { handle, manifest: m, labels: claim.labels, exp: expiresAt, attrs, intern };
+  return { handle, manifest: m, labels: claim.labels, exp: claim.expiresAt, attrs, intern };
 }

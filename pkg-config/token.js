@@ -113,10 +113,10 @@ const ms = (secs) => Math.min(Math.max(Math.trunc(secs), 0), DAY) * 1000;
  * The claim rules (`Claims::check`) on a parsed payload, after its shapes:
  * `iss` when `r.issuer` is given, `aud` names `r.audience`, before `exp`
  * (plus `r.leeway`), not before `nbf`/`iat` (less the leeway or
- * `r.clockSkew`), the snapshot version. `r.now` in milliseconds, the
- * leeway and skew in seconds. Returns `{sub, iat, exp}` (milliseconds).
+ * `r.clockSkew`), the snapshot version. `now` in milliseconds, the leeway
+ * and skew in seconds. Returns `{sub, iat, exp}` (milliseconds).
  */
-export function checkClaims(c, r) {
+export function checkClaims(c, r, now) {
   const what = "the payload";
   const iss = optString(c, "iss", what);
   const sub = string(c, "sub", what);
@@ -125,7 +125,7 @@ export function checkClaims(c, r) {
   optString(c, "jti", what);
   const p = c.psnap;
   if (!isObject(p) || !isU64(p.v)) throw malformed("the payload: `psnap` is not an object with a version `v`");
-  const now = Math.trunc(r.now);
+  now = Math.trunc(now);
   if (r.issuer !== undefined && iss !== r.issuer) throw refuse("wrong_issuer", { expected: r.issuer, found: iss });
   if (!aud?.includes(r.audience)) throw refuse("wrong_audience", { expected: r.audience });
   const leeway = ms(r.leeway);

@@ -43,10 +43,10 @@ export async function verifyToken(token, jwks, o) {
   if (!(await strictVerify(key, encoder.encode(`${parts[0]}.${parts[1]}`), signature))) throw refuse("bad_signature", { kid });
   // Step 5: the payload is decoded only now that its signature holds.
   const payload = object(part(parts[1], "payload"), "the payload");
-  const { sub, iat, exp } = checkClaims(payload, { ...o, now: o.clock() });
-  const claim = readClaim(payload.psnap);
+  const { sub, iat, exp } = checkClaims(payload, o, o.clock());
+  const claim = readClaim(payload.psnap, sub, exp);
   const manifest = manifestFor(o.manifest, claim);
-  const checker = newChecker(manifest.hash ? manifest : await manifest, claim, sub, exp);
+  const checker = newChecker(manifest.hash ? manifest : await manifest, claim, sub);
   return { checker, subject: sub, issuedAt: iat ?? -Infinity, kid };
 }
 
