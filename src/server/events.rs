@@ -64,6 +64,9 @@ pub struct EventOptions {
     pub token_grace: Duration,
     /// the reconnection delay the stream asks of EventSource (`retry:`)
     pub retry: Duration,
+    /// rows the in-process broadcast holds for a slow stream; one that falls
+    /// further behind rereads the log
+    pub buffer: usize,
 }
 
 impl Default for EventOptions {
@@ -74,6 +77,7 @@ impl Default for EventOptions {
             poll: Duration::from_millis(500),
             token_grace: Duration::from_secs(60),
             retry: Duration::from_secs(1),
+            buffer: 1024,
         }
     }
 }
@@ -145,7 +149,7 @@ impl Hub {
     /// A hub whose streams end when `closing` turns true.
     pub fn new(options: EventOptions, closing: watch::Receiver<bool>) -> Hub {
         Hub {
-            sender: broadcast::channel(1024).0,
+            sender: broadcast::channel(options.buffer.max(1)).0,
             wake: Notify::new(),
             streams: Arc::new(Semaphore::new(options.max_streams.max(1))),
             options,

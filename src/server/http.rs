@@ -659,7 +659,26 @@ async fn events(
     query: std::result::Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
     let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
-    let token = bearer(&headers)
+    let subject = stream_subject(&ctx, &headers, &q).await?;
+    let start = match last_event_id(&headers)?.or(q.since) {
+        Some(n) if n >= 0 => Start::After(n),
+        Some(_) => {
+            let msg = "`since` is an event id";
+            return Err(ServerError::bad("bad_value", msg, Some("since".into())));
+        }
+        None => Start::IssuedAt(subject.issued_at_ms.unwrap_or(0)),
+    };
+    let sub = events::subscribe(&ctx.app, subject.user, start).await?;
+    Ok(sse(sub, &ctx.app.events.options))
+}
+
+/// Whose stream it is: the verified snapshot token's subject.
+async fn stream_subject(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    q: &EventsQuery,
+) -> Result<model::TokenSubject> {
+    let token = bearer(headers)
         .or(q.token.as_deref().filter(|t| !t.is_empty()))
         .ok_or_else(|| ServerError::TokenRefused {
             code: "missing_token",
@@ -668,24 +687,12 @@ async fn events(
     let ring = ctx.app.keys().await?;
     let grace = ctx.app.events.options.token_grace.as_secs() as i64;
     let audience = q.audience.as_deref().unwrap_or(DEFAULT_AUDIENCE);
-    let subject = model::verify_token(&ring.verifier, token, audience, ctx.app.now(), grace)
-        .map_err(|r| ServerError::TokenRefused {
+    model::verify_token(&ring.verifier, token, audience, ctx.app.now(), grace).map_err(|r| {
+        ServerError::TokenRefused {
             code: r.code,
             message: r.message,
-        })?;
-    let start = match last_event_id(&headers)?.or(q.since) {
-        Some(n) if n >= 0 => Start::After(n),
-        Some(_) => {
-            return Err(ServerError::bad(
-                "bad_value",
-                "`since` is an event id",
-                Some("since".into()),
-            ))
         }
-        None => Start::IssuedAt(subject.issued_at_ms.unwrap_or(0)),
-    };
-    let sub = events::subscribe(&ctx.app, subject.user, start).await?;
-    Ok(sse(sub, &ctx.app.events.options))
+    })
 }
 
 /// The SSE response: each message as `event`, `id` and JSON `data` (the

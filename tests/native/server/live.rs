@@ -181,6 +181,36 @@ async fn an_import_and_a_key_rotation_reach_every_users_stream() {
     assert!(start.elapsed() < 2 * SECOND);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_falls_behind_the_broadcast_rereads_the_log_and_misses_nothing() {
+    let env = Env::with(Backend::Sqlite, "smartico-crm", CRM, |c| server::Config {
+        events: EventOptions {
+            buffer: 1,
+            ..EventOptions::default()
+        },
+        ..c
+    })
+    .await;
+    let mut s = open_events(env.addr(), &token(&env, "sue").await, None).await;
+    let ready = s.until_ready().await.pop().unwrap().id();
+    // Three changes by another process land between two polls: the pump
+    // broadcasts them at once into a buffer of one.
+    for _ in 0..3 {
+        server::keys_rotate(&env.db).await.unwrap();
+    }
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let ev = s.next_change(2 * SECOND).await.expect("every rotation");
+        assert_eq!(ev.json()["cause"], "keys_rotate");
+        ids.push(ev.id());
+    }
+    assert_eq!(ids, [ready + 1, ready + 2, ready + 3]);
+    assert!(
+        s.next_change(Duration::from_millis(700)).await.is_none(),
+        "no duplicate"
+    );
+}
+
 both!(a_reconnect_with_last_event_id_receives_the_change_it_missed);
 async fn a_reconnect_with_last_event_id_receives_the_change_it_missed(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
