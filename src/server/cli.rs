@@ -240,6 +240,24 @@ mod tests {
     }
 
     #[test]
+    fn demo_mode_is_off_unless_asked_and_its_directories_need_it() {
+        let ServerCommand::Server(a) = parse(&["server"]).unwrap() else {
+            panic!("not server")
+        };
+        assert_eq!(a.config().demo, None);
+        let ServerCommand::Server(a) = parse(&["server", "--demo"]).unwrap() else {
+            panic!("not server")
+        };
+        let demo = a.config().demo.unwrap();
+        assert_eq!(
+            (demo.www.to_str(), demo.pkg.to_str()),
+            (Some("www"), Some("pkg"))
+        );
+        assert!(parse(&["server", "--www", "site"]).is_err());
+        assert!(parse(&["server", "--pkg", "p"]).is_err());
+    }
+
+    #[test]
     fn unknown_options_and_missing_arguments_are_errors() {
         assert!(parse(&["server", "--lisen", "1.2.3.4:5"]).is_err());
         assert!(parse(&["import", "--db", "sqlite:x"]).is_err());
