@@ -5,12 +5,12 @@
 // decision, `sinceOrigin` from the process's time origin (Node's own boot
 // included), and the steps.
 //
-//   node bench/cold.mjs permsnap    import (instantiates the wasm), verify, first can()
+//   node bench/cold.mjs permsnap    import (instantiates the wasm), verify (WebCrypto, manifest), first can()
 //   node bench/cold.mjs casl        import, JSON.parse the rules, build, first can()
 //   node bench/cold.mjs jose-casl   import both, verify the signed rules with jose, build, first can()
 //
 // Inputs come in environment variables (read before the clock starts):
-// BENCH_TOKEN, BENCH_JWKS (permsnap), BENCH_RULES (CASL rules, JSON),
+// BENCH_TOKEN, BENCH_JWKS, BENCH_MANIFEST (permsnap), BENCH_RULES (CASL rules, JSON),
 // BENCH_RULES_TOKEN, BENCH_RULES_JWKS (the same rules signed by jose), BENCH_ACTION, BENCH_LABEL.
 const env = process.env;
 const which = process.argv[2];
@@ -26,7 +26,7 @@ let allowed;
 if (which === "permsnap") {
   const { Permissions } = await import("../pkg/node.js");
   mark("import");
-  const perms = Permissions.verify(env.BENCH_TOKEN, env.BENCH_JWKS, { audience: "backoffice" });
+  const perms = await Permissions.verify(env.BENCH_TOKEN, env.BENCH_JWKS, { audience: "backoffice", manifest: env.BENCH_MANIFEST });
   mark("verify");
   allowed = perms.can(action, label);
   mark("first_decision");

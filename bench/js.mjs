@@ -1,14 +1,15 @@
-// The JS benchmarks (sections 1 to 3 of BENCHMARKS.md), every peer in this
+// The JS benchmarks (sections 1 to 4 of BENCHMARKS.md), every peer in this
 // one Node process, on the same snapshot, printed as markdown tables:
 //
 //   1. the UI hot path: permsnap `can(action, label)` against @casl/ability
 //      (one ability per label; one ability with the label as a condition),
 //      and a scoped check with a resource;
-//   2. download size: permsnap's browser files against CASL + jose bundled
-//      with esbuild and the wasm of @cedar-policy/cedar-wasm, oso and
-//      @biscuit-auth/biscuit-wasm (installed by scripts/bench.sh into
+//   2. download size: every file a page loads by default against CASL + jose
+//      bundled with esbuild and the wasm of @cedar-policy/cedar-wasm, oso
+//      and @biscuit-auth/biscuit-wasm (installed by scripts/bench.sh into
 //      bench/peers/, not in package.json);
-//   3. verify + load of the same token, and cold start in fresh processes.
+//   3. verify + load of the same token, and cold start in fresh processes;
+//   4. token size: CLI-issued tokens, 10 labels with different access entries.
 //
 // Needs pkg/ (scripts/build-pkg.sh) and target/debug/permsnap (cargo build
 // --features cli); scripts/bench.sh does all of it. Timing is never asserted;
@@ -23,7 +24,7 @@ import { createMongoAbility, subject } from "@casl/ability";
 import { compactVerify, jwtVerify, importJWK, exportJWK, generateKeyPair, SignJWT } from "jose";
 import * as esbuild from "esbuild";
 import { Permissions } from "../pkg/node.js";
-import { keys, issue, root, TAP } from "../pkg-config/test/helpers.mjs";
+import { keys, issue, manifest, root, TAP } from "../pkg-config/test/helpers.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const BATCHES = QUICK ? 3 : 15;
@@ -134,9 +135,10 @@ const TTL = 3600;
 const token = issue(k, { directory: crmDirectory, user: USER, now: NOW, ttl: TTL });
 const jwksText = JSON.stringify(k.jwks);
 const tapToken = issue(k, { catalog: "tap-affiliate", directory: TAP, user: "u7", now: NOW, ttl: TTL });
-const OPTS = { audience: "backoffice" };
-const perms = Permissions.verify(token, jwksText, OPTS);
-const tapPerms = Permissions.verify(tapToken, jwksText, OPTS);
+const crmManifest = manifest("smartico-crm");
+const OPTS = { audience: "backoffice", manifest: crmManifest };
+const perms = await Permissions.verify(token, jwksText, OPTS);
+const tapPerms = await Permissions.verify(tapToken, jwksText, { ...OPTS, manifest: manifest("tap-affiliate") });
 
 // The CASL rules equivalent to the snapshot: CRM Support's grants minus the
 // restriction role's denies plus the additional role's grants, per label.
@@ -249,9 +251,9 @@ const hotCases = [
     },
   },
 ];
-// The scoped cases cross into wasm with JSON per call: fewer calls per batch.
 const hot = timeSync(hotCases.filter((c) => !c.name.endsWith("scoped")), scale(1 << 21));
-Object.assign(hot, timeSync(hotCases.filter((c) => c.name.endsWith("scoped")), scale(1 << 16)));
+// The scoped cases in their own interleaved batches (each call does more).
+Object.assign(hot, timeSync(hotCases.filter((c) => c.name.endsWith("scoped")), scale(1 << 19)));
 
 // One check per task: `await` between checks, so permsnap reads the clock
 // (and queues its reset) on every call. The await loop itself is timed alone
@@ -346,12 +348,14 @@ async function bundle(contents) {
   return Buffer.from(out.outputFiles[0].contents);
 }
 const pkgDir = join(root, "pkg");
-const pkgFiles = ["permsnap_wasm_bg.wasm", "permsnap_wasm.js", "core.js", "index.js"];
+// Every file a page loads by default: the module (one bundle of the JS),
+// the wasm it loads, and the fail-closed stylesheet.
+const pkgFiles = ["permsnap_wasm_bg.wasm", "index.js", "permsnap.css"];
 const peersDir = join(root, "bench/peers/node_modules");
 const sizeRows = [];
 sizeRows.push({
   what: "**permsnap** (verify + check)",
-  files: `${pkgFiles.join(" + ")} (the package's browser files)`,
+  files: `${pkgFiles.join(" + ")} (every file a page loads)`,
   ...sizes(pkgFiles.map((f) => join(pkgDir, f))),
   wasm: sizes([join(pkgDir, pkgFiles[0])]),
 });
@@ -404,35 +408,42 @@ const rulesToken = await new SignJWT({ rules: conditionRules })
   .setAudience("backoffice")
   .setExpirationTime("1h")
   .sign(jose.privateKey);
-const joseKey = await importJWK(k.jwks.keys[0], "Ed25519");
+const joseKey = await importJWK(k.jwks.keys[0], "EdDSA");
 const rulesKey = await importJWK(joseJwk, "Ed25519");
 const dec = new TextDecoder();
 const verifyCases = [
   {
     name: "permsnap",
     async run(n) {
-      const out = new Array(n);
+      // a page keeps one snapshot: each verify replaces (disposes) the last
+      let last = null;
       const t0 = performance.now();
-      for (let i = 0; i < n; i++) out[i] = Permissions.verify(token, jwksText, OPTS);
+      for (let i = 0; i < n; i++) {
+        const p = await Permissions.verify(token, jwksText, OPTS);
+        last?.dispose();
+        last = p;
+      }
       const t1 = performance.now();
-      assertEq(out[n - 1].labels.length, 10, "verified labels");
-      for (const p of out) p.dispose();
+      assertEq(last.labels.length, 10, "verified labels");
+      last.dispose();
       return (t1 - t0) * 1e6;
     },
   },
   {
     name: "permsnap-first-can",
     async run(n) {
-      const out = new Array(n);
+      let last = null;
       let acc = 0;
       const t0 = performance.now();
       for (let i = 0; i < n; i++) {
-        out[i] = Permissions.verify(token, jwksText, OPTS);
-        if (out[i].can(ACTIONS[0], LABEL)) acc++;
+        const p = await Permissions.verify(token, jwksText, OPTS);
+        if (p.can(ACTIONS[0], LABEL)) acc++;
+        last?.dispose();
+        last = p;
       }
       const t1 = performance.now();
       assertEq(acc, n, "first can");
-      for (const p of out) p.dispose();
+      last.dispose();
       return (t1 - t0) * 1e6;
     },
   },
@@ -487,6 +498,7 @@ const coldEnv = {
   ...process.env,
   BENCH_TOKEN: token,
   BENCH_JWKS: jwksText,
+  BENCH_MANIFEST: crmManifest,
   BENCH_RULES: JSON.stringify(conditionRules),
   BENCH_RULES_TOKEN: rulesToken,
   BENCH_RULES_JWKS: JSON.stringify({ keys: [joseJwk] }),
@@ -508,6 +520,46 @@ for (let r = 0; r < COLD_RUNS; r++) {
   }
 }
 const coldStats = (which, f) => stats(cold[which].map(f));
+
+// ---------------------------------------------------------------- 4. token size
+
+// A user with 10 labels, each with a different access entry: roles,
+// additional roles, restriction roles and direct grants/denies vary by label.
+const crmRoles = crm.roles.map((r) => r.id);
+const crmAdditional = crm.additional.map((r) => r.id);
+const crmRestrictions = crm.restrictions.map((r) => r.id);
+const entry = (i) => {
+  const e = { roles: [crmRoles[i % crmRoles.length]] };
+  if (i % 3 === 1) e.additional = [crmAdditional[i % crmAdditional.length]];
+  e.restrictions = [crmRestrictions[i % crmRestrictions.length]];
+  if (i % 2 === 0) e.restrictions.push(crmRestrictions[(i + 5) % crmRestrictions.length]);
+  if (i === 3) e.grants = ["player.give_bonus", "segment.export"];
+  if (i === 7) e.denies = ["player.adjust_points"];
+  return e;
+};
+const variedDirectory = join(k.dir, "crm-10-labels-varied.json");
+writeFileSync(
+  variedDirectory,
+  JSON.stringify({
+    labels: LABELS.map((id, i) => ({ id, name: `Brand ${i}`, suffix: `brand${i}` })),
+    users: [{ id: USER, username: "jane@brand0", email: "jane@mycompany.com", home_label: 4440,
+      access: Object.fromEntries(LABELS.map((l, i) => [String(l), entry(i)])) }],
+  }),
+);
+const entries = LABELS.map((_, i) => JSON.stringify(entry(i)));
+assertEq(new Set(entries).size, 10, "ten different access entries");
+const variedToken = issue(k, { directory: variedDirectory, user: USER, now: NOW, ttl: TTL });
+const variedPerms = await Permissions.verify(variedToken, jwksText, OPTS);
+assertEq(variedPerms.labels.length, 10, "varied labels");
+variedPerms.dispose();
+const tokenSizes = {
+  varied: variedToken.length,
+  same: token.length,
+  tap: tapToken.length,
+  manifest: Buffer.byteLength(crmManifest),
+  manifestGzip: gzipSync(Buffer.from(crmManifest), { level: 9 }).length,
+  entries: LABELS.map((l, i) => `${l}: ${entries[i]}`),
+};
 
 rmSync(k.dir, { recursive: true, force: true });
 perms.dispose();
@@ -549,7 +601,7 @@ p("Scoped check with a resource (`tap-affiliate`, Affiliate Manager `u7`, label 
 p();
 p("| check | ns per call, median (min–max) | vs CASL |");
 p("| --- | --- | --- |");
-p(`| **permsnap** \`perms.can("affiliate.view", 4444, {manager})\` (the resource goes to wasm as JSON) | ${cell(hot["permsnap-scoped"])} | ${ratio(hot["permsnap-scoped"].median, hot["casl-scoped"].median)} |`);
+p(`| **permsnap** \`perms.can("affiliate.view", 4444, {manager})\` (the attributes the conditions read cross as typed slots, strings interned) | ${cell(hot["permsnap-scoped"])} | ${ratio(hot["permsnap-scoped"].median, hot["casl-scoped"].median)} |`);
 p(`| CASL \`can("affiliate.view", subject("Affiliate", {manager}))\`, rule \`{ manager: userId }\` | ${cell(hot["casl-scoped"])} | — |`);
 p();
 
@@ -569,12 +621,12 @@ p();
 
 p("### 3. Verify + load, and cold start");
 p();
-p(`The same token: the 10-label snapshot of section 1 (${bytes(token.length)} bytes, Ed25519). Both parse the key once: jose's is imported before timing (\`importJWK\`), and permsnap's package keeps the keys it parsed from a JWKS text (parsed by the first verify, before timing). Median per operation over ${BATCHES} interleaved batches (min–max).`);
+p(`The same token: the 10-label snapshot of section 1 (${bytes(token.length)} bytes, \`EdDSA\`). Both check the Ed25519 signature with Node's WebCrypto and parse the key once: jose's is imported before timing (\`importJWK\`), and permsnap keeps the CryptoKeys it imported for a JWKS text and the catalog manifest it parsed for a hash (both by the first verify, before timing). Every operation is awaited before the next. Median per operation over ${BATCHES} interleaved batches (min–max).`);
 p();
 p("| operation | median (min–max) | vs jose `compactVerify` + `JSON.parse` |");
 p("| --- | --- | --- |");
 const vr = (name, s) => p(`| ${name} | ${cell(s)} | ${ratio(s.median, verify.jose.median)} |`);
-vr("**permsnap** `Permissions.verify(token, jwks, {audience})` (signature, claims, snapshot decoded)", verify.permsnap);
+vr("**permsnap** `await Permissions.verify(token, jwks, {audience, manifest})` (signature, header and claim rules, snapshot checked against the manifest)", verify.permsnap);
 vr("**permsnap** verify + the first `can()` (builds the label's answer table)", verify["permsnap-first-can"]);
 vr("jose `compactVerify` + `JSON.parse` of the payload", verify.jose);
 vr("jose `jwtVerify` (claims checked: `aud`, `exp`, `typ`)", verify["jose-jwt"]);
@@ -598,28 +650,48 @@ const steps = (which) => {
 };
 const coldRow = (name, which) =>
   p(`| ${name} | ${msCell(coldStats(which, (r) => r.total))} | ${steps(which)} | ${ms(coldStats(which, (r) => r.sinceOrigin).median)} | ${ms(coldStats(which, (r) => r.wall).median)} |`);
-coldRow("**permsnap**: import (instantiates the wasm), verify, first `can()`", "permsnap");
+coldRow("**permsnap**: import (instantiates the wasm), verify (imports the key, hashes and parses the manifest), first `can()`", "permsnap");
 coldRow("CASL: import, `JSON.parse` the rules, `createMongoAbility`, first `can()`", "casl");
 coldRow("jose + CASL: import both, verify the signed rules, build, first `can()`", "jose-casl");
 p();
 
+p("### 4. Token size");
+p();
+p(`Tokens the CLI issues for \`smartico-crm\` (\`permsnap issue\`, \`alg\` \`EdDSA\`, default claims). The catalog manifest (permission ids and titles, roles and their compiled rules) is not in the token: a page fetches it once per catalog (${bytes(tokenSizes.manifest)} bytes, ${bytes(tokenSizes.manifestGzip)} gzip -9) and the token names it by hash.`);
+p();
+p("| token | bytes |");
+p("| --- | ---: |");
+p(`| **10 labels, each with a different access entry** (the target's case; entries below) | ${bytes(tokenSizes.varied)} |`);
+p(`| 10 labels, the same access entry in each (sections 1 and 3) | ${bytes(tokenSizes.same)} |`);
+p(`| \`tap-affiliate\` Affiliate Manager, 3 labels (the scoped check's) | ${bytes(tokenSizes.tap)} |`);
+p();
+p(`Access entries: ${tokenSizes.entries.map((e) => `\`${e}\``).join("; ")}.`);
+p();
+
 // The package issue's targets.
-const TARGET_KB = 32;
+const TARGET_KB = 16;
+const TOKEN_TARGET = 1536;
 const gz = ps.gzip;
+const pair = sizeRows.find((r) => r.what.startsWith("**CASL + jose**"));
 const canR = hot.permsnap.median / hot["casl-per-label"].median;
 const canR2 = hot.permsnap.median / hot["casl-condition"].median;
-const taskR = perTask.permsnap.median / perTask["casl-per-label"].median;
+const scopedR = hot["permsnap-scoped"].median / hot["casl-scoped"].median;
 const verR = verify.permsnap.median / verify.jose.median;
-const coldMs = coldStats("permsnap", (r) => r.total).median;
+const coldP = coldStats("permsnap", (r) => r.total).median;
+const coldC = coldStats("casl", (r) => r.total).median;
+const coldR = coldP / coldC;
 const verdict = (ok) => (ok ? "**met**" : "**missed**");
+const over = (x, limit) => (x > limit ? `: ${(100 * (x / limit - 1)).toFixed(0)} % over` : "");
 // bench.sh puts the targets first in BENCHMARKS.md; alone, they close the output.
 const main = out.splice(0);
 p("| target | measured | verdict |");
 p("| --- | --- | --- |");
-p(`| browser download (wasm + JS glue, gzip -9) ≤ ${TARGET_KB} KB | ${bytes(gz)} bytes = ${kb(gz)} | ${verdict(gz <= TARGET_KB * 1024)}${gz > TARGET_KB * 1024 ? `: ${bytes(gz - TARGET_KB * 1024)} bytes (${((gz / (TARGET_KB * 1024) - 1) * 100).toFixed(0)} %) over` : ""} |`);
-p(`| \`can(action, label)\` from JS faster than CASL's \`can()\` (same process) | ${canR.toFixed(2)}× CASL per label, ${canR2.toFixed(2)}× CASL label condition; one check per task: ${taskR.toFixed(2)}× | ${verdict(canR < 1 && canR2 < 1)}${canR < 1 && canR2 < 1 ? ` in a burst${taskR >= 1 ? `; **missed** when every check is in its own task (${taskR.toFixed(2)}×)` : " and per task"}` : ""} |`);
-p(`| verify + load of a 10-label snapshot no slower than jose \`compactVerify\` | ${human(verify.permsnap.median)} vs ${human(verify.jose.median)} (${verR.toFixed(2)}×) | ${verdict(verR <= 1)}${verR > 1 ? `: ${((verR - 1) * 100).toFixed(0)} % slower` : ""} |`);
-p(`| cold start to the first decision < 5 ms in Node | ${ms(coldMs)} (median of ${COLD_RUNS}) | ${verdict(coldMs < 5)}${coldMs >= 5 ? `: ${ms(coldMs - 5)} over` : ""} |`);
+p(`| browser download, every file a page loads, gzip -9 ≤ ${TARGET_KB} KB | ${bytes(gz)} bytes = ${kb(gz)} (wasm ${kb(ps.wasm.gzip)}); ${(gz / pair.gzip).toFixed(2)}× CASL + jose bundled (${kb(pair.gzip)}) | ${verdict(gz <= TARGET_KB * 1024)}${over(gz, TARGET_KB * 1024)} |`);
+p(`| \`can()\` with a resource ≤ 1.0× CASL | ${human(hot["permsnap-scoped"].median)} vs ${human(hot["casl-scoped"].median)}: ${scopedR.toFixed(2)}× | ${verdict(scopedR <= 1)}${over(scopedR, 1)} |`);
+p(`| burst \`can()\` ≤ 0.3× CASL | ${canR.toFixed(2)}× CASL per label, ${canR2.toFixed(2)}× CASL label condition | ${verdict(canR <= 0.3 && canR2 <= 0.3)}${over(canR, 0.3)} |`);
+p(`| import → first decision, fresh Node process ≤ 1.0× CASL | ${ms(coldP)} vs ${ms(coldC)}: ${coldR.toFixed(2)}× | ${verdict(coldR <= 1)}${over(coldR, 1)} |`);
+p(`| verify + load ≤ 1.0× jose \`compactVerify\` + \`JSON.parse\` | ${human(verify.permsnap.median)} vs ${human(verify.jose.median)}: ${verR.toFixed(2)}× | ${verdict(verR <= 1)}${over(verR, 1)} |`);
+p(`| token, 10 labels with different access entries, \`smartico-crm\` ≤ ${bytes(TOKEN_TARGET)} bytes | ${bytes(tokenSizes.varied)} bytes | ${verdict(tokenSizes.varied <= TOKEN_TARGET)}${over(tokenSizes.varied, TOKEN_TARGET)} |`);
 p();
 p(`Versions: Node ${v.node}, permsnap ${v.permsnap} (this tree), @casl/ability ${v.casl}, jose ${v.jose}, esbuild ${v.esbuild}${PEERS.map(([name]) => (existsSync(join(peersDir, name)) ? `, ${name} ${pkgVersion(join(peersDir, name))}` : "")).join("")}.${peersMissing ? " **Peers missing: run scripts/bench.sh.**" : ""}`);
 

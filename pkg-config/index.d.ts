@@ -1,8 +1,11 @@
-/** Why a check was decided as it was (the same codes as the server rules). */
+/**
+ * Why a check was decided as it was: the server rules' reasons (Rust
+ * `Reason::ALL`, in the order they are tried) and the two the JS face adds.
+ */
 export type Reason =
+  | "unknown_user"
   | "unknown_action"
   | "unknown_label"
-  | "unknown_user"
   | "disabled"
   | "expired"
   | "home_label_closed"
@@ -12,9 +15,16 @@ export type Reason =
   | "restricted"
   | "granted"
   | "condition_failed"
-  | "not_granted";
+  | "not_granted"
+  // JS only
+  | "unverified"
+  | "bad_resource";
 
-/** Why a token or JWKS was refused (`PermsnapError.code`). */
+/**
+ * Why a token, key set or manifest was refused, or why the package cannot
+ * run (`PermsnapError.code`): Rust `VerifyError::CODES` and
+ * `KeyError::CODES`, and the codes the JS face adds.
+ */
 export type ErrorCode =
   | "malformed"
   | "too_large"
@@ -29,15 +39,30 @@ export type ErrorCode =
   | "wrong_audience"
   | "wrong_issuer"
   | "unsupported_version"
+  | "manifest_mismatch"
   | "bad_jwks"
   | "bad_key"
-  | "wrong_subject";
+  // JS only
+  | "stale_token"
+  | "wrong_subject"
+  | "webcrypto_unavailable"
+  | "wasm_unavailable";
 
-/** A token, key or JWKS that was refused; `code` is stable. */
+/** A refused token, key set or manifest, or a package that cannot run; `code` is stable. */
 export declare class PermsnapError extends Error {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown });
   readonly name: "PermsnapError";
   readonly code: ErrorCode;
 }
+
+/** The error codes only the JS face produces. */
+export declare const JS_ERROR_CODES: readonly ("stale_token" | "wrong_subject" | "webcrypto_unavailable" | "wasm_unavailable")[];
+/** The reason codes only the JS face produces. */
+export declare const JS_REASONS: readonly ("unverified" | "bad_resource")[];
+/** Every error code (the Rust lists read from the wasm module, and the JS ones). Needs the module loaded. */
+export declare function errorCodes(): ErrorCode[];
+/** Every reason code (the Rust list read from the wasm module, and the JS ones). Needs the module loaded. */
+export declare function reasonCodes(): Reason[];
 
 /** One Ed25519 public key (RFC 8037). */
 export interface Jwk {
@@ -54,18 +79,40 @@ export interface Jwks {
   keys: Jwk[] | object[];
 }
 
+/** Which manifest a token names: its catalog id and the manifest's hash. */
+export interface ManifestRef {
+  catalog: string;
+  hash: string;
+}
+
 export interface VerifyOptions {
   /** The audience `aud` must name. */
   audience: string;
+  /**
+   * The catalog manifest, as its exact text (what your server serves, byte
+   * for byte: its hash is what tokens name), or a function returning it for
+   * the token's `{catalog, hash}`; a function is asked only for a manifest
+   * not seen before.
+   */
+  manifest: string | ((ref: ManifestRef) => string | Promise<string>);
   /** The issuer `iss` must be, if given. */
   issuer?: string;
-  /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds (default 0). */
+  /**
+   * Seconds by which `exp` may have passed (and `nbf`/`iat` be ahead) at
+   * verification; default 0, at most 86,400 (one day). Checks still deny
+   * from `exp` on.
+   */
   leeway?: number;
-  /** Verify (and check) as of this time instead of the clock. */
+  /**
+   * Seconds by which `iat`/`nbf` may be ahead of this clock (the issuer's
+   * clock running ahead); default 60, at most 86,400. Never extends `exp`.
+   */
+  clockSkew?: number;
+  /** Verify and check as of this time: milliseconds since the epoch, or a Date. */
   now?: number | Date;
-  /** The clock, in milliseconds since the epoch (default `Date.now`). */
+  /** The clock: milliseconds since the epoch (default `Date.now`). Read once per task. */
   clock?: () => number;
-  /** The longest token accepted, in bytes (default 65536). */
+  /** The longest token accepted, in characters (default 65,536). */
   maxLength?: number;
 }
 
@@ -83,24 +130,32 @@ export interface Explanation {
 
 /**
  * A verified permission snapshot. `A` is the union of permission ids; pass
- * the type `permsnap codegen --ts CATALOG` writes, and a misspelled action
- * no longer compiles.
+ * the type `permsnap-types` (or `permsnap codegen --ts`) writes, and a
+ * misspelled action no longer compiles.
  */
 export declare class Permissions<A extends string = string> {
   private constructor();
-  /** Verifies `token` with `jwks`; throws a `PermsnapError` when it does not verify. */
-  static verify<A extends string = string>(token: string, jwks: Jwks | string, options: VerifyOptions): Permissions<A>;
-  /** Whether `action` is allowed in `label` (on `resource`, for scoped permissions). */
-  can(action: A, label: number, resource?: Resource): boolean;
+  /**
+   * Verifies `token` with `jwks` (an object or its JSON text) and the
+   * catalog manifest of `options.manifest`; rejects with a `PermsnapError`
+   * when it does not verify. Loads the wasm module on first use.
+   */
+  static verify<A extends string = string>(token: string, jwks: Jwks | string, options: VerifyOptions): Promise<Permissions<A>>;
+  /** Whether `action` is allowed in `label` (on `resource`, for scoped permissions). A label is a safe non-negative integer. */
+  can(action: A, label: number, resource?: Resource | null): boolean;
   /** The opposite of `can`. */
-  cannot(action: A, label: number, resource?: Resource): boolean;
+  cannot(action: A, label: number, resource?: Resource | null): boolean;
   /** Why `action` is or is not allowed. */
-  explain(action: A, label: number, resource?: Resource): Explanation;
-  /** Every action allowed in `label` without a resource, for menus. */
+  explain(action: A, label: number, resource?: Resource | null): Explanation;
+  /** Every action allowed in `label` without a resource, for menus, in catalog order. */
   allowed(label: number): A[];
-  /** Verifies a fresh token for the same user and swaps it in; subscribers are told. */
-  update(token: string): void;
-  /** Called after every update and at expiry; returns the unsubscribe function. */
+  /**
+   * Verifies a fresh token for the same user and swaps it in; subscribers
+   * are told. Rejects with `stale_token` for a token issued before the
+   * current one, `wrong_subject` for another user.
+   */
+  update(token: string): Promise<void>;
+  /** Called after every update, at expiry and at dispose; returns the unsubscribe function. */
   subscribe(listener: (perms: Permissions<A>) => void): () => void;
   /** Changes whenever answers may have changed (use as `useSyncExternalStore`'s snapshot). */
   readonly version: number;
@@ -108,15 +163,19 @@ export declare class Permissions<A extends string = string> {
   readonly subject: string;
   /** The catalog id. */
   readonly catalog: string;
+  /** The hash of the catalog manifest it was checked against. */
+  readonly manifest: string;
   /** The key id that signed it. */
   readonly kid: string;
   /** The labels the snapshot knows. */
   readonly labels: number[];
+  /** When the token was issued (`iat`), if it says. */
+  readonly issuedAt: Date | null;
   /** When every check starts to deny. */
   readonly expiresAt: Date;
-  /** Whether every check now denies because the snapshot expired. */
+  /** Whether every check now denies because the snapshot expired (or was disposed). */
   readonly expired: boolean;
-  /** Stops the expiry timer and frees the wasm memory. */
+  /** Stops the expiry timer, frees the wasm memory, tells subscribers; every check then denies (`unverified`). */
   dispose(): void;
 }
 
@@ -126,13 +185,28 @@ export interface GateOptions {
 }
 
 /**
- * Gates every `[data-permission]` element under `root`: disabled with
- * `aria-disabled` and the reason as its tooltip, or hidden with
- * `data-gate="hide"`; `data-resource` (JSON) for scoped checks. With no
- * `perms` (the token did not verify), everything is gated. Re-applied on
- * update and at expiry; returns a function that stops that.
+ * Decides every `[data-permission]` element under `root`, now and as the
+ * page changes (a MutationObserver), and again on update, expiry and
+ * dispose: `data-permsnap="allowed"`, or `"denied"` with `disabled`,
+ * `aria-disabled` and the reason as tooltip (hidden with
+ * `data-gate="hide"`); `data-resource` (JSON) for scoped checks. With no
+ * `perms` everything is denied (`unverified`). Returns a function that
+ * stops following the page.
  */
-export declare function gate(root: ParentNode, perms: Permissions<any> | null | undefined, options: GateOptions): () => void;
+export declare function gate(root: ParentNode & Node, perms: Permissions<any> | null | undefined, options: GateOptions): () => void;
 
-/** Loads the wasm module once (browser); resolves at once in Node. */
+/**
+ * Whether `signature` is a strict Ed25519 signature of `message` by
+ * `publicKey` (32 raw bytes), checked exactly as a token's signature is.
+ */
+export declare function verifyEd25519(publicKey: BufferSource, message: BufferSource, signature: BufferSource): Promise<boolean>;
+
+/**
+ * Loads the wasm module once (`Permissions.verify` does it on first use,
+ * from beside the package's `index.js`); pass where to load it from.
+ * Rejects with `PermsnapError` `wasm_unavailable` when it cannot load.
+ */
 export default function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+
+/** Instantiates the wasm module synchronously from its bytes (Node does it at import). */
+export declare function initSync(bytes: BufferSource | WebAssembly.Module): void;

@@ -1,12 +1,12 @@
-// Browser and bundler entry: call `await init()` once before `Permissions.verify`.
-import wasmInit from "./permsnap_wasm.js";
+// permsnap for browsers and bundlers: what is public. `Permissions.verify`
+// loads the wasm module on first use (from beside this file); call
+// `init(url)` first to load it from elsewhere, or to learn early that it
+// cannot load (then gate the page with `gate(root, null, ...)`);
+// `initSync(bytes)` instantiates it synchronously (Node, workers).
 
-export { Permissions, PermsnapError, gate } from "./core.js";
-
-/**
- * Loads the wasm module (by default from beside this file; pass a URL,
- * Response or bytes to load it from elsewhere). Safe to call more than once.
- */
-export default async function init(input) {
-  await wasmInit(input === undefined ? undefined : { module_or_path: input });
-}
+export { Permissions } from "./checker.js";
+export { errorCodes, reasonCodes } from "./codes.js";
+export { PermsnapError, JS_ERROR_CODES, JS_REASONS } from "./errors.js";
+export { gate } from "./gate.js";
+export { verifyEd25519 } from "./verify.js";
+export { init as default, initSync } from "./wasm.js";

@@ -1,11 +1,11 @@
-// Node entry: the wasm module is loaded synchronously at import, so checks
-// are usable at once; `init()` exists for code shared with the browser.
+// permsnap for Node: the wasm module is instantiated synchronously at
+// import, so `Permissions.verify` needs no `init()`; `init()` exists for
+// code shared with the browser. Verification uses Node's WebCrypto.
+
 import { readFileSync } from "node:fs";
-import { initSync } from "./permsnap_wasm.js";
+import { initSync } from "./index.js";
 
-initSync({ module: readFileSync(new URL("./permsnap_wasm_bg.wasm", import.meta.url)) });
+initSync(readFileSync(new URL("./permsnap_wasm_bg.wasm", import.meta.url)));
 
-export { Permissions, PermsnapError, gate } from "./core.js";
-
-/** Already done at import in Node; resolves at once. */
-export default async function init() {}
+export * from "./index.js";
+export { default } from "./index.js";

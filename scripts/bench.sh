@@ -16,6 +16,7 @@
 #   ./scripts/bench.sh           print the tables
 #   ./scripts/bench.sh --write   also rewrite BENCHMARKS.md (machine, versions, tables, notes)
 #   ./scripts/bench.sh --quick   a short smoke run (few, short batches; not for publishing)
+#   ./scripts/bench.sh --js-only the JS sections only (the native and server sections say they were not run)
 #
 # Not part of scripts/test.sh: timing never decides a pass or a fail. The
 # peers are bench-only: installed into bench/peers/node_modules (git-ignored)
@@ -26,12 +27,14 @@ cd "$(dirname "$0")/.."
 
 write=0
 quick=0
+native=1
 for arg in "$@"; do
   case "$arg" in
     --write) write=1 ;;
     --quick) quick=1 ;;
+    --js-only) native=0 ;;
     -h | --help)
-      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -86,10 +89,14 @@ step "native: cargo bench --bench native"
 t_start=$(date +%s.%N)
 busy0=$(busy_ticks)
 own0=$(own_ticks)
-cargo bench --bench native --features test-util >"$out/native.md"
-
-step "server: cargo bench --features server --bench server"
-cargo bench --features server --bench server >"$out/server.md"
+if [ "$native" = 1 ]; then
+  cargo bench --bench native --features test-util >"$out/native.md"
+  step "server: cargo bench --features server --bench server"
+  cargo bench --features server --bench server >"$out/server.md"
+else
+  echo "Not run in this run (\`scripts/bench.sh --js-only\`); see the previous BENCHMARKS.md or run \`scripts/bench.sh\`." >"$out/native.md"
+  echo "Not run in this run (\`scripts/bench.sh --js-only\`)." >"$out/server.md"
+fi
 
 step "JS: node bench/js.mjs"
 BENCH_TARGETS_FILE="$out/targets.md" node bench/js.mjs >"$out/js.md"
@@ -126,15 +133,15 @@ fi
   echo
   cat "$out/targets.md"
   echo
-  echo "## 1–3. In JS (Node, \`node bench/js.mjs\`)"
+  echo "## 1–4. In JS (Node, \`node bench/js.mjs\`)"
   echo
   cat "$out/js.md"
   echo
-  echo "## 4. Native (Rust, \`cargo bench --bench native\`)"
+  echo "## 5. Native (Rust, \`cargo bench --bench native\`)"
   echo
   cat "$out/native.md"
   echo
-  echo "## 5. The server over HTTP (\`cargo bench --features server --bench server\`)"
+  echo "## 6. The server over HTTP (\`cargo bench --features server --bench server\`)"
   echo
   cat "$out/server.md"
 } >"$out/tables.md"
@@ -147,8 +154,8 @@ if [ "$write" = 1 ]; then
     echo
     echo "Every peer on the same machine in one run, produced by \`./scripts/bench.sh --write\`"
     echo "(do not edit the tables by hand: rerun it). Reproduce with \`./scripts/bench.sh\` on"
-    echo "any machine; it installs what it needs. Sections 1 to 3 run in one Node process"
-    echo "(cold starts in fresh ones), section 4 natively. What the missed targets would take"
+    echo "any machine; it installs what it needs. Sections 1 to 4 run in one Node process"
+    echo "(cold starts in fresh ones), section 5 natively. What the missed targets would take"
     echo "is at the end."
     echo
     cat "$out/tables.md"

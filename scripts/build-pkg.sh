@@ -1,23 +1,53 @@
 #!/usr/bin/env bash
-# Assembles the npm package in pkg/ from the wasm build and pkg-config/.
-# Needs: the wasm32 target, wasm-bindgen of the version pinned in Cargo.toml,
-# and node_modules (npm binaryen for wasm-opt). scripts/setup.sh installs them.
+# Assembles the npm package in pkg/ from the browser build (only the
+# browser core and src/wasm.rs: --no-default-features --features wasm) and
+# pkg-config/. Needs the wasm32 target, wasm-bindgen of the version pinned
+# in Cargo.toml, and node_modules (npm binaryen for wasm-opt, esbuild);
+# scripts/setup.sh installs them.
+#
+# What ships: the wasm (wasm-opt -Oz); `index.js`, the browser entry:
+# pkg-config/index.js and the modules it imports (one concept per file)
+# with the wasm-bindgen glue, bundled into one ES module so that a page
+# loads three files (index.js, the wasm, permsnap.css); `node.js`, the Node
+# entry; `react.js` and `codegen.js`, subpaths a page loads only if it
+# imports them. The JS is minified with its names kept (`--keep-names`:
+# errors print as `PermsnapError`) and ships with source maps that hold the
+# sources (a page loads a map only when its developer tools are open).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --lib --target wasm32-unknown-unknown --features wasm
-rm -rf pkg && mkdir -p pkg
-wasm-bindgen --target web --out-dir pkg --out-name permsnap_wasm --no-typescript \
+cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features wasm
+rm -rf pkg && mkdir -p pkg/bin
+out=target/pkg-glue
+rm -rf "$out"
+wasm-bindgen --target web --out-dir "$out" --out-name permsnap_wasm --no-typescript \
   target/wasm32-unknown-unknown/release/permsnap.wasm
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  pkg/permsnap_wasm_bg.wasm -o pkg/permsnap_wasm_bg.wasm
-cp pkg-config/package.json pkg-config/README.md pkg-config/index.d.ts pkg/
-# The JS is shipped minified (the readable source is pkg-config/): it is
-# part of the browser download users compare.
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
+  "$out/permsnap_wasm_bg.wasm" -o pkg/permsnap_wasm_bg.wasm
+cp pkg-config/package.json pkg-config/README.md pkg-config/*.d.ts pkg-config/permsnap.css pkg/
+cp pkg-config/bin/permsnap-types.js pkg/bin/
+chmod +x pkg/bin/permsnap-types.js
+
 esbuild=node_modules/.bin/esbuild
-"$esbuild" pkg/permsnap_wasm.js --minify --format=esm --log-level=warning --outfile=pkg/permsnap_wasm.js --allow-overwrite
-for f in core.js index.js node.js; do
-  "$esbuild" "pkg-config/$f" --minify --format=esm --log-level=warning --outfile="pkg/$f"
+js() { # ENTRY OUTPUT [esbuild options...]
+  local entry=$1 output=$2
+  shift 2
+  "$esbuild" "$entry" --minify --keep-names --format=esm --target=es2022 --log-level=warning \
+    --sourcemap --sources-content=true --outfile="$output" "$@"
+}
+# The glue is bundled from where wasm-bindgen wrote it.
+cp "$out/permsnap_wasm.js" pkg-config/permsnap_wasm.js
+trap 'rm -f pkg-config/permsnap_wasm.js' EXIT
+js pkg-config/index.js pkg/index.js --bundle
+js pkg-config/react.js pkg/react.js --bundle --external:react
+js pkg-config/codegen.js pkg/codegen.js
+cp pkg-config/node.js pkg/node.js
+
+# The default download: every file a page loads (index.js, the wasm, the stylesheet).
+default=(index.js permsnap_wasm_bg.wasm permsnap.css)
+raw=0
+gz=0
+for f in "${default[@]}"; do
+  raw=$((raw + $(stat -c %s "pkg/$f")))
+  gz=$((gz + $(gzip -9c "pkg/$f" | wc -c)))
 done
-raw=$(stat -c %s pkg/permsnap_wasm_bg.wasm)
-gz=$(cat pkg/permsnap_wasm_bg.wasm pkg/permsnap_wasm.js pkg/core.js pkg/index.js | gzip -9 | wc -c)
-echo "pkg/: wasm ${raw} bytes; wasm + JS, gzip -9: ${gz} bytes"
+echo "pkg/: wasm $(stat -c %s pkg/permsnap_wasm_bg.wasm) bytes; default download (${default[*]}) ${raw} bytes, gzip -9 (each file alone) ${gz} bytes"

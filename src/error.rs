@@ -60,7 +60,10 @@ pub(crate) use codes;
 /// `#[serde(remote = "Self")]`, accepting a JSON object only: serde's derive
 /// also reads a struct from an array, in field order, and no permsnap format
 /// is ever written that way (a header `["EdDSA", "permsnap+jwt", "k1"]` or a
-/// catalog as a list must be refused, not read by position).
+/// catalog as a list must be refused, not read by position). The derive's
+/// own code stays reachable as the inherent `Type::deserialize`: call the
+/// trait (`<Type as Deserialize>::deserialize`, or `serde_json::from_str`),
+/// never that.
 macro_rules! map_only {
     ($($t:ty),* $(,)?) => {$(
         impl<'de> serde::Deserialize<'de> for $t {

@@ -5,8 +5,9 @@
 //! tokens with the same codes.
 
 use crate::error::{KeyError, VerifyError};
+use crate::issue::Alg;
 use crate::snapshot::keys::{Jwk, JwkSet};
-use crate::snapshot::token::{ClaimRules, Claims, Header, ALG_EDDSA};
+use crate::snapshot::token::{ClaimRules, Claims, Header, ALG_ED25519};
 use crate::snapshot::{Manifest, Snapshot, SnapshotClaim};
 use ed25519_dalek::hazmat::{raw_sign, ExpandedSecretKey};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
@@ -55,6 +56,7 @@ pub fn strict_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, V
 /// are wiped from memory when it is dropped; `Debug` shows only the `kid`.
 pub struct PrivateKey {
     kid: String,
+    alg: Alg,
     signing: SigningKey,
     expanded: ExpandedSecretKey,
     public: VerifyingKey,
@@ -99,10 +101,24 @@ impl PrivateKey {
         let expanded = ExpandedSecretKey::from(signing.as_bytes());
         PrivateKey {
             kid,
+            alg: Alg::EdDsa,
             signing,
             expanded,
             public,
         }
+    }
+
+    /// The same key published under `alg` (its JWKs say it; a token signed
+    /// with it should say it too: strict libraries such as jose match the
+    /// key's `alg` with the token's).
+    pub fn with_alg(mut self, alg: Alg) -> PrivateKey {
+        self.alg = alg;
+        self
+    }
+
+    /// The `alg` its JWKs say.
+    pub fn alg(&self) -> Alg {
+        self.alg
     }
 
     /// A new random key.
@@ -136,7 +152,11 @@ impl PrivateKey {
                     field: "d",
                 })?,
         );
-        let key = PrivateKey::from_seed(&seed, Some(&kid));
+        let alg = match jwk.public.alg.as_deref() {
+            Some(ALG_ED25519) => Alg::Ed25519,
+            _ => Alg::EdDsa,
+        };
+        let key = PrivateKey::from_seed(&seed, Some(&kid)).with_alg(alg);
         if key.public.as_bytes() != &public {
             return Err(KeyError::MismatchedPrivateKey { kid });
         }
@@ -160,7 +180,7 @@ impl PrivateKey {
             x: b64::encode(self.public.as_bytes()),
             d: private.then(|| b64::encode(self.signing.as_bytes())),
             kid: &self.kid,
-            alg: ALG_EDDSA,
+            alg: self.alg.name(),
             key_use: "sig",
         };
         serde_json::to_value(out).unwrap_or_default()
@@ -171,7 +191,7 @@ impl PrivateKey {
         self.jwk(true)
     }
 
-    /// The public JWK (`alg` `EdDSA`, `use` `sig`).
+    /// The public JWK (`alg` as [`PrivateKey::alg`], `use` `sig`).
     pub fn to_public_jwk(&self) -> serde_json::Value {
         self.jwk(false)
     }
@@ -461,6 +481,21 @@ mod tests {
         let d = key.to_private_jwk()["d"].as_str().unwrap().to_string();
         let debug = format!("{key:?}");
         assert!(debug.contains("k5") && !debug.contains(&d), "{debug}");
+    }
+
+    #[test]
+    fn a_key_published_under_ed25519_says_so_and_reads_back_so() {
+        let key = PrivateKey::from_seed(&[5; 32], Some("k")).with_alg(Alg::Ed25519);
+        assert_eq!(key.to_jwks()["keys"][0]["alg"], "Ed25519");
+        let back = PrivateKey::from_json_text(&key.to_private_jwk().to_string()).unwrap();
+        assert_eq!(back.alg(), Alg::Ed25519);
+        let default = PrivateKey::from_json_text(
+            &PrivateKey::from_seed(&[5; 32], None)
+                .to_private_jwk()
+                .to_string(),
+        )
+        .unwrap();
+        assert_eq!(default.alg(), Alg::EdDsa);
     }
 
     #[test]

@@ -1,4 +1,7 @@
 // The demo page: no bundler, ES modules, the package straight from /pkg/.
+// Fail closed: /pkg/permsnap.css (in index.html) keeps every control
+// unusable until the gate decides it; if the wasm cannot load, the page
+// gates everything with no snapshot (the package README's recovery).
 import init, { Permissions, gate } from "/pkg/index.js";
 
 const $ = (id) => document.getElementById(id);
@@ -9,7 +12,12 @@ const AFFILIATES = [
   { id: "A-202", name: "BonusHunters", manager: "u9", status: "pending" },
 ];
 
-await init();
+let wasmError = null;
+try {
+  await init();
+} catch (e) {
+  wasmError = e; // PermsnapError wasm_unavailable: a CSP without 'wasm-unsafe-eval', a 403 ...
+}
 const [{ users, labels }, jwks] = await Promise.all([
   fetch("/api/users").then((r) => r.json()),
   fetch("/.well-known/jwks.json").then((r) => r.json()),
@@ -69,19 +77,24 @@ function tamper(token) {
   return `${h}.${p2}.${s}`;
 }
 
+// The catalog manifest a token names, fetched once per catalog (the package
+// keeps parsed manifests by hash and asks only for one it has not seen).
+const manifest = ({ catalog }) => fetch(`/api/manifest?catalog=${encodeURIComponent(catalog)}`).then((r) => r.text());
+
 async function load({ tampered = false } = {}) {
   document.body.dataset.ready = "false";
   const ttl = params.get("ttl") ? `&ttl=${encodeURIComponent(params.get("ttl"))}` : "";
   const { token, catalog } = await fetch(`/api/token?user=${encodeURIComponent(state.user)}${ttl}`).then((r) => r.json());
   state.catalog = catalog;
   state.perms?.dispose();
+  state.perms = null;
   try {
-    state.perms = Permissions.verify(tampered ? tamper(token) : token, jwks, { audience: "backoffice" });
+    if (wasmError) throw wasmError;
+    state.perms = await Permissions.verify(tampered ? tamper(token) : token, jwks, { audience: "backoffice", manifest });
     state.perms.subscribe(render);
     setStatus(`verified: snapshot of ${state.perms.subject}, key ${state.perms.kid.slice(0, 8)}…`, true);
   } catch (e) {
-    state.perms = null;
-    setStatus(`not verified (${e.code}): everything is gated`, false);
+    setStatus(`not verified (${e.code ?? e.name}): everything is gated`, false);
   }
   document.body.dataset.tampered = String(tampered);
   apply();

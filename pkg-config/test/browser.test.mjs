@@ -1,60 +1,215 @@
-// `gate` on a real DOM in Debian's Chromium (playwright-core), the package
-// loaded from pkg/ as a page without a bundler loads it.
-import { test } from "node:test";
+// The package in Debian's Chromium (playwright-core), loaded from pkg/ as a
+// page without a bundler loads it: the gate, each fail-closed case leaving
+// the control unusable, parity over every vector file and 10,000 random
+// checks, and the Ed25519 cases through WebCrypto.
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { NOW, TAP, issue, keys } from "./helpers.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CRM, NOW, TAP, issue, keys, manifest, samples } from "./helpers.mjs";
 import { launchChromium, newPage, serve } from "./serve.mjs";
 
+const k = keys("gate");
+// rita without her restriction roles: the directory before an admin restricted her
+const unrestricted = join(k.dir, "crm-unrestricted.json");
+const crmDir = JSON.parse(readFileSync(CRM, "utf8"));
+for (const u of crmDir.users) if (u.id === "rita") for (const a of Object.values(u.access)) a.restrictions = [];
+writeFileSync(unrestricted, JSON.stringify(crmDir));
+
+const fixtures = {
+  jwks: k.jwks,
+  now: NOW + 10_000,
+  crm: manifest("smartico-crm"),
+  tap: manifest("tap-affiliate"),
+  manifest: manifest("smartico-crm"),
+  sue: issue(k, { user: "sue" }),
+  rita: issue(k, { user: "rita" }),
+  ada: issue(k, { user: "ada" }),
+  u7: issue(k, { catalog: "tap-affiliate", directory: TAP, user: "u7" }),
+  sueShort: issue(k, { user: "sue", now: Date.now(), ttl: 4 }),
+  ritaRestricted: issue(k, { user: "rita", now: NOW + 5000 }),
+  ritaOlderUnrestricted: issue(k, { user: "rita", directory: unrestricted, now: NOW }),
+};
+
+let site;
+let browser;
+before(async () => {
+  samples("vectors");
+  samples("random");
+  const csp = (url) =>
+    url.pathname.endsWith("failclosed.html") && url.search.includes("init-csp")
+      ? { "content-security-policy": "script-src 'self'" }
+      : {};
+  site = await serve({
+    "/__fixtures.json": () => fixtures,
+    "/forbidden/permsnap_wasm_bg.wasm": () => ({ status: 403, body: "forbidden" }),
+  }, undefined, csp);
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function open(path, ready = "__results") {
+  const page = await newPage(browser);
+  await page.goto(`${site.url}${path}`);
+  if (ready) await page.waitForFunction((name) => window[name]?.done, ready, { timeout: 30_000 });
+  return page;
+}
+
+/** The control is unusable: hidden or disabled, a click cannot reach it, and no handler ran. */
+async function assertUnusable(page, selector) {
+  const el = page.locator(selector);
+  const usable = (await el.isVisible()) && (await el.isEnabled());
+  assert.equal(usable, false, `${selector} is visible and enabled`);
+  await assert.rejects(el.click({ timeout: 300 }), `${selector} could be clicked`);
+  assert.equal(await page.evaluate(() => window.__clicks ?? 0), 0, `${selector}: a click handler ran`);
+}
+
+const control = (page, id) => page.evaluate((id) => {
+  const el = document.getElementById(id);
+  return { decided: el.getAttribute("data-permsnap"), reason: el.getAttribute("data-reason"), disabled: el.disabled ?? null,
+    aria: el.getAttribute("aria-disabled"), title: el.getAttribute("title"), hidden: el.hidden };
+}, id);
+
 test("gate disables, hides and explains controls in a real browser, and gates everything without a valid token", async () => {
-  const k = keys("gate");
-  const fixtures = {
-    jwks: k.jwks,
-    now: NOW + 1000,
-    sue: issue(k, { user: "sue" }),
-    rita: issue(k, { user: "rita" }),
-    u7: issue(k, { catalog: "tap-affiliate", directory: TAP, user: "u7" }),
-    sueShort: issue(k, { user: "sue", now: Date.now(), ttl: 4 }),
-  };
-  const site = await serve({ "/__fixtures.json": () => fixtures });
-  const browser = await launchChromium();
-  try {
-    const page = await newPage(browser);
-    await page.goto(`${site.url}/pkg-config/test/browser/gate.html`);
-    await page.waitForFunction(() => window.__results?.done, null, { timeout: 15000 });
-    const r = await page.evaluate(() => window.__results);
+  const page = await open("/pkg-config/test/browser/gate.html");
+  const r = await page.evaluate(() => window.__results);
+  assert.deepEqual(r.sue.bonus, { disabled: false, aria: null, title: null, hidden: false, reason: null, decided: "allowed" });
+  assert.equal(r.sue.mission.disabled, true);
+  assert.equal(r.sue.mission.aria, "true");
+  assert.equal(r.sue.mission.reason, "not_granted");
+  assert.equal(r.sue.mission.title, "Your role does not include this action");
+  assert.equal(r.sue.links.hidden, false, "Sue may see links");
+  assert.equal(r.sue.unknown.reason, "unknown_action");
 
-    assert.deepEqual(r.sue.bonus, { disabled: false, aria: null, title: null, hidden: false, reason: null });
-    assert.equal(r.sue.mission.disabled, true);
-    assert.equal(r.sue.mission.aria, "true");
-    assert.equal(r.sue.mission.reason, "not_granted");
-    assert.equal(r.sue.mission.title, "Your role does not include this action");
-    assert.equal(r.sue.links.hidden, false, "Sue may see links");
-    assert.equal(r.sue.unknown.reason, "unknown_action");
+  assert.equal(r.rita.bonus.disabled, true);
+  assert.equal(r.rita.bonus.reason, "restricted");
+  assert.match(r.rita.bonus.title, /Don't allow to give bonus from user profile/);
+  assert.equal(r.rita.links.hidden, true, "links hidden by the restriction role");
+  assert.equal(r.rita.links.reason, "restricted");
+  assert.equal(r.rita.mission.disabled, false, "a CRM Manager may complete missions");
 
-    assert.equal(r.rita.bonus.disabled, true);
-    assert.equal(r.rita.bonus.reason, "restricted");
-    assert.match(r.rita.bonus.title, /Don't allow to give bonus from user profile/);
-    assert.equal(r.rita.links.hidden, true, "links hidden by the restriction role");
-    assert.equal(r.rita.links.reason, "restricted");
-    assert.equal(r.rita.mission.disabled, false, "a CRM Manager may complete missions");
+  assert.equal(r.u7.own.disabled, false);
+  assert.equal(r.u7.other.disabled, true);
+  assert.equal(r.u7.other.reason, "condition_failed");
+  assert.equal(r.u7.badres.reason, "bad_resource");
 
-    assert.equal(r.u7.own.disabled, false);
-    assert.equal(r.u7.other.disabled, true);
-    assert.equal(r.u7.other.reason, "condition_failed");
-    assert.equal(r.u7.badres.reason, "bad_resource");
+  assert.equal(r.tamperCode, "bad_signature");
+  assert.equal(r.unverified.disabled, true);
+  assert.equal(r.unverified.reason, "unverified");
 
-    assert.equal(r.tamperCode, "bad_signature");
-    assert.equal(r.unverified.disabled, true);
-    assert.equal(r.unverified.reason, "unverified");
+  // re-applied at expiry, with the reason, without any call from the page
+  assert.equal(r.beforeExpiry.disabled, false);
+  await page.waitForFunction(() => document.getElementById("nothing").disabled, null, { timeout: 10_000 });
+  assert.equal((await control(page, "nothing")).reason, "expired");
+  assert.deepEqual(page.errors, [], "no console errors");
+  await page.close();
+});
 
-    // re-applied at expiry, with the reason, without any call from the page
-    assert.equal(r.beforeExpiry.disabled, false);
-    await page.waitForFunction(() => document.getElementById("nothing").disabled, null, { timeout: 10000 });
-    const expired = await page.evaluate(() => document.getElementById("nothing").getAttribute("data-reason"));
-    assert.equal(expired, "expired");
-    assert.deepEqual(page.errors, [], "no console errors");
-  } finally {
-    await browser.close();
-    await site.close();
+test("fail closed: when the package's script does not load, no control is usable", async () => {
+  const page = await open("/pkg-config/test/browser/noscript.html", null);
+  await page.waitForLoadState("load");
+  for (const id of ["#bonus", "#link"]) await assertUnusable(page, id);
+  assert.equal((await control(page, "bonus")).decided, null, "nothing decided it");
+  await page.close();
+});
+
+for (const [name, query, expected] of [
+  ["a CSP without 'wasm-unsafe-eval'", "init-csp", /WebAssembly|wasm/i],
+  ["a 403 on the .wasm", "init-403", /403/],
+]) {
+  test(`fail closed: init() fails (${name}); the README's recovery gates every control as unverified`, async () => {
+    const page = await open(`/pkg-config/test/browser/failclosed.html?case=${query}`, "__result");
+    const r = await page.evaluate(() => window.__result);
+    assert.equal(r.error, "wasm_unavailable");
+    for (const id of ["bonus", "view", "link"]) {
+      const c = await control(page, id);
+      assert.equal(c.decided, "denied", id);
+      assert.equal(c.reason, "unverified", id);
+      await assertUnusable(page, `#${id}`);
+    }
+    assert.ok(page.errors.every((e) => expected.test(e)), page.errors.join("\n"));
+    await page.close();
+  });
+}
+
+test("fail closed: a control added after gate(), or whose action changes, is unusable before and after it is decided", async () => {
+  const page = await open("/pkg-config/test/browser/failclosed.html?case=added-later", "__result");
+  const r = await page.evaluate(() => window.__result);
+  assert.equal(r.before.decided, null, "in the same task, not decided yet");
+  assert.equal(r.before.visibility, "hidden", "and the stylesheet hides it meanwhile");
+  const late = await control(page, "late");
+  assert.deepEqual([late.decided, late.reason, late.disabled], ["denied", "restricted", true]);
+  const changed = await control(page, "view");
+  assert.deepEqual([changed.decided, changed.reason, changed.disabled], ["denied", "restricted", true],
+    "player.view became player.give_bonus: re-decided");
+  await assertUnusable(page, "#late");
+  await assertUnusable(page, "#view");
+  // a control re-enabled behind the gate's back is disabled again
+  await page.evaluate(() => { document.getElementById("late").disabled = false; });
+  await page.waitForFunction(() => document.getElementById("late").disabled);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("fail closed: dispose() gates every control, the allowed ones included", async () => {
+  const page = await open("/pkg-config/test/browser/failclosed.html?case=dispose", "__result");
+  const r = await page.evaluate(() => window.__result);
+  assert.equal(r.before.decided, "allowed", "ada could give bonuses before");
+  for (const id of ["bonus", "view", "link"]) {
+    const c = await control(page, id);
+    assert.deepEqual([c.decided, c.reason], ["denied", "unverified"], id);
+    await assertUnusable(page, `#${id}`);
   }
+  // a denied link activated by script (or the keyboard's Enter): stopped before it reaches the link
+  await page.evaluate(() => document.getElementById("link").click());
+  assert.equal(await page.evaluate(() => location.hash), "", "the link was not followed");
+  assert.equal(await page.evaluate(() => window.__clicks), 0, "its click handler did not run");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("fail closed: update() with an older token is refused (stale_token) and the revoked permission stays revoked", async () => {
+  const page = await open("/pkg-config/test/browser/failclosed.html?case=stale", "__result");
+  const r = await page.evaluate(() => window.__result);
+  assert.equal(r.before.reason, "restricted");
+  assert.equal(r.error, "stale_token");
+  const c = await control(page, "bonus");
+  assert.deepEqual([c.decided, c.reason], ["denied", "restricted"]);
+  await assertUnusable(page, "#bonus");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+for (const label of ["4444", "abc", "undefined", "-1", "4444.5"]) {
+  test(`fail closed: gate() with label ${label} (not a safe non-negative integer) denies every control as unknown_label`, async () => {
+    const page = await open(`/pkg-config/test/browser/failclosed.html?case=bad-label&label=${label}`, "__result");
+    // the page passes the query's text; "4444" stays a string: never coerced to 4444
+    for (const id of ["bonus", "view", "link"]) {
+      const c = await control(page, id);
+      assert.deepEqual([c.decided, c.reason], ["denied", "unknown_label"], `${label} ${id}`);
+      await assertUnusable(page, `#${id}`);
+    }
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}
+
+test("every vector file, 10,000 random checks and the Ed25519 cases agree in Chromium", async () => {
+  const page = await open("/pkg-config/test/browser/parity.html");
+  const r = await page.evaluate(() => window.__results);
+  for (const kind of ["vectors", "random"]) {
+    assert.deepEqual(r[kind].failures, [], kind);
+    assert.equal(r[kind].sessions, r[kind].expectedSessions, kind);
+    assert.equal(r[kind].checks, r[kind].expectedChecks, kind);
+  }
+  assert.ok(r.random.checks >= 9000);
+  assert.equal(r.ed25519.cases, 151 + 914);
+  assert.deepEqual(r.ed25519.acceptedButNotStrict, [], "nothing verify_strict refuses is accepted");
+  assert.deepEqual(r.ed25519.refusedButStrict, []);
+  assert.equal(r.ed25519.accepted, 88 + 43);
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });

@@ -8,11 +8,11 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import { Permissions } from "../../pkg/node.js";
-import { NOW, b64u, bin, issue, keys, payloadOf } from "./helpers.mjs";
+import { NOW, b64u, bin, issue, keys, manifest, payloadOf } from "./helpers.mjs";
 
 const k = keys("k1");
 test.after(() => rmSync(k.dir, { recursive: true, force: true }));
-const opts = { audience: "backoffice", now: NOW + 1000 };
+const opts = { audience: "backoffice", manifest: manifest("smartico-crm"), now: NOW + 1000 };
 const cliToken = issue(k, { user: "sue" });
 // The claims of a real snapshot, as the server issued them.
 const claims = payloadOf(cliToken);
@@ -60,8 +60,8 @@ for (const alg of ["EdDSA", "Ed25519"]) {
     assert.equal(JSON.parse(Buffer.from(token.split(".")[0], "base64url")).alg, alg);
     assert.deepEqual(payloadOf(token), claims);
 
-    const p = Permissions.verify(token, j.jwks, opts);
-    const ref = Permissions.verify(cliToken, k.jwks, opts);
+    const p = await Permissions.verify(token, j.jwks, opts);
+    const ref = await Permissions.verify(cliToken, k.jwks, opts);
     assert.equal(p.subject, "sue");
     assert.equal(p.kid, "jose-1");
     assert.equal(p.catalog, "smartico-crm");
@@ -82,9 +82,9 @@ for (const alg of ["EdDSA", "Ed25519"]) {
 
     // jose's key does not verify permsnap's token with the same kid, nor the other way round
     const other = await joseKeys("k1");
-    assert.throws(() => Permissions.verify(cliToken, other.jwks, opts), { code: "bad_signature" });
+    await assert.rejects(Permissions.verify(cliToken, other.jwks, opts), { code: "bad_signature" });
     const { alg: _, ...permsnapKey } = k.jwks.keys[0];
-    assert.throws(() => Permissions.verify(token, { keys: [{ ...permsnapKey, kid: "jose-1" }] }, opts),
+    await assert.rejects(Permissions.verify(token, { keys: [{ ...permsnapKey, kid: "jose-1" }] }, opts),
       { code: "bad_signature" });
   });
 
@@ -122,7 +122,7 @@ test("a token permsnap issues verifies in jose with the CLI's JWKS", async () =>
   assert.equal(payload.sub, "sue");
   assert.equal(payload.aud, "backoffice");
   assert.deepEqual(payload.psnap, claims.psnap);
-  assert.equal(protectedHeader.alg, "Ed25519");
+  assert.equal(protectedHeader.alg, "EdDSA", "permsnap writes EdDSA by default");
   assert.equal(protectedHeader.typ, "permsnap+jwt");
   assert.equal(protectedHeader.kid, "k1");
 });
@@ -144,7 +144,24 @@ test("jose refuses a permsnap token whose payload was tampered with, or that is 
     { code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "typ" });
   await assert.rejects(jwtVerify(cliToken, jwks, { ...joseOpts, currentDate: new Date(claims.exp * 1000) }),
     { code: "ERR_JWT_EXPIRED" });
-  // a relying party that allows only the older spelling refuses permsnap's `Ed25519`
-  await assert.rejects(jwtVerify(cliToken, jwks, { ...joseOpts, algorithms: ["EdDSA"] }),
+  // permsnap writes `EdDSA` by default; a relying party that allows only
+  // RFC 9864's `Ed25519` refuses it, and takes a token issued with --alg Ed25519
+  await assert.rejects(jwtVerify(cliToken, jwks, { ...joseOpts, algorithms: ["Ed25519"] }),
     { code: "ERR_JOSE_ALG_NOT_ALLOWED" });
+  // (jose picks a JWKS key only if its `alg` matches the token's: the
+  // keygen JWKS says `EdDSA`, so this takes the key without its `alg`)
+  const ed = issue(k, { user: "sue", alg: "Ed25519" });
+  const { alg: _, ...anyAlg } = k.jwks.keys[0];
+  await assert.rejects(jwtVerify(ed, jwks, { ...joseOpts, algorithms: ["Ed25519"] }), { code: "ERR_JWKS_NO_MATCHING_KEY" });
+  const r = await jwtVerify(ed, createLocalJWKSet({ keys: [anyAlg] }), { ...joseOpts, algorithms: ["Ed25519"] });
+  assert.equal(r.protectedHeader.alg, "Ed25519");
+});
+
+test("the package verifies CLI tokens of both spellings, EdDSA (default) and Ed25519", async () => {
+  for (const alg of ["EdDSA", "Ed25519"]) {
+    const t = issue(k, { user: "rita", alg });
+    assert.equal(JSON.parse(Buffer.from(t.split(".")[0], "base64url")).alg, alg);
+    const p = await Permissions.verify(t, k.jwks, opts);
+    assert.equal(p.explain("player.give_bonus", 4444).reason, "restricted", alg);
+  }
 });

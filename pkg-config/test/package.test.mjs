@@ -1,26 +1,46 @@
-// The npm package exactly as a user imports it (from pkg/, Node entry).
+// The npm package exactly as a user imports it (from pkg/, Node entry):
+// answers, verification errors, clock rules, updates, labels, resources.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { Permissions, PermsnapError, gate } from "../../pkg/node.js";
-import init from "../../pkg/node.js";
-import { CRM, NOW, TAP, cli, issue, keys, payloadOf, signRaw } from "./helpers.mjs";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import init, { Permissions, PermsnapError, gate, errorCodes, reasonCodes } from "../../pkg/node.js";
+import { AUDIENCE, CRM, NOW, TAP, cli, issue, keys, manifest, payloadOf, root, signRaw } from "./helpers.mjs";
 
 const k = keys("k1");
-const opts = { audience: "backoffice", now: NOW + 1000 };
+const crm = manifest("smartico-crm");
+const tap = manifest("tap-affiliate");
+const opts = { audience: AUDIENCE, manifest: crm, now: NOW + 1000 };
 const verify = (user, o = {}) => Permissions.verify(issue(k, { user, ...o }), k.jwks, { ...opts, ...(o.verify ?? {}) });
+const verifyTap = (user) =>
+  Permissions.verify(issue(k, { catalog: "tap-affiliate", directory: TAP, user }), k.jwks, { ...opts, manifest: tap });
+
+/** The code a rejected promise carries (and that it is a PermsnapError). */
+async function code(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof PermsnapError, `a PermsnapError, not ${e?.stack ?? e}`);
+    assert.equal(e.name, "PermsnapError");
+    return e.code;
+  }
+  assert.fail("did not reject");
+}
 
 test("init resolves at once in Node and the package exports its API", async () => {
   await init();
   assert.equal(typeof Permissions.verify, "function");
   assert.equal(typeof gate, "function");
+  assert.throws(() => new Permissions(), TypeError, "the constructor is not public");
 });
 
-test("a CRM Support user may give bonuses but not complete missions", () => {
-  const p = verify("sue");
+test("a CRM Support user may give bonuses but not complete missions", async () => {
+  const p = await verify("sue");
   assert.equal(p.subject, "sue");
   assert.equal(p.catalog, "smartico-crm");
   assert.equal(p.kid, "k1");
+  assert.equal(p.manifest, createHash("sha256").update(crm).digest().subarray(0, 16).toString("base64url"));
   assert.equal(p.can("player.give_bonus", 4444), true);
   assert.equal(p.can("player.complete_mission", 4444), false);
   assert.equal(p.cannot("player.complete_mission", 4444), true);
@@ -32,8 +52,8 @@ test("a CRM Support user may give bonuses but not complete missions", () => {
   });
 });
 
-test("explain names the restriction role and its title", () => {
-  const p = verify("rita");
+test("explain names the restriction role and its title", async () => {
+  const p = await verify("rita");
   const e = p.explain("player.give_bonus", 4444);
   assert.equal(e.reason, "restricted");
   assert.equal(e.by, "no_give_bonus");
@@ -42,59 +62,79 @@ test("explain names the restriction role and its title", () => {
   assert.equal(p.can("campaign.activate_operational", 4444), false);
 });
 
-test("labels: no access, a closed label, and an unknown label all deny", () => {
-  const p = verify("sue");
+test("labels: no access, a closed label, and a label the snapshot does not know all deny", async () => {
+  const p = await verify("sue");
   assert.equal(p.explain("player.give_bonus", 4445).reason, "no_label_access");
   assert.equal(p.explain("player.give_bonus", 4446).reason, "label_closed");
   assert.equal(p.explain("player.give_bonus", 9999).reason, "no_label_access");
-  assert.deepEqual(p.labels, [4444, 4446]);
+  assert.deepEqual(p.labels, [4444, 4445, 4446], "every label of the directory, with or without access");
 });
 
-test("a disabled user and a user whose home label is closed are denied everything, with the reason", () => {
-  assert.equal(verify("dina").explain("player.view", 4444).reason, "disabled");
-  assert.equal(verify("cole").explain("player.view", 4444).reason, "home_label_closed");
-  assert.deepEqual(verify("dina").allowed(4444), []);
+test("a disabled user and a user whose home label is closed are denied everything, with the reason", async () => {
+  assert.equal((await verify("dina")).explain("player.view", 4444).reason, "disabled");
+  assert.equal((await verify("cole")).explain("player.view", 4444).reason, "home_label_closed");
+  assert.deepEqual((await verify("dina")).allowed(4444), []);
 });
 
-test("the owner is allowed everything in open labels", () => {
-  const p = verify("olga");
+test("the owner is allowed everything in open labels", async () => {
+  const p = await verify("olga");
   assert.equal(p.explain("users.manage", 4445).reason, "owner");
   assert.equal(p.explain("users.manage", 4446).reason, "label_closed");
 });
 
-test("an unknown action is denied, never thrown", () => {
-  const p = verify("ada");
+test("an unknown action is denied, never thrown", async () => {
+  const p = await verify("ada");
   assert.equal(p.can("player.giv_bonus", 4444), false);
   assert.equal(p.explain("player.giv_bonus", 4444).reason, "unknown_action");
+  assert.equal(p.can("constructor", 4444), false, "no inherited property is an action");
+  assert.equal(p.can(undefined, 4444), false);
 });
 
 test("allowed() lists exactly the actions the server allows, in catalog order", async () => {
-  const { readFileSync } = await import("node:fs");
-  const catalog = JSON.parse(readFileSync(fileURLToPath(new URL("../../src/presets/smartico-crm.json", import.meta.url)), "utf8"));
-  const p = verify("sam");
+  const catalog = JSON.parse(readFileSync(join(root, "src/presets/smartico-crm.json"), "utf8"));
+  const p = await verify("sam");
   const list = p.allowed(4444);
   const serverAllowed = catalog.permissions.map((x) => x.id).filter((action) =>
     cli(["check", "--catalog", "smartico-crm", "--directory", CRM, "--user", "sam", "--label", "4444",
       "--action", action, "--now", new Date(NOW).toISOString()]).allowed);
-  assert.deepEqual([...list].sort(), [...serverAllowed].sort());
+  assert.deepEqual(list, serverAllowed);
   assert.ok(list.includes("player.complete_mission"));
   assert.ok(!list.includes("player.change_test_flag"));
 });
 
-test("scoped checks: an affiliate manager sees only the affiliates assigned to them", () => {
-  const p = Permissions.verify(issue(k, { catalog: "tap-affiliate", directory: TAP, user: "u7" }), k.jwks, opts);
+test("scoped checks: an affiliate manager may act only on the affiliates assigned to them", async () => {
+  const p = await verifyTap("u7");
   assert.equal(p.can("affiliate.view", 4444, { manager: "u7" }), true);
   assert.equal(p.can("affiliate.view", 4444, { manager: "u9" }), false);
   assert.equal(p.explain("affiliate.view", 4444, { manager: "u9" }).reason, "condition_failed");
-  assert.equal(p.can("affiliate.view", 4444), false);
-  const limited = Permissions.verify(issue(k, { catalog: "tap-affiliate", directory: TAP, user: "lea" }), k.jwks, opts);
+  assert.equal(p.can("affiliate.view", 4444), false, "no resource: the condition cannot hold");
+  assert.equal(p.can("affiliate.view", 4444, {}), false, "a missing attribute: the grant does not apply");
+  const limited = await verifyTap("lea");
   assert.equal(limited.can("affiliate.view", 4444, { status: "approved" }), true);
   assert.equal(limited.can("affiliate.view", 4444, { status: "pending" }), false);
+  assert.equal(limited.can("affiliate.view", 4444, { status: "a string no condition names" }), true, "ne: any other string");
+  assert.equal(limited.can("affiliate.view", 4444, { status: 7 }), true, "ne: a number is not the string");
+  assert.equal(limited.can("affiliate.view", 4444, { status: Number.NaN }), false, "NaN is absent, as in JSON");
+  assert.equal(limited.can("affiliate.view", 4444, { status: { nested: 1 } }), false, "an object is absent");
 });
 
-test("the answers agree with the server's check for every action of several users", () => {
+test("a resource that is not an object is denied as bad_resource, never coerced", async () => {
+  const p = await verifyTap("u7");
+  for (const bad of ["u7", 7, true, () => ({ manager: "u7" })]) {
+    assert.equal(p.can("affiliate.view", 4444, bad), false, String(bad));
+    assert.equal(p.explain("affiliate.view", 4444, bad).reason, "bad_resource", String(bad));
+  }
+  assert.equal(p.can("affiliate.view", 4444, null), false, "null is no resource");
+  // the same for a permission no condition names: can() and explain() agree
+  const crmUser = await verify("sue");
+  assert.equal(crmUser.can("player.view", 4444, {}), true);
+  assert.equal(crmUser.can("player.view", 4444, "u7"), false);
+  assert.equal(crmUser.explain("player.view", 4444, "u7").reason, "bad_resource");
+});
+
+test("the answers agree with the server's check for every action of several users", async () => {
   for (const user of ["ada", "max", "sue", "sam", "rita"]) {
-    const p = verify(user);
+    const p = await verify(user);
     for (const action of p.allowed(4444).concat(["player.complete_mission", "message.view_links", "users.manage"])) {
       const server = cli(["check", "--catalog", "smartico-crm", "--directory", CRM, "--user", user, "--label", "4444",
         "--action", action, "--now", new Date(NOW).toISOString()]);
@@ -107,21 +147,29 @@ test("the answers agree with the server's check for every action of several user
   }
 });
 
-function code(fn) {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof PermsnapError, `a PermsnapError, not ${e}`);
-    assert.equal(e.name, "PermsnapError");
-    return e.code;
+test("a label that is not a safe non-negative integer is denied as unknown_label, never coerced to a label", async () => {
+  // a user with access in label 0 and label 4444: a coerced label would be allowed
+  const dir = join(k.dir, "zero.json");
+  writeFileSync(dir, JSON.stringify({
+    labels: [{ id: 0, name: "Zero", suffix: "zero" }, { id: 4444, name: "MyCasino", suffix: "mycasino" }],
+    users: [{ id: "z", username: "z@zero", email: "z@example.com", home_label: 0,
+      access: { 0: { roles: ["crm_admin"] }, 4444: { roles: ["crm_admin"] } } }],
+  }));
+  const p = await Permissions.verify(issue(k, { directory: dir, user: "z" }), k.jwks, opts);
+  assert.equal(p.can("player.give_bonus", 0), true);
+  assert.equal(p.can("player.give_bonus", 4444), true);
+  for (const bad of [undefined, null, Number.NaN, -1, "abc", "4444", "0", 4444.9, 0.5, Infinity, 2 ** 53, [4444], {}]) {
+    assert.equal(p.can("player.give_bonus", bad), false, `label ${String(bad)}`);
+    assert.equal(p.explain("player.give_bonus", bad).reason, "unknown_label", `label ${String(bad)}`);
+    assert.deepEqual(p.allowed(bad), [], `label ${String(bad)}`);
   }
-  assert.fail("did not throw");
-}
+  assert.equal(p.can("player.give_bonus", -0), true, "-0 is 0");
+});
 
-test("every verification error throws a PermsnapError with its code", () => {
+test("every verification error rejects with a PermsnapError and its code", async () => {
   const good = issue(k, { user: "sue" });
   const claims = payloadOf(good);
-  const head = { alg: "Ed25519", typ: "permsnap+jwt", kid: "k1" };
+  const head = { alg: "EdDSA", typ: "permsnap+jwt", kid: "k1" };
   const v = (t, o = {}) => () => Permissions.verify(t, k.jwks, { ...opts, ...o });
   const other = keys("k1");
   const cases = {
@@ -137,36 +185,90 @@ test("every verification error throws a PermsnapError with its code", () => {
     wrong_audience: v(good, { audience: "another-app" }),
     wrong_issuer: v(good, { issuer: "https://someone-else" }),
     too_large: v(good, { maxLength: 100 }),
-    unsupported_version: v(signRaw(k.privateJwk, head, { ...claims, psnap: { ...claims.psnap, v: 2 } })),
+    unsupported_version: v(signRaw(k.privateJwk, head, { ...claims, psnap: { ...claims.psnap, v: 3 } })),
+    manifest_mismatch: v(good, { manifest: tap, now: NOW + 1000 }),
     bad_jwks: () => Permissions.verify(good, { keys: [] }, opts),
   };
-  for (const [want, fn] of Object.entries(cases)) assert.equal(code(fn), want, want);
-  // a token signed by another key with the same kid
-  assert.equal(code(v(issue(other, { user: "sue" }))), "bad_signature");
+  const got = {};
+  for (const [want, run] of Object.entries(cases)) got[want] = await code(run());
+  assert.deepEqual(got, Object.fromEntries(Object.keys(cases).map((c) => [c, c])));
+  assert.equal(await code(v(issue(other, { user: "sue" }))()), "bad_signature", "another key with the same kid");
+  assert.equal(await code(v(signRaw(k.privateJwk, head, { ...claims, psnap: { ...claims.psnap, extra: 1 } }))()), "malformed",
+    "an unknown member of the snapshot claim, as natively");
 });
 
-test("update swaps in a fresh snapshot for the same user and tells subscribers", () => {
-  const p = verify("sue");
+test("white space around a token is trimmed; anything else that is not a compact JWS says so", async () => {
+  const good = issue(k, { user: "sue" });
+  assert.equal((await Permissions.verify(`${good}\n`, k.jwks, opts)).subject, "sue", "a trailing newline");
+  assert.equal((await Permissions.verify(`  ${good}\r\n`, k.jwks, opts)).subject, "sue");
+  for (const [bad, message] of [
+    [`Bearer ${good}`, /white space inside/],
+    [`${good}.x`, /three parts/],
+    [JSON.stringify({ token: good }), /is JSON, not a compact JWS/],
+    [`!${good}`, /header is not base64url/],
+  ]) {
+    await assert.rejects(Permissions.verify(bad, k.jwks, opts), { code: "malformed", message }, bad.slice(0, 20));
+  }
+  await assert.rejects(Permissions.verify(42, k.jwks, opts), { code: "malformed", message: /not a string/ });
+});
+
+test("iat or nbf up to 60 s ahead (the issuer's clock) is accepted by default; exp is never extended", async () => {
+  const claims = payloadOf(issue(k, { user: "sue" }));
+  const head = { alg: "EdDSA", typ: "permsnap+jwt", kid: "k1" };
+  const at = (iat) => signRaw(k.privateJwk, head, { ...claims, iat, nbf: iat });
+  const now = claims.iat * 1000;
+  assert.equal((await Permissions.verify(at(claims.iat + 3), k.jwks, { ...opts, now })).subject, "sue", "3 s ahead");
+  assert.equal((await Permissions.verify(at(claims.iat + 60), k.jwks, { ...opts, now })).subject, "sue", "60 s ahead");
+  assert.equal(await code(Permissions.verify(at(claims.iat + 61), k.jwks, { ...opts, now })), "not_yet_valid");
+  assert.equal(await code(Permissions.verify(at(claims.iat + 3), k.jwks, { ...opts, now, clockSkew: 0 })), "not_yet_valid");
+  // the clock skew never extends exp
+  const exp = claims.exp * 1000;
+  assert.equal(await code(Permissions.verify(at(claims.iat), k.jwks, { ...opts, now: exp, clockSkew: 600 })), "expired");
+  // leeway extends the verification past exp, but every check still denies from exp on
+  const late = await Permissions.verify(at(claims.iat), k.jwks, { ...opts, now: exp + 1000, leeway: 30 });
+  assert.equal(late.explain("player.give_bonus", 4444).reason, "expired");
+  await assert.rejects(Permissions.verify(at(claims.iat), k.jwks, { ...opts, leeway: "30s" }), TypeError);
+});
+
+test("update swaps in a fresh snapshot for the same user and tells subscribers", async () => {
+  const p = await verify("sue");
   let calls = 0;
   const stop = p.subscribe(() => calls++);
   const v0 = p.version;
-  p.update(issue(k, { user: "sue", now: NOW + 500 }));
+  await p.update(issue(k, { user: "sue", now: NOW + 500 }));
   assert.equal(calls, 1);
   assert.notEqual(p.version, v0);
   stop();
-  p.update(issue(k, { user: "sue", now: NOW + 600 }));
+  await p.update(issue(k, { user: "sue", now: NOW + 600 }));
   assert.equal(calls, 1);
-  assert.equal(code(() => p.update(issue(k, { user: "rita" }))), "wrong_subject");
+  assert.equal(await code(p.update(issue(k, { user: "rita", now: NOW + 700 }))), "wrong_subject");
   assert.equal(p.subject, "sue");
-  assert.equal(code(() => p.update("garbage")), "malformed");
+  assert.equal(await code(p.update("garbage")), "malformed");
   assert.equal(p.can("player.give_bonus", 4444), true, "a failed update keeps the last good snapshot");
+});
+
+test("update refuses a token issued before the current one (stale_token), also when responses arrive out of order", async () => {
+  const p = await verify("sue", { now: NOW });
+  const older = issue(k, { user: "sue", now: NOW - 5000 });
+  assert.equal(await code(p.update(older)), "stale_token");
+  assert.equal(p.issuedAt.getTime(), NOW);
+  // two refreshes in flight: the newer lands first, the older must not replace it
+  const newer = issue(k, { user: "sue", now: NOW + 9000 });
+  const middle = issue(k, { user: "sue", now: NOW + 4000 });
+  const first = p.update(newer);
+  const second = p.update(middle);
+  await first;
+  assert.equal(await code(second), "stale_token");
+  assert.equal(p.issuedAt.getTime(), NOW + 9000);
+  await p.update(issue(k, { user: "sue", now: NOW + 9000 }));
+  assert.equal(p.issuedAt.getTime(), NOW + 9000, "the same second is not older");
 });
 
 const nextTask = () => new Promise((r) => setTimeout(r, 0));
 
 test("after exp every check denies with `expired`, whatever the cache held", async () => {
   let clock = NOW + 1000;
-  const p = Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, { audience: "backoffice", clock: () => clock });
+  const p = await Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, { ...opts, now: undefined, clock: () => clock });
   assert.equal(p.can("player.give_bonus", 4444), true);
   assert.equal(p.expiresAt.getTime(), NOW + 60_000);
   clock = NOW + 60_000;
@@ -180,8 +282,9 @@ test("after exp every check denies with `expired`, whatever the cache held", asy
 test("the clock is read once per synchronous task: a burst of checks shares one reading", async () => {
   let reads = 0;
   let clock = NOW + 1000;
-  const p = Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, {
-    audience: "backoffice",
+  const p = await Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, {
+    ...opts,
+    now: undefined,
     clock: () => {
       reads++;
       return clock;
@@ -200,7 +303,7 @@ test("the clock is read once per synchronous task: a burst of checks shares one 
 
 test("the expiry timer tells subscribers when the snapshot lapses in real time", async () => {
   const now = Date.now();
-  const p = Permissions.verify(issue(k, { user: "sue", now, ttl: 1 }), k.jwks, { audience: "backoffice" });
+  const p = await Permissions.verify(issue(k, { user: "sue", now, ttl: 1 }), k.jwks, { ...opts, now: undefined });
   assert.equal(p.can("player.give_bonus", 4444), true);
   await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("no expiry notification within 3 s")), 3000);
@@ -213,23 +316,47 @@ test("the expiry timer tells subscribers when the snapshot lapses in real time",
   assert.equal(p.can("player.give_bonus", 4444), false);
 });
 
-test("a user whose access ends sooner gets a snapshot that ends then", () => {
-  const p = verify("eve", { now: Date.parse("2029-12-31T23:55:00Z"), verify: { now: Date.parse("2029-12-31T23:56:00Z") } });
-  assert.equal(p.expiresAt.toISOString(), "2030-01-01T00:00:00.000Z");
-});
-
-test("dispose stops the timer and every check denies", () => {
-  const p = verify("ada");
+test("dispose tells subscribers once and every check then denies as unverified", async () => {
+  const p = await verify("ada");
+  let calls = 0;
+  p.subscribe(() => calls++);
   p.dispose();
+  assert.equal(calls, 1);
   assert.equal(p.can("player.give_bonus", 4444), false);
+  assert.equal(p.explain("player.give_bonus", 4444).reason, "unverified");
   assert.deepEqual(p.allowed(4444), []);
+  assert.equal(p.expired, true);
+  p.dispose();
+  assert.equal(calls, 1, "a second dispose does nothing");
+  await assert.rejects(p.update(issue(k, { user: "ada" })), TypeError);
 });
 
-test("the package.json is what the issue asks: ESM, exports with types first, files whitelist", async () => {
-  const { readFileSync } = await import("node:fs");
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../../pkg/package.json", import.meta.url)), "utf8"));
+test("a manifest function is asked with the token's catalog and hash, once per manifest", async () => {
+  const asked = [];
+  const o = { ...opts, manifest: (ref) => { asked.push(ref); return tap; } };
+  const token = issue(k, { catalog: "tap-affiliate", directory: TAP, user: "u7", now: NOW - 1 });
+  const p = await Permissions.verify(token, k.jwks, o);
+  assert.equal(p.can("affiliate.view", 4444, { manager: "u7" }), true);
+  await Permissions.verify(token, k.jwks, o);
+  assert.ok(asked.length <= 1, "parsed manifests are kept by hash");
+  if (asked.length === 1) assert.deepEqual(asked[0], { catalog: "tap-affiliate", hash: payloadOf(token).psnap.m });
+});
+
+test("the error and reason codes are the Rust lists plus the JS face's", async () => {
+  assert.ok(errorCodes().includes("manifest_mismatch"));
+  assert.ok(errorCodes().includes("bad_jwks"));
+  assert.ok(errorCodes().includes("stale_token"));
+  assert.ok(reasonCodes().includes("not_granted"));
+  assert.ok(reasonCodes().includes("unverified"));
+  assert.equal(new Set(errorCodes()).size, errorCodes().length, "no code twice");
+});
+
+test("the package.json is ESM with exports types first, the React subpath, and a files whitelist that exists", () => {
+  const pkg = JSON.parse(readFileSync(join(root, "pkg/package.json"), "utf8"));
   assert.equal(pkg.name, "permsnap");
   assert.equal(pkg.type, "module");
   assert.deepEqual(Object.keys(pkg.exports["."]), ["types", "node", "default"]);
-  for (const f of pkg.files) readFileSync(fileURLToPath(new URL(`../../pkg/${f}`, import.meta.url)));
+  assert.deepEqual(Object.keys(pkg.exports["./react"]), ["types", "default"]);
+  assert.equal(pkg.peerDependenciesMeta.react.optional, true);
+  for (const f of pkg.files.filter((f) => !f.includes("*") && !f.endsWith("/"))) readFileSync(join(root, "pkg", f));
 });

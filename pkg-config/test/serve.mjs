@@ -1,6 +1,6 @@
 // Browser-test helpers: a tiny static server (the repository root, or any
-// folder, on 127.0.0.1 at a random port, plus JSON routes the test provides)
-// and Debian's Chromium with console errors collected.
+// folder, on 127.0.0.1 at a random port) with routes the test provides, and
+// Debian's Chromium with console errors collected.
 import { createServer } from "node:http";
 import { chromium } from "playwright-core";
 import { readFile } from "node:fs/promises";
@@ -8,14 +8,26 @@ import { extname, join, normalize } from "node:path";
 import { root } from "./helpers.mjs";
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
-  ".json": "application/json", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
+  ".json": "application/json", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".map": "application/json" };
 
-export async function serve(routes = {}, base = root) {
+/**
+ * Serves `base`. `routes` maps a path to a function of the URL returning
+ * either a value (sent as JSON) or `{status, headers, body}`; `headers(url)`
+ * adds headers to every file (a CSP for one page ...).
+ */
+export async function serve(routes = {}, base = root, headers = () => ({})) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
-    if (routes[url.pathname]) {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(await routes[url.pathname](url)));
+    const route = routes[url.pathname];
+    if (route) {
+      const out = await route(url);
+      if (out && typeof out === "object" && "status" in out) {
+        res.writeHead(out.status, out.headers ?? {});
+        res.end(out.body ?? "");
+      } else {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(out));
+      }
       return;
     }
     const rel = url.pathname === "/" ? "/index.html" : url.pathname;
@@ -26,7 +38,7 @@ export async function serve(routes = {}, base = root) {
     }
     try {
       const body = await readFile(path);
-      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream", ...headers(url) });
       res.end(body);
     } catch {
       res.writeHead(404).end();

@@ -1,25 +1,57 @@
-// Typed permissions: `permsnap codegen --ts smartico-crm` writes the union of
-// permission ids, the package's types take it (`Permissions.verify<A>`), and
-// then a misspelled action no longer compiles. The type test itself is
-// types/usage.ts (compiled by tsc, strict); this file generates its input,
-// runs tsc, and proves the type test can fail.
+// Typed permissions: the package's `permsnap-types` bin (no Rust) writes the
+// union of permission ids, the package's types take it
+// (`Permissions.verify<A>`), and then a misspelled action no longer
+// compiles. The type test itself is types/usage.ts (compiled by tsc,
+// strict); this file generates its input, runs tsc, proves the type test
+// can fail, and checks that the .d.ts code unions are the Rust lists.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bin, root } from "./helpers.mjs";
+import { errorCodes, reasonCodes } from "../../pkg/node.js";
+import { bin, manifest, root } from "./helpers.mjs";
 
 const types = join(root, "pkg-config/test/types");
 const tsc = join(root, "node_modules/.bin/tsc");
 const run = (args) => spawnSync(tsc, args, { cwd: root, encoding: "utf8" });
 const errors = (r) => (r.stdout + r.stderr).split("\n").filter((l) => / error TS\d+:/.test(l));
 
-// Every test here needs the generated type, so it is written first, by the CLI.
+const typesBin = join(root, "pkg/bin/permsnap-types.js");
+const catalogFile = (id) => join(root, `src/presets/${id}.json`);
+
+// Every test here needs the generated type, so it is written first, by the package's bin.
 test.before(() => {
   mkdirSync(join(types, "generated"), { recursive: true });
-  const ts = execFileSync(bin, ["codegen", "--ts", "smartico-crm"], { encoding: "utf8" });
+  const ts = execFileSync(process.execPath, [typesBin, catalogFile("smartico-crm")], { encoding: "utf8" });
   writeFileSync(join(types, "generated/smartico-crm.ts"), ts);
+});
+
+test("permsnap-types writes, without Rust, the same file as the CLI's codegen, from a catalog or from its manifest", () => {
+  for (const id of ["smartico-crm", "tap-affiliate", "smrtphone", "loymax"]) {
+    const cliTs = execFileSync(bin, ["codegen", "--ts", id], { encoding: "utf8" });
+    assert.equal(execFileSync(process.execPath, [typesBin, catalogFile(id)], { encoding: "utf8" }), cliTs, `${id} from the catalog`);
+    const m = join(types, `generated/${id}.manifest.json`);
+    writeFileSync(m, manifest(id));
+    assert.equal(execFileSync(process.execPath, [typesBin, m], { encoding: "utf8" }), cliTs, `${id} from the manifest`);
+  }
+  const r = spawnSync(process.execPath, [typesBin, join(root, "package.json")], { encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /not a catalog or a catalog manifest/);
+});
+
+/** The string members of `export type NAME = | "a" | "b" ...;` in a .d.ts. */
+function union(dts, name) {
+  const m = new RegExp(`export type ${name} =([^;]*);`).exec(dts);
+  assert.ok(m, `no type ${name}`);
+  return [...m[1].matchAll(/"([a-z_]+)"/g)].map((x) => x[1]);
+}
+
+test("the .d.ts unions of reason and error codes are exactly the Rust lists plus the JS face's, in order", () => {
+  const dts = readFileSync(join(root, "pkg/index.d.ts"), "utf8");
+  assert.deepEqual(union(dts, "Reason"), reasonCodes());
+  assert.deepEqual(union(dts, "ErrorCode"), errorCodes());
+  assert.ok(reasonCodes().includes("unknown_label") && errorCodes().includes("manifest_mismatch"));
 });
 
 test("codegen writes the union type of the catalog's permission ids", () => {
@@ -53,7 +85,7 @@ test("the type test can fail: a misspelled action without its @ts-expect-error d
   assert.ok(at >= 0, "usage.ts marks perms.can(\"player.giv_bonus\", 4444) as an expected error");
   lines.splice(at, 1);
   // and a line that compiles, wrongly marked as an error: tsc must report the unused directive
-  lines.push("// @ts-expect-error", 'Permissions.verify<SmarticoCrmPermission>(token, jwks, options).can("player.view", 4444);', "");
+  lines.push("// @ts-expect-error", '(await Permissions.verify<SmarticoCrmPermission>(token, jwks, options)).can("player.view", 4444);', "");
   writeFileSync(bad, lines.join("\n"));
   writeFileSync(config, JSON.stringify({ extends: "./tsconfig.json", files: [`usage.${id}.ts`], include: [] }));
 

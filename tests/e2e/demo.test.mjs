@@ -162,3 +162,32 @@ test("at expiry the countdown reaches zero and everything is gated with reason e
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("when the wasm cannot load (403), the demo gates every control as unverified and says why", async () => {
+  const page = await newPage(browser, { viewport: { width: 1400, height: 1000 } });
+  await page.route("**/permsnap_wasm_bg.wasm", (route) => route.fulfill({ status: 403, body: "forbidden" }));
+  await page.goto(`${base}?user=ada&label=4444`);
+  await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 15000 });
+  assert.match(await page.locator("#status").textContent(), /not verified \(wasm_unavailable\)/);
+  const c = await controls(page);
+  for (const a of ["player.give_bonus", "player.send_message", "campaign.activate_marketing"]) {
+    assert.equal(c[a].enabled, false, a);
+    assert.equal(c[a].reason, "unverified", a);
+  }
+  assert.ok(page.errors.every((e) => /403|WebAssembly|wasm/i.test(e)), page.errors.join("\n"));
+  await page.close();
+});
+
+test("a control the page adds later is decided by the gate (fail closed until then)", async () => {
+  const { page, errors } = await open("user=rita&label=4444");
+  await page.evaluate(() => {
+    const b = Object.assign(document.createElement("button"), { id: "late-bonus", textContent: "Give bonus" });
+    b.dataset.permission = "player.give_bonus";
+    document.querySelector("#profile .controls").append(b);
+  });
+  await page.waitForFunction(() => document.getElementById("late-bonus").dataset.permsnap === "denied");
+  assert.equal(await page.locator("#late-bonus").isDisabled(), true);
+  assert.equal(await page.locator("#late-bonus").getAttribute("data-reason"), "restricted");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

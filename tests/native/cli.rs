@@ -455,3 +455,30 @@ fn samples_of_the_vectors_hold_a_token_and_the_server_answers_per_user() {
         }
     }
 }
+
+#[test]
+fn a_key_made_for_ed25519_publishes_that_alg_and_issues_tokens_that_say_it() {
+    let keys = json(&run(&["keygen", "--kid", "k9", "--alg", "Ed25519"]));
+    assert_eq!(keys["jwks"]["keys"][0]["alg"], "Ed25519");
+    assert_eq!(keys["private"]["alg"], "Ed25519");
+    let key = tmp("ed25519-key.json", &keys.to_string());
+    let token = json(&run(&[
+        "issue",
+        "--catalog",
+        "smartico-crm",
+        "--directory",
+        CRM,
+        "--user",
+        "sue",
+        "--key",
+        key.to_str().unwrap(),
+    ]))["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let header: Json = serde_json::from_slice(
+        &permsnap::jws::b64::decode(token.split('.').next().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "Ed25519");
+}

@@ -2,20 +2,31 @@
 // `tsc -p pkg-config/test/types` (strict). Each `// @ts-expect-error` marks a
 // line that must NOT compile (a misspelled action, a wrong label type, a wrong
 // option); if it ever compiles, the directive is unused and tsc fails.
-import init, { Permissions, PermsnapError, gate } from "permsnap";
-import type { ErrorCode, Explanation, Jwks, Reason, VerifyOptions } from "permsnap";
+import init, { Permissions, PermsnapError, gate, errorCodes, initSync, reasonCodes, verifyEd25519 } from "permsnap";
+import type { ErrorCode, Explanation, Jwks, ManifestRef, Reason, VerifyOptions } from "permsnap";
+import { usePermissions, useCan, type PermissionsView } from "permsnap/react";
+import { permissionTypes } from "permsnap/codegen";
 import { SMARTICO_CRM_PERMISSIONS, type SmarticoCrmPermission } from "./generated/smartico-crm.js";
 
 declare const token: string;
 declare const jwks: Jwks;
+declare const manifest: string;
 
 await init();
 await init(new URL("https://cdn.example/permsnap_wasm_bg.wasm"));
+initSync(new Uint8Array(8));
 
-const options: VerifyOptions = { audience: "backoffice", issuer: "https://crm.example", leeway: 30, maxLength: 8192 };
-const perms = Permissions.verify<SmarticoCrmPermission>(token, jwks, options);
-Permissions.verify<SmarticoCrmPermission>(token, JSON.stringify(jwks), { audience: "backoffice", now: new Date() });
-Permissions.verify<SmarticoCrmPermission>(token, { keys: [{ kty: "OKP", crv: "Ed25519", x: "…", kid: "k1", alg: "Ed25519" }] }, { audience: "backoffice", now: Date.now(), clock: () => Date.now() });
+const options: VerifyOptions = { audience: "backoffice", manifest, issuer: "https://crm.example", leeway: 30, clockSkew: 5, maxLength: 8192 };
+const perms = await Permissions.verify<SmarticoCrmPermission>(token, jwks, options);
+await Permissions.verify<SmarticoCrmPermission>(token, JSON.stringify(jwks), { audience: "backoffice", manifest, now: new Date() });
+await Permissions.verify<SmarticoCrmPermission>(token, { keys: [{ kty: "OKP", crv: "Ed25519", x: "…", kid: "k1", alg: "EdDSA" }] }, { audience: "backoffice", manifest, now: Date.now(), clock: () => Date.now() });
+const fetchManifest = async ({ catalog, hash }: ManifestRef): Promise<string> => (await fetch(`/api/manifest?catalog=${catalog}&hash=${hash}`)).text();
+await Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", manifest: fetchManifest });
+const pending: Promise<Permissions<SmarticoCrmPermission>> = Permissions.verify<SmarticoCrmPermission>(token, jwks, options);
+const strict: Promise<boolean> = verifyEd25519(new Uint8Array(32), new Uint8Array(0), new Uint8Array(64));
+const allCodes: ErrorCode[] = errorCodes();
+const allReasons: Reason[] = reasonCodes();
+const ts: string = permissionTypes(manifest);
 
 // correct usage compiles, and the answers are typed
 const mayGive: boolean = perms.can("player.give_bonus", 4444);
@@ -30,9 +41,10 @@ const unsubscribe: () => void = perms.subscribe((p) => {
   const again: SmarticoCrmPermission[] = p.allowed(4444);
 });
 unsubscribe();
-perms.update(token);
-const facts: [string, string, string, number[], Date, boolean, number] =
-  [perms.subject, perms.catalog, perms.kid, perms.labels, perms.expiresAt, perms.expired, perms.version];
+const updated: Promise<void> = perms.update(token);
+const facts: [string, string, string, string, number[], Date | null, Date, boolean, number] =
+  [perms.subject, perms.catalog, perms.manifest, perms.kid, perms.labels, perms.issuedAt, perms.expiresAt, perms.expired, perms.version];
+const scopedNull: boolean = perms.can("player.view", 4444, null);
 for (const action of SMARTICO_CRM_PERMISSIONS) perms.explain(action, 4444);
 const asUntyped: Permissions = perms;
 const stopGate: () => void = gate(document.body, perms, { label: 4444 });
@@ -41,19 +53,27 @@ gate(document, undefined, { label: 4444 });
 stopGate();
 perms.dispose();
 
+// the React hook keeps the action type; no snapshot yet is fine
+const view: PermissionsView<SmarticoCrmPermission> = usePermissions(perms);
+const viewFalse: boolean = view.ready && view.can("player.give_bonus", 4444);
+const none: PermissionsView = usePermissions(null);
+const mayGiveHook: boolean = useCan(perms, "player.give_bonus", 4444);
+// @ts-expect-error: the hook's view keeps the action type
+view.can("player.giv_bonus", 4444);
+
 // without the generated type, any string is an action
-const untyped = Permissions.verify(token, jwks, { audience: "backoffice" });
+const untyped = await Permissions.verify(token, jwks, { audience: "backoffice", manifest });
 untyped.can("anything.at_all", 1);
 const untypedMenu: string[] = untyped.allowed(1);
 
 // errors carry a typed, stable code
 try {
-  Permissions.verify(token, jwks, options);
+  await Permissions.verify(token, jwks, options);
 } catch (e) {
   if (e instanceof PermsnapError) {
     const code: ErrorCode = e.code;
     const name: "PermsnapError" = e.name;
-    if (code === "bad_signature" || code === "expired") { /* re-login */ }
+    if (code === "bad_signature" || code === "expired" || code === "stale_token" || code === "manifest_mismatch") { /* re-login */ }
     // @ts-expect-error: not an error code
     if (e.code === "bad_sig") { /* never */ }
   }
@@ -87,15 +107,21 @@ const labelNames: string[] = perms.labels;
 
 // wrong options
 // @ts-expect-error: audience is required
-Permissions.verify<SmarticoCrmPermission>(token, jwks, {});
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { manifest });
+// @ts-expect-error: the manifest is required
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice" });
+// @ts-expect-error: the manifest is its text, not the parsed object
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", manifest: { v: 2 } });
+// @ts-expect-error: verify is asynchronous: a promise, not a snapshot
+const notYet: Permissions = Permissions.verify(token, jwks, options);
 // @ts-expect-error: the options are required
 Permissions.verify<SmarticoCrmPermission>(token, jwks);
 // @ts-expect-error: misspelled option
-Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", audiance: "backoffice" });
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", manifest, audiance: "backoffice" });
 // @ts-expect-error: leeway is in seconds, a number
-Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", leeway: "30s" });
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", manifest, leeway: "30s" });
 // @ts-expect-error: now is a number or a Date
-Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", now: "2026-11-23T12:00:00Z" });
+Permissions.verify<SmarticoCrmPermission>(token, jwks, { audience: "backoffice", manifest, now: "2026-11-23T12:00:00Z" });
 // @ts-expect-error: the action type is a union of strings
 Permissions.verify<number>(token, jwks, options);
 // @ts-expect-error: a token is a string

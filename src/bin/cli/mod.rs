@@ -110,6 +110,9 @@ enum Command {
         /// the key id (default: the RFC 7638 thumbprint)
         #[arg(long)]
         kid: Option<String>,
+        /// the `alg` its JWKs say (tokens signed with it say the same by default)
+        #[arg(long, default_value = "EdDSA", value_parser = ["EdDSA", "Ed25519"])]
+        alg: String,
     },
     /// Issue a signed snapshot for a user
     #[command(
@@ -238,9 +241,9 @@ struct IssueArgs {
     /// `iss`
     #[arg(long, default_value = "permsnap")]
     issuer: String,
-    /// the header's `alg`
-    #[arg(long, default_value = "EdDSA", value_parser = ["EdDSA", "Ed25519"])]
-    alg: String,
+    /// the header's `alg` (default: what the key's JWK says, else EdDSA)
+    #[arg(long, value_parser = ["EdDSA", "Ed25519"])]
+    alg: Option<String>,
 }
 
 #[derive(Args)]
@@ -298,7 +301,7 @@ pub fn main(args: Vec<String>) -> i32 {
         Command::Admin(a) => admin(&a),
         Command::Sso(a) => sso(&a),
         Command::Lint { catalogs } => lint(&catalogs),
-        Command::Keygen { kid } => keygen(kid.as_deref()),
+        Command::Keygen { kid, alg } => keygen(kid.as_deref(), &alg),
         Command::Issue(a) => issue(&a),
         Command::Verify(a) => verify(&a),
         #[cfg(feature = "server")]
@@ -449,9 +452,10 @@ fn lint(files: &[String]) -> Out {
     Ok(Value::Array(out))
 }
 
-fn keygen(kid: Option<&str>) -> Out {
+fn keygen(kid: Option<&str>, alg: &str) -> Out {
     let key = permsnap::PrivateKey::generate(kid)
-        .map_err(|e| CliError::new("io", format!("no randomness: {e}")))?;
+        .map_err(|e| CliError::new("io", format!("no randomness: {e}")))?
+        .with_alg(alg_named(alg));
     Ok(json!({"private": key.to_private_jwk(), "jwks": key.to_jwks()}))
 }
 
@@ -462,11 +466,7 @@ fn issue(a: &IssueArgs) -> Out {
         issuer: a.issuer.clone(),
         audience: a.audience.clone(),
         ttl_secs: a.ttl,
-        alg: if a.alg == "Ed25519" {
-            Alg::Ed25519
-        } else {
-            Alg::EdDsa
-        },
+        alg: a.alg.as_deref().map_or(key.alg(), alg_named),
     };
     let now = a.model.now();
     let compiled =
@@ -481,6 +481,14 @@ fn issue(a: &IssueArgs) -> Out {
         "expires_at": format_rfc3339(compiled.expires_at),
         "manifest": model.manifest().hash(),
     }))
+}
+
+fn alg_named(name: &str) -> Alg {
+    if name == "Ed25519" {
+        Alg::Ed25519
+    } else {
+        Alg::EdDsa
+    }
 }
 
 /// A token given bare, in a file, or as the JSON `issue` prints; surrounding
@@ -528,8 +536,10 @@ fn verify(a: &VerifyArgs) -> Out {
 fn manifest(catalog: &str, hash: bool) -> i32 {
     match load_catalog(catalog) {
         Ok(c) => {
+            // The exact text, without a final newline: a file written from
+            // it has the hash tokens name.
             let m = permsnap::issue::ManifestFile::of(&c);
-            println!("{}", if hash { m.hash() } else { m.text() });
+            print!("{}", if hash { m.hash() } else { m.text() });
             0
         }
         Err(e) => print_result(Err(e)),

@@ -1,0 +1,370 @@
+// The checker: a verified snapshot answering checks, synchronously.
+//
+// The wasm module decides; this file caches and shapes answers. The hot
+// path (`can` without a resource) never crosses into wasm: action ids map
+// to indices once per manifest, and a label's answers come over as one
+// typed array, kept until the snapshot changes or expires. A scoped check
+// crosses with numbers only: the resource's attributes that the snapshot's
+// conditions read are written into typed slots in wasm memory (strings as
+// indices into the snapshot's own strings). Every check compares the clock
+// itself (once per task), so a late timer can never allow.
+
+import { ExpiryTimer, TaskClock } from "./cache.js";
+import { PermsnapError } from "./errors.js";
+import { reasonCodes } from "./permsnap_wasm.js";
+import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, verifyToken } from "./verify.js";
+import { memory } from "./wasm.js";
+
+// Table flags, per permission of a label.
+const ALLOW = 1;
+const DEPENDS = 2; // a resource could change the answer: ask wasm when one is given
+
+// Slot tags (src/wasm.rs, `Checker::slots_ptr`).
+const ABSENT = 0;
+const NUM = 1;
+const BOOL = 2;
+const STR = 3;
+const OTHER_STR = 4;
+
+const UNVERIFIED = Object.freeze({
+  allowed: false,
+  reason: "unverified",
+  message: "Permissions are not verified (no snapshot, or it was disposed)",
+});
+const BAD_RESOURCE = Object.freeze({ allowed: false, reason: "bad_resource", message: "The resource is not an object" });
+
+/** The reason codes in index order, and which of them allow (read once from wasm). */
+let reasons = null;
+function reasonTable() {
+  if (reasons === null) {
+    const codes = reasonCodes();
+    reasons = { codes, allows: codes.map((c) => c === "owner" || c === "granted"), unknownLabel: codes.indexOf("unknown_label") };
+  }
+  return reasons;
+}
+
+/** Whether `label` is a label id: a safe non-negative integer (never coerced). */
+export function isLabel(label) {
+  return Number.isSafeInteger(label) && label >= 0;
+}
+
+/** `name` as an internalized string (a property key), so lookups by it compare pointers. */
+const internalize = (name) => Object.keys({ [name]: 0 })[0];
+
+function normalize(options) {
+  if (options === null || typeof options !== "object") throw new TypeError("permsnap: the options are required");
+  const { audience, issuer, manifest, now, clock, leeway = 0, clockSkew = DEFAULT_CLOCK_SKEW } = options;
+  if (typeof audience !== "string") throw new TypeError("permsnap: `audience` (a string) is required");
+  if (typeof manifest !== "string" && typeof manifest !== "function") {
+    throw new TypeError("permsnap: `manifest` (the catalog manifest's exact text, or a function returning it) is required");
+  }
+  for (const [name, value] of [["leeway", leeway], ["clockSkew", clockSkew]]) {
+    if (typeof value !== "number" || !(value >= 0)) throw new TypeError(`permsnap: \`${name}\` is a number of seconds`);
+  }
+  let read = typeof clock === "function" ? clock : Date.now;
+  if (now !== undefined) {
+    const fixed = now instanceof Date ? now.getTime() : now;
+    if (typeof fixed !== "number" || !Number.isFinite(fixed)) throw new TypeError("permsnap: `now` is milliseconds since the epoch, or a Date");
+    read = () => fixed;
+  }
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (!Number.isSafeInteger(maxLength) || maxLength < 0) throw new TypeError("permsnap: `maxLength` is a number of characters");
+  return {
+    audience,
+    issuer: typeof issuer === "string" ? issuer : undefined,
+    manifest,
+    leeway,
+    clockSkew,
+    maxLength,
+    clock: read,
+  };
+}
+
+const BUILDING = Symbol("permsnap.build");
+
+/** A verified permission snapshot. Build it with `await Permissions.verify(...)`. */
+export class Permissions {
+  #options;
+  #jwks;
+  #checker = null;
+  #subject = "";
+  #issuedAt = -Infinity;
+  #kid = "";
+  #manifest = null;
+  #index = Object.create(null);
+  #tables = new Map();
+  #exp = 0;
+  #expired = false;
+  #clock;
+  #timer = new ExpiryTimer();
+  #listeners = new Set();
+  #version = 0;
+  // scoped checks: read from the checker on the first one
+  #attrs = null;
+  #intern = null;
+  #slots = new Float64Array(0);
+
+  /** Not public: use `await Permissions.verify(...)`. */
+  constructor(key, verified, jwks, options) {
+    if (key !== BUILDING) throw new TypeError("permsnap: use `await Permissions.verify(token, jwks, options)`");
+    this.#jwks = jwks;
+    this.#options = options;
+    this.#clock = new TaskClock(options.clock);
+    this.#swap(verified);
+  }
+
+  /**
+   * Verifies `token` with the keys of `jwks` (an object or its JSON text)
+   * and the catalog manifest of `options.manifest`; rejects with a
+   * `PermsnapError` (with a `code`) when it does not verify.
+   */
+  static async verify(token, jwks, options) {
+    const o = normalize(options);
+    return new Permissions(BUILDING, await verifyToken(token, jwks, o), jwks, o);
+  }
+
+  #swap(v) {
+    this.#checker?.free();
+    const c = v.checker;
+    this.#checker = c;
+    this.#subject = v.subject;
+    this.#issuedAt = v.issuedAt;
+    this.#kid = v.kid;
+    this.#manifest = v.manifest;
+    this.#index = v.manifest.index;
+    this.#tables.clear();
+    this.#exp = c.expiresAt;
+    this.#expired = false;
+    this.#attrs = null;
+    this.#intern = null;
+    this.#slots = new Float64Array(0);
+    this.#armTimer();
+  }
+
+  /** The expiry timer runs only while someone listens: checks compare the clock themselves. */
+  #armTimer() {
+    if (this.#listeners.size > 0 && this.#checker !== null) this.#timer.arm(this.#exp, this.#clock, () => this.#expire());
+    else this.#timer.stop();
+  }
+
+  /** Every check denies from now on; subscribers hear of it (after the current check, when a check found it). */
+  #expire(deferred = false) {
+    if (this.#expired) return;
+    this.#expired = true;
+    this.#tables.clear();
+    if (deferred) queueMicrotask(() => this.#notify());
+    else this.#notify();
+  }
+
+  #notify() {
+    this.#version++;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(this);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  /** This task's time; expires the snapshot when it has passed `exp`. */
+  #now() {
+    const now = this.#clock.now();
+    if (now >= this.#exp) this.#expire(true);
+    return now;
+  }
+
+  /** The label's answer flags, or `undefined` when every check denies (expired, disposed, not a label). */
+  #table(label) {
+    if (this.#checker === null) return undefined;
+    const now = this.#now();
+    if (this.#expired) return undefined;
+    let t = this.#tables.get(label);
+    if (t === undefined) {
+      if (!isLabel(label)) return undefined;
+      const packed = this.#checker.table(label, now);
+      const { allows } = reasonTable();
+      t = new Uint8Array(packed.length);
+      for (let i = 0; i < packed.length; i++) {
+        t[i] = (allows[packed[i] & 0x7f] ? ALLOW : 0) | (packed[i] & 0x80 ? DEPENDS : 0);
+      }
+      this.#tables.set(label, t);
+    }
+    return t;
+  }
+
+  /** Writes the attributes the conditions read into the slots; `false` when `resource` is not an object. */
+  #write(resource) {
+    if (typeof resource !== "object") return false;
+    if (this.#attrs === null) {
+      this.#checker.prepareScoped();
+      this.#attrs = this.#checker.attrs().map(internalize);
+      this.#intern = new Map(this.#checker.strings().map((s, i) => [s, i]));
+    }
+    let slots = this.#slots;
+    if (slots.length === 0) {
+      // first use, or the memory grew (which detaches every view)
+      slots = this.#slots = new Float64Array(memory().buffer, this.#checker.slotsPtr(), this.#checker.slotsLen());
+    }
+    const attrs = this.#attrs;
+    for (let i = 0, j = 0; i < attrs.length; i++, j += 2) {
+      const v = resource[attrs[i]];
+      switch (typeof v) {
+        case "string": {
+          const k = this.#intern.get(v);
+          slots[j] = k === undefined ? OTHER_STR : STR;
+          slots[j + 1] = k ?? 0;
+          break;
+        }
+        case "number":
+          // JSON has no NaN or Infinity: such a value is absent, as a missing one
+          slots[j] = Number.isFinite(v) ? NUM : ABSENT;
+          slots[j + 1] = v;
+          break;
+        case "boolean":
+          slots[j] = BOOL;
+          slots[j + 1] = v ? 1 : 0;
+          break;
+        default:
+          slots[j] = ABSENT;
+      }
+    }
+    return true;
+  }
+
+  /** Whether `action` is allowed in `label` (on `resource`, for scoped permissions). */
+  can(action, label, resource) {
+    const p = this.#index[action];
+    if (p === undefined) return false;
+    const t = this.#table(label);
+    if (t === undefined) return false;
+    const f = t[p];
+    if (resource === undefined || resource === null) return (f & ALLOW) !== 0;
+    if (typeof resource !== "object") return false; // bad_resource, as explain() says
+    if ((f & DEPENDS) === 0) return (f & ALLOW) !== 0;
+    if (!this.#write(resource)) return false;
+    return this.#checker.allows(p, label, this.#clock.now());
+  }
+
+  /** The opposite of `can`. */
+  cannot(action, label, resource) {
+    return !this.can(action, label, resource);
+  }
+
+  /** `{allowed, reason, by?, message}`: why `action` is or is not allowed in `label`. */
+  explain(action, label, resource) {
+    const c = this.#checker;
+    if (c === null) return { ...UNVERIFIED };
+    const p = this.#index[action];
+    const { codes } = reasonTable();
+    if (p === undefined) return this.#answer(codes.indexOf("unknown_action"));
+    if (!isLabel(label)) return this.#answer(reasonTable().unknownLabel);
+    const scoped = resource !== undefined && resource !== null;
+    if (scoped && !this.#write(resource)) return { ...BAD_RESOURCE };
+    return this.#answer(c.check(p, label, this.#now(), scoped));
+  }
+
+  #answer(packed) {
+    const reason = reasonTable().codes[packed & 0xff];
+    const out = { allowed: reasonTable().allows[packed & 0xff], reason, message: this.#checker.message(packed) };
+    if (packed >>> 8 > 0) out.by = this.#checker.sourceId((packed >>> 8) - 1);
+    return out;
+  }
+
+  /** Every action allowed in `label` without a resource (for menus), in catalog order. */
+  allowed(label) {
+    const t = this.#table(label);
+    if (t === undefined) return [];
+    return this.#manifest.ids.filter((_, p) => (t[p] & ALLOW) !== 0);
+  }
+
+  /**
+   * Verifies a fresh token for the same user with the same keys and
+   * options, swaps it in and tells subscribers. Refuses a token issued
+   * before the current one (`stale_token`: an out-of-order response must
+   * not bring back revoked permissions) or for another user
+   * (`wrong_subject`); the current snapshot stays.
+   */
+  async update(token) {
+    if (this.#checker === null) throw new TypeError("permsnap: this snapshot was disposed");
+    const v = await verifyToken(token, this.#jwks, this.#options);
+    const refuse = (code, message) => {
+      v.checker.free();
+      throw new PermsnapError(code, message);
+    };
+    if (this.#checker === null) {
+      v.checker.free();
+      throw new TypeError("permsnap: this snapshot was disposed while the update was verified");
+    }
+    if (v.subject !== this.#subject) refuse("wrong_subject", `the new token is for \`${v.subject}\`, not \`${this.#subject}\``);
+    if (v.issuedAt < this.#issuedAt) {
+      refuse("stale_token", `the new token was issued at ${v.issuedAt / 1000} (\`iat\`), before the current one (${this.#issuedAt / 1000})`);
+    }
+    this.#swap(v);
+    this.#notify();
+  }
+
+  /** Calls `listener` after every update, at expiry and at dispose; returns the unsubscribe function. */
+  subscribe(listener) {
+    this.#listeners.add(listener);
+    if (this.#listeners.size === 1) this.#armTimer();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#armTimer();
+    };
+  }
+
+  /** A number that changes whenever answers may have changed (for `useSyncExternalStore`). */
+  get version() {
+    return this.#version;
+  }
+  /** The user the snapshot is for (`sub`): bind it to your session. */
+  get subject() {
+    return this.#subject;
+  }
+  /** The catalog id. */
+  get catalog() {
+    return this.#manifest?.catalog ?? "";
+  }
+  /** The hash of the catalog manifest the snapshot was checked against. */
+  get manifest() {
+    return this.#manifest?.hash ?? "";
+  }
+  /** The key id that signed the snapshot. */
+  get kid() {
+    return this.#kid;
+  }
+  /** The labels the snapshot knows, ascending. */
+  get labels() {
+    return this.#checker ? Array.from(this.#checker.labels()) : [];
+  }
+  /** When the token was issued (`iat`), or `null`. */
+  get issuedAt() {
+    return Number.isFinite(this.#issuedAt) ? new Date(this.#issuedAt) : null;
+  }
+  /** When every check starts to deny (`exp`). */
+  get expiresAt() {
+    return new Date(this.#exp);
+  }
+  /** Whether every check now denies: expired (or disposed). */
+  get expired() {
+    return this.#expired || this.#checker === null || this.#clock.read() >= this.#exp;
+  }
+
+  /**
+   * Stops the expiry timer, frees the wasm memory, and tells subscribers
+   * (a `gate` then gates everything); every check then denies.
+   */
+  dispose() {
+    if (this.#checker === null) return;
+    this.#timer.stop();
+    this.#checker.free();
+    this.#checker = null;
+    this.#tables.clear();
+    this.#index = Object.create(null);
+    this.#notify();
+    this.#listeners.clear();
+  }
+}

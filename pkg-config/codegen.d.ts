@@ -1,0 +1,6 @@
+/**
+ * TypeScript types of a catalog's permission ids, from a catalog file or a
+ * catalog manifest (as text or parsed): `export type XPermission = ...` and
+ * `export const X_PERMISSIONS`, the same file as `permsnap codegen --ts`.
+ */
+export declare function permissionTypes(source: string | object): string;

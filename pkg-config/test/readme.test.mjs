@@ -1,0 +1,104 @@
+// The package README's examples, run as written: the Node examples in Node
+// (each `expression; // value` line is checked), the quick start page in
+// Chromium against routes that serve a token, the JWKS and the manifest, the
+// React example rendered on the server, and the CSS rule it prints equal to
+// the shipped stylesheet's.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as esbuild from "esbuild";
+import { NOW, TAP, issue, keys, manifest, root } from "./helpers.mjs";
+import { launchChromium, newPage, serve } from "./serve.mjs";
+
+const readme = readFileSync(join(root, "pkg/README.md"), "utf8");
+const blocks = (lang) => [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+const examples = (kind) =>
+  [...readme.matchAll(/<!-- example: (\w+) -->\n```js\n([\s\S]*?)```/g)].filter((m) => m[1] === kind).map((m) => m[2]);
+
+const k = keys("readme");
+const now = Date.now();
+const token = issue(k, { user: "sue", now });
+const tapToken = issue(k, { catalog: "tap-affiliate", directory: TAP, user: "u7", now });
+
+/** `expr; // value` lines become checks; `from "permsnap"` the built package. */
+function runnable(code) {
+  return code
+    .replaceAll('from "permsnap"', `from ${JSON.stringify(join(root, "pkg/node.js"))}`)
+    .split("\n")
+    .map((line) => {
+      const m = /^(\s*)(.+?);\s*\/\/ (true|false|-?\d+|"[^"]*")$/.exec(line);
+      return m ? `${m[1]}assert.deepStrictEqual(${m[2]}, ${m[3]}, ${JSON.stringify(m[2])});` : line;
+    })
+    .join("\n");
+}
+
+test("the README's Node examples run as written and answer what their comments say", () => {
+  const found = examples("node");
+  assert.ok(found.length >= 2, "the README marks its Node examples");
+  for (const [i, code] of found.entries()) {
+    const checks = runnable(code).split("assert.deepStrictEqual").length - 1;
+    assert.ok(checks >= 4, `example ${i} states its answers`);
+    const prelude = `import assert from "node:assert/strict";
+const token = ${JSON.stringify(token)};
+const tapToken = ${JSON.stringify(tapToken)};
+const jwks = ${JSON.stringify(k.jwks)};
+const manifest = ${JSON.stringify(manifest("smartico-crm"))};
+const tapManifest = ${JSON.stringify(manifest("tap-affiliate"))};
+`;
+    const file = join(k.dir, `readme-${i}.mjs`);
+    writeFileSync(file, prelude + runnable(code));
+    execFileSync(process.execPath, [file], { encoding: "utf8", stdio: "pipe" });
+  }
+});
+
+test("the README's quick start page works as written in Chromium, gating with the token it fetches", async () => {
+  const page = blocks("html")[0];
+  assert.match(page, /permsnap\.css/);
+  const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">${page}</head></html>`;
+  const file = (name, type) => () => ({ status: 200, headers: { "content-type": type }, body: readFileSync(join(root, "pkg", name)) });
+  const site = await serve({
+    "/": () => ({ status: 200, headers: { "content-type": "text/html" }, body: html }),
+    "/api/token": () => ({ token, catalog: "smartico-crm" }),
+    "/.well-known/jwks.json": () => k.jwks,
+    "/api/manifest": (url) => ({ status: url.searchParams.get("catalog") === "smartico-crm" ? 200 : 404,
+      headers: { "content-type": "application/json" }, body: manifest("smartico-crm") }),
+    "/node_modules/permsnap/index.js": file("index.js", "text/javascript"),
+    "/node_modules/permsnap/permsnap_wasm_bg.wasm": file("permsnap_wasm_bg.wasm", "application/wasm"),
+    "/node_modules/permsnap/permsnap.css": file("permsnap.css", "text/css"),
+  });
+  const browser = await launchChromium();
+  try {
+    const p = await newPage(browser);
+    await p.goto(`${site.url}/`);
+    const bonus = p.locator('[data-permission="player.give_bonus"]');
+    const mission = p.locator('[data-permission="player.complete_mission"]');
+    await p.waitForFunction(() => document.querySelectorAll("[data-permsnap]").length === 2, null, { timeout: 15_000 });
+    assert.equal(await bonus.getAttribute("data-permsnap"), "allowed");
+    assert.equal(await bonus.isEnabled(), true);
+    assert.equal(await mission.getAttribute("data-reason"), "not_granted");
+    assert.equal(await mission.isDisabled(), true);
+    assert.deepEqual(p.errors, []);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+});
+
+test("the CSS rule the README prints is the shipped stylesheet's", () => {
+  const rules = (css) => css.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ").replace(/ ?([{};,]) ?/g, "$1").trim();
+  assert.equal(rules(blocks("css")[0]), rules(readFileSync(join(root, "pkg/permsnap.css"), "utf8")));
+});
+
+test("the README's React example renders on the server with no snapshot, fail closed", async () => {
+  const jsx = blocks("jsx")[0].replace('from "permsnap/react"', `from ${JSON.stringify(join(root, "pkg/react.js"))}`);
+  const out = await esbuild.transform(`${jsx}\nexport { GiveBonus };`, { loader: "jsx", jsx: "automatic", format: "esm" });
+  const file = join(root, "target/readme-react.mjs"); // beside node_modules, for react/jsx-runtime
+  writeFileSync(file, out.code);
+  const { GiveBonus } = await import(file);
+  const { createElement } = await import("react");
+  const { renderToString } = await import("react-dom/server");
+  const html = renderToString(createElement(GiveBonus, { perms: null, label: 4444 }));
+  assert.equal(html, '<button disabled="" title="Permissions are not verified yet">Give bonus</button>');
+});

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The browser side of scripts/test.sh: the browser build (only the browser
+# core and src/wasm.rs; code that reaches a native module fails to compile
+# there) and its lints, the npm package built from scratch, the wasm
+# boundary tests in Node and headless Chromium, and the package's own tests
+# (Node, jose interop, TypeScript types, React server rendering, Vite,
+# Chromium: fail-closed cases, parity over every vector file and 10,000
+# random checks, Wycheproof and CCTV Ed25519 through WebCrypto) and the
+# demo end to end. Needs the CLI (`cargo build --features cli`), which
+# issues the tests' tokens and serves the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+browser=(--target wasm32-unknown-unknown --no-default-features --features wasm)
+
+step "the browser build and its lints (browser core + src/wasm.rs only)"
+cargo build --lib "${browser[@]}"
+cargo clippy --lib "${browser[@]}" -- -D warnings
+
+step "the CLI (tokens, manifests and parity samples for the package's tests; the demo server)"
+cargo build --features cli
+
+step "npm package"
+./scripts/build-pkg.sh
+
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+step "wasm boundary tests in Node"
+WASM_BINDGEN_TEST_ONLY_NODE=1 cargo test "${browser[@]}" --test wasm
+step "wasm boundary tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 cargo test "${browser[@]}" --test wasm
+
+step "package tests (Node, jose, types, React, Vite, Chromium: fail closed, parity, Ed25519) and the demo end to end"
+PERMSNAP_BIN="$PWD/target/debug/permsnap" node --test pkg-config/test/*.test.mjs tests/e2e/*.test.mjs
