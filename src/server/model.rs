@@ -296,3 +296,94 @@ pub fn parse_time(s: &str) -> Option<i64> {
 pub fn format_time(ms: i64) -> String {
     crate::time::format_rfc3339(ms)
 }
+
+/// The keys a snapshot token is verified with (the server's own).
+pub type Verifier = crate::Jwks;
+
+/// A verifier holding the public half of each of these keys.
+pub fn verifier(keys: &[&SigningKey]) -> Verifier {
+    crate::Jwks::of(keys)
+}
+
+/// Who a verified snapshot token is for, and when it was issued and ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// the user (`sub`)
+    pub user: String,
+    /// `iat` in milliseconds, when the token has one
+    pub issued_at_ms: Option<i64>,
+    /// `exp` in milliseconds
+    pub expires_at_ms: i64,
+}
+
+/// A refused token: the library's verification code (`expired`,
+/// `bad_signature`, `unknown_key`, `malformed` ...) and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRefusal {
+    /// the stable code, as `permsnap verify` gives it
+    pub code: &'static str,
+    /// what was wrong (never the token itself)
+    pub message: String,
+}
+
+/// Verifies a snapshot token this server signed, as the page does (the
+/// library's steps), for `audience` at `now`. `grace_secs` lets a token
+/// that expired less than that long ago through (and nothing else: the
+/// library applies it as its leeway).
+pub fn verify_token(
+    keys: &Verifier,
+    token: &str,
+    audience: &str,
+    now: i64,
+    grace_secs: i64,
+) -> std::result::Result<TokenSubject, TokenRefusal> {
+    let mut opts = crate::VerifyOptions::new(audience, now);
+    opts.leeway_secs = grace_secs;
+    let v = crate::verify(token, keys, &opts).map_err(|e| TokenRefusal {
+        code: e.code(),
+        message: e.to_string(),
+    })?;
+    Ok(TokenSubject {
+        user: v.claims.sub,
+        issued_at_ms: v.claims.iat.map(|t| t.millis()),
+        expires_at_ms: v.claims.exp.millis(),
+    })
+}
+
+/// The catalog as a table for a demo page: its permissions (id, title,
+/// section title) and a row per role, additional role and restriction role
+/// (`kind`, `id`, `title`, and per permission `yes`, `when` for a
+/// conditional grant or deny, or empty).
+pub fn catalog_table(c: &Catalog) -> serde_json::Value {
+    let section = |i: usize| c.sections.get(i).map_or("", |s| s.title.as_str());
+    let perms: Vec<serde_json::Value> = c
+        .permissions
+        .iter()
+        .map(|p| serde_json::json!({"id": p.id, "title": p.title, "section": section(p.section)}))
+        .collect();
+    let kinds = [
+        ("role", &c.roles),
+        ("additional", &c.additional),
+        ("restriction", &c.restrictions),
+    ];
+    let mut rows = Vec::new();
+    for (kind, list) in kinds {
+        for g in list.iter() {
+            let cells: Vec<&str> = (0..c.permissions.len())
+                .map(|p| {
+                    if g.rules.always.contains(p) {
+                        "yes"
+                    } else if g.rules.when.iter().any(|r| r.perm == p) {
+                        "when"
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            rows.push(
+                serde_json::json!({"kind": kind, "id": g.id, "title": g.title, "cells": cells}),
+            );
+        }
+    }
+    serde_json::json!({"catalog": c.id, "title": c.title, "permissions": perms, "rows": rows})
+}
