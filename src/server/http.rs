@@ -424,7 +424,7 @@ async fn check(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response
         &req.action,
         req.resource.as_ref(),
         now,
-    );
+    )?;
     let mut body = json!({"allowed": d.allowed, "reason": d.reason});
     if let Some(by) = &d.by {
         body["by"] = Value::String(by.clone());

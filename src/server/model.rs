@@ -6,9 +6,7 @@
 //! library's types, asks the library, and turns answers back into data.
 
 use super::error::{Result, ServerError};
-use crate::rules::{Resource, Value as Scalar};
 use crate::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
-use base64::Engine as _;
 
 pub use crate::PrivateKey as SigningKey;
 
@@ -85,20 +83,9 @@ pub struct CheckAnswer {
     pub message: String,
 }
 
-fn resource(fields: &serde_json::Map<String, serde_json::Value>) -> Resource {
-    // Scalars count; any other value is as if absent (as in vector files).
-    fields.iter().fold(Resource::new(), |r, (k, v)| match v {
-        serde_json::Value::String(s) => r.with(k, Scalar::Str(s.clone())),
-        serde_json::Value::Bool(b) => r.with(k, Scalar::Bool(*b)),
-        serde_json::Value::Number(n) => match n.as_f64() {
-            Some(x) => r.with(k, Scalar::Num(x)),
-            None => r,
-        },
-        _ => r,
-    })
-}
-
-/// Decides a check at `now` (milliseconds).
+/// Decides a check at `now` (milliseconds). The resource is read as the
+/// CLI and vector files read it (scalars count; a number JavaScript cannot
+/// hold is `bad_value`, so the server and the browser are asked the same).
 pub fn check(
     m: &Model,
     user: &str,
@@ -106,15 +93,21 @@ pub fn check(
     action: &str,
     res: Option<&serde_json::Map<String, serde_json::Value>>,
     now: i64,
-) -> CheckAnswer {
-    let res = res.map(resource);
+) -> Result<CheckAnswer> {
+    let res = match res {
+        None => None,
+        Some(fields) => Some(
+            crate::load::resource(&serde_json::Value::Object(fields.clone()), "resource")
+                .map_err(|e| bad_input(e, None))?,
+        ),
+    };
     let d = m.check(user, label, action, res.as_ref(), now);
-    CheckAnswer {
+    Ok(CheckAnswer {
         allowed: d.allowed,
         reason: d.reason.code(),
         message: m.message(&d),
         by: d.by,
-    }
+    })
 }
 
 /// Reads an admin op (`{"op": ..., fields}`, the vector-file shape without
@@ -232,27 +225,12 @@ pub fn issue(
     if let Some(t) = ttl_secs {
         opts.ttl_secs = t;
     }
-    let token = crate::issue(m, user, now, &opts, key).map_err(|e| match e.code() {
-        "unknown_user" => ServerError::UnknownUser(user.to_string()),
-        code => ServerError::Corrupt(format!("issue failed: {code}")),
-    })?;
-    let expires_at_ms = token_exp_ms(&token)
-        .ok_or_else(|| ServerError::Corrupt("issued token has no `exp`".into()))?;
+    let compiled = crate::issue::compile(m, user, now, opts.ttl_secs)
+        .ok_or_else(|| ServerError::UnknownUser(user.to_string()))?;
     Ok(Issued {
-        token,
-        expires_at_ms,
+        token: crate::issue::sign(&compiled, user, now, &opts, key),
+        expires_at_ms: compiled.expires_at,
     })
-}
-
-/// The `exp` claim of a token we signed, in milliseconds.
-fn token_exp_ms(token: &str) -> Option<i64> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_f64()?;
-    Some((exp * 1000.0).round() as i64)
 }
 
 /// A new signing key from 32 random bytes (its `kid` is its RFC 7638 thumbprint).
