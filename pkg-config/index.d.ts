@@ -271,8 +271,8 @@ export interface FollowOptions {
  * Keeps `perms` current with its user's change events: on a `change` or
  * `resync` event, fetches a fresh token with `options.token()` and
  * `update()`s (a gate re-applies); renews before `exp`; reopens the stream
- * with the latest token and the last event id when EventSource gives up,
- * after a bounded backoff. When the stream or `token()` fails, the current
+ * with the latest token and the last event id when the token it was opened
+ * with expires, and when EventSource gives up (after a bounded backoff). When the stream or `token()` fails, the current
  * snapshot stays until its `exp`, then every check denies. Returns `stop()`,
  * which closes the stream and every timer.
  */

@@ -67,7 +67,9 @@ function normalize(perms, o) {
  * on a `change` or `resync` event it fetches a fresh token with
  * `options.token()` and `update()`s; it renews the snapshot before it
  * expires; it reopens the stream, with the latest token and the last event
- * id, when EventSource gives up. Returns `stop()`, which closes everything.
+ * id, when EventSource gives up, and when the token the stream was opened
+ * with expires (EventSource would reconnect with it). Returns `stop()`,
+ * which closes everything.
  */
 export function follow(perms, options) {
   const o = normalize(perms, options);
@@ -81,6 +83,7 @@ export function follow(perms, options) {
   let reopenTimer = null;
   let retryTimer = null;
   let renewTimer = null;
+  let rotateTimer = null;
   let wanted = false; // a refresh was asked for since the running one fetched its token
   let running = null;
   let renewing = null; // the `exp` a renewal is trying to move
@@ -140,7 +143,8 @@ export function follow(perms, options) {
       if (renewing !== null && exp <= renewing) capped = exp;
       renewing = null;
       renew();
-      if (source === null && reopenTimer === null) open();
+      if (source === null && reopenTimer === null) open(); // the first token
+      else if (source !== null && rotateTimer === null) rotate(); // the stream's token expired before this one came
     }
   }
 
@@ -166,6 +170,10 @@ export function follow(perms, options) {
     const es = new o.Source(url.href);
     source = es;
     setStatus("connecting");
+    // EventSource reconnects with the URL it was opened with; once its token has expired, the
+    // stream moves to the latest token, so a later reconnection is not refused.
+    clearTimeout(rotateTimer);
+    rotateTimer = timer(rotate, perms.expiresAt.getTime() - Date.now());
     const mine = (fn) => (event) => {
       if (es === source && !stopped) fn(event);
     };
@@ -188,12 +196,22 @@ export function follow(perms, options) {
       if (es.readyState !== CLOSED) return; // EventSource retries by itself, with Last-Event-ID
       es.close();
       source = null;
+      clearTimeout(rotateTimer);
       const delay = backoff(streamFailures++);
       const error = new Error(`permsnap: the change event stream was closed; reopening it in ${delay} ms`);
       error.retryIn = delay;
       report(error, "stream");
       reopenTimer = timer(reopen, delay);
     }));
+  }
+
+  /** The stream's token has expired: reopen it with the latest one, resuming after the last event (if there is a fresher token). */
+  function rotate() {
+    rotateTimer = null;
+    if (stopped || source === null || perms.expiresAt.getTime() <= Date.now()) return;
+    const old = source;
+    open();
+    old.close();
   }
 
   /** After EventSource gave up (a 401 once the token expired ...): a fresh token first if it has expired. */
@@ -214,7 +232,7 @@ export function follow(perms, options) {
     stopped = true;
     source?.close();
     source = null;
-    for (const t of [reopenTimer, retryTimer, renewTimer]) clearTimeout(t);
+    for (const t of [reopenTimer, retryTimer, renewTimer, rotateTimer]) clearTimeout(t);
     setStatus("stopped");
   };
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Permissions, PermsnapError, follow } from "../../pkg/node.js";
-import { AUDIENCE, CRM, issue, keys, manifest } from "./helpers.mjs";
+import { AUDIENCE, CRM, issue, keys, manifest, payloadOf } from "./helpers.mjs";
 
 const k = keys("live");
 const crm = manifest("smartico-crm");
@@ -333,6 +333,27 @@ test("a stream given up on after its token expired is reopened with a fresh toke
   assert.equal(r.calls, 1);
   assert.notEqual(r.sources[1].url.searchParams.get("token"), t0);
   assert.equal(perms.expired, false);
+  r.stop();
+  perms.dispose();
+});
+
+test("once the token the stream was opened with expires, the stream moves to the latest token, resuming after the last event", async () => {
+  const t0 = token("sue", { ttl: 2 });
+  const t1 = token("sue", { ttl: 60 });
+  const perms = await verify(t0);
+  const r = harness(perms, () => t1, { initialToken: t0 });
+  r.sources[0].ready(12);
+  await r.until(() => r.updates === 1, "the renewal");
+  assert.equal(r.sources.length, 1, "a renewal alone does not reopen the stream");
+  await r.until(() => r.sources.length === 2, "the stream with the latest token");
+  assert.ok(Date.now() >= payloadOf(t0).exp * 1000 - 100, "not before the first token expired");
+  assert.equal(r.sources[0].closed, true);
+  assert.equal(r.sources[1].url.searchParams.get("token"), t1);
+  assert.equal(r.sources[1].url.searchParams.get("since"), "12");
+  assert.equal(r.statuses.at(-1), "connecting");
+  r.sources[1].ready(12);
+  assert.equal(r.statuses.at(-1), "live");
+  assert.deepEqual(r.errors, []);
   r.stop();
   perms.dispose();
 });
