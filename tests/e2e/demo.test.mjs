@@ -13,7 +13,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   if (server) await stopServer();
+  rmSync(work, { recursive: true, force: true });
 });
 
 /** The demo page as `user` (query: label, ttl ...), verified and, when it has a snapshot, live. */
