@@ -5,7 +5,7 @@
 import * as api from "./api.js";
 import { $, clock, h } from "./dom.js";
 
-const LIMIT = 14;
+const LIMIT = 20;
 
 function describe(r) {
   const d = r.detail ?? {};
