@@ -11,8 +11,8 @@ async function json(response) {
 const post = (path, body) =>
   fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(json);
 
-async function get(path) {
-  const r = await fetch(path).then(json);
+async function get(path, init) {
+  const r = await fetch(path, init).then(json);
   if (!r.ok) throw new Error(`${path}: ${r.status} ${r.body?.error?.code ?? ""}`);
   return r.body;
 }
@@ -23,8 +23,11 @@ export const directory = () => get("/demo/users");
 /** The catalog's permissions and role rows (titles, what each grants or denies). */
 export const catalog = () => get("/demo/catalog");
 
-/** The issuer's public keys. */
-export const jwks = () => get("/.well-known/jwks.json");
+/**
+ * The issuer's public keys. The server lets caches keep them 60 s; after a
+ * key rotation (`fresh`) the page asks past its HTTP cache.
+ */
+export const jwks = ({ fresh = false } = {}) => get("/.well-known/jwks.json", fresh ? { cache: "no-cache" } : undefined);
 
 /** The catalog manifest's exact text (the token names it by hash). */
 export const manifest = () => fetch("/v1/manifest").then((r) => r.text());

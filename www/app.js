@@ -139,7 +139,7 @@ function followErrors(error, phase) {
   $("live").title = `last failure (${phase}): ${code}; the snapshot is kept until it expires`;
   // The issuer rotated its signing key: fresh tokens need the new JWKS, so verify anew.
   if (phase === "update" && error?.code === "unknown_key") {
-    api.jwks().then((keys) => {
+    api.jwks({ fresh: true }).then((keys) => {
       jwks = keys;
       load();
     }, () => {});

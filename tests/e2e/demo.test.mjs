@@ -457,6 +457,24 @@ test("restarting the server while both pages are open loses nothing: a change ma
   assert.equal(await sue.evaluate(() => window.__sameDocument), true, "no reload");
 });
 
+test("after a key rotation (permsnap keys rotate while the server runs), the pages verify anew with the new keys, without a reload, and keep following", async () => {
+  const { kid } = JSON.parse(execFileSync(bin, ["keys", "rotate", "--db", db], { encoding: "utf8" }));
+  const rekeyed = (page) =>
+    page.waitForFunction(
+      (k) => document.getElementById("status").textContent.includes(k.slice(0, 8)) && document.body.dataset.ready === "true" && document.body.dataset.live === "live",
+      kid,
+      { timeout: BACKSTOP },
+    );
+  await rekeyed(sue);
+  await rekeyed(ada);
+  const r = await editAccess(ada, "sue", 4444, { no_give_mission: false });
+  assert.equal(r.outcome, "applied", r.text);
+  await until(sue, "player.give_mission", "allowed");
+  assert.equal(await sue.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(consoleErrors(sue, { refused: true }), []);
+  assert.deepEqual(consoleErrors(ada, { refused: true }), []);
+});
+
 test("the SSO form creates a user on first login (JIT), who then appears in the user list and is signed in; a public domain is rejected", async () => {
   const page = await open("max");
   await page.fill("#sso-email", "zoe@mycompany.com");
