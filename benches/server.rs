@@ -250,6 +250,7 @@ fn config(db: &str) -> Config {
         limits: Limits::default(),
         db_connections: 8,
         clock: Clock::System,
+        ..Config::default()
     }
 }
 

@@ -8,5 +8,6 @@ export { Permissions } from "./checker.js";
 export { errorCodes, reasonCodes, JS_ERROR_CODES, JS_REASONS } from "./codes.js";
 export { PermsnapError } from "./errors.js";
 export { gate } from "./gate.js";
+export { follow } from "./live.js";
 export { verifyEd25519 } from "./verify.js";
 export { init as default, initSync } from "./wasm.js";

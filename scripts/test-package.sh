@@ -5,9 +5,11 @@
 # boundary tests in Node and headless Chromium, and the package's own tests
 # (Node, jose interop, TypeScript types, React server rendering, Vite,
 # Chromium: fail-closed cases, parity over every vector file and 10,000
-# random checks, Wycheproof and CCTV Ed25519 through WebCrypto) and the
-# demo end to end. Needs the CLI (`cargo build --features cli`), which
-# issues the tests' tokens and serves the demo.
+# random checks, Wycheproof and CCTV Ed25519 through WebCrypto; live
+# updates with an injected EventSource) and the demo end to end (`permsnap
+# server --demo` on a fresh SQLite store, several pages in Chromium). Needs
+# the CLI with the server (`cargo build --features cli,server`): it issues
+# the tests' tokens and runs the demo's server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -23,8 +25,8 @@ step "the browser build and its lints (browser core + src/wasm.rs only)"
 cargo build --lib "${browser[@]}"
 cargo clippy --lib "${browser[@]}" -- -D warnings
 
-step "the CLI (tokens, manifests and parity samples for the package's tests; the demo server)"
-cargo build --features cli
+step "the CLI with the server (tokens, manifests and parity samples for the package's tests; permsnap server --demo for the demo's)"
+cargo build --features cli,server
 
 step "npm package"
 ./scripts/build-pkg.sh
@@ -35,5 +37,5 @@ WASM_BINDGEN_TEST_ONLY_NODE=1 WASM_BINDGEN_USE_NODE_EXPERIMENTAL=1 cargo test "$
 step "wasm boundary tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 cargo test "${boundary[@]}" --test wasm
 
-step "package tests (Node, jose, types, React, Vite, Chromium: fail closed, parity, Ed25519) and the demo end to end"
+step "package tests (Node, jose, types, React, Vite, live updates, Chromium: fail closed, parity, Ed25519) and the demo end to end (permsnap server --demo, Chromium)"
 PERMSNAP_BIN="$PWD/target/debug/permsnap" node --test pkg-config/test/*.test.mjs tests/e2e/*.test.mjs

@@ -40,6 +40,16 @@ pub enum Status {
     Disabled,
 }
 
+impl Status {
+    /// The text a directory file writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Disabled => "disabled",
+        }
+    }
+}
+
 /// An SSO identity linked to a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]

@@ -1,16 +1,21 @@
-// The demo page: no bundler, ES modules, the package straight from /pkg/.
+// The demo page: a small back office on `permsnap server --demo`. No
+// bundler, ES modules, the package straight from /pkg/.
+//
 // Fail closed: /pkg/permsnap.css (in index.html) keeps every control
-// unusable until the gate decides it; if the wasm cannot load, the page
-// gates everything with no snapshot (the package README's recovery).
-import init, { Permissions, gate } from "/pkg/index.js";
+// unusable until the gate decides it; if the wasm cannot load or the token
+// does not verify, the page gates everything with no snapshot (the package
+// README's recovery). Live: `follow()` keeps the snapshot current with the
+// server's change events, so an admin's change re-gates this page without
+// a reload.
+import init, { Permissions, follow, gate } from "/pkg/index.js";
+import * as api from "./api.js";
+import { adminPanel } from "./admin.js";
+import { auditPanel } from "./audit.js";
+import { $, h, userName } from "./dom.js";
+import { ssoForm } from "./sso.js";
 
-const $ = (id) => document.getElementById(id);
-const AFFILIATES = [
-  { id: "A-101", name: "BestOdds Media", manager: "u7", status: "approved" },
-  { id: "A-102", name: "SlotGuide", manager: "u7", status: "pending" },
-  { id: "A-201", name: "Casino Radar", manager: "u9", status: "approved" },
-  { id: "A-202", name: "BonusHunters", manager: "u9", status: "pending" },
-];
+const params = new URLSearchParams(location.search);
+const ttl = params.get("ttl") ? Number(params.get("ttl")) : undefined; // seconds (tests use short snapshots)
 
 let wasmError = null;
 try {
@@ -18,109 +23,85 @@ try {
 } catch (e) {
   wasmError = e; // PermsnapError wasm_unavailable: a CSP without 'wasm-unsafe-eval', a 403 ...
 }
-const [{ users, labels }, jwks] = await Promise.all([
-  fetch("/api/users").then((r) => r.json()),
-  fetch("/.well-known/jwks.json").then((r) => r.json()),
-]);
+let [dir, catalog, jwks] = await Promise.all([api.directory(), api.catalog(), api.jwks()]);
+// The catalog manifest a token names, fetched once (the package keeps it by hash).
+let manifestText = null;
+const manifest = async () => (manifestText ??= await api.manifest());
 
-const params = new URLSearchParams(location.search);
-const state = { user: params.get("user") ?? users[0].id, label: Number(params.get("label") ?? labels[0].id), perms: null, stop: null, catalog: null };
+const state = {
+  user: params.get("user") ?? "ada",
+  label: Number(params.get("label") ?? dir.labels[0].id),
+  perms: null,
+  stopGate: null,
+  stopFollow: null,
+  updates: 0,
+  loading: 0, // the latest load; an older one that finishes later is dropped
+};
 
-for (const u of users) $("user").append(new Option(`${u.name} — ${u.catalog}`, u.id));
-for (const l of labels) $("label").append(new Option(`${l.id} ${l.name}${l.closed ? " (closed)" : ""}`, l.id));
-$("user").value = state.user;
-$("label").value = String(state.label);
-
-for (const a of AFFILIATES) {
-  const res = JSON.stringify({ manager: a.manager, status: a.status });
-  const tr = document.createElement("tr");
-  tr.dataset.permission = "affiliate.view";
-  tr.dataset.gate = "hide";
-  tr.dataset.resource = res;
-  tr.id = `aff-${a.id}`;
-  tr.innerHTML = `<td>${a.id} ${a.name}</td><td>${a.manager}</td><td>${a.status}</td>
-    <td><button data-permission="affiliate.edit" data-resource='${res}'>Edit</button>
-        <button data-permission="deal.manage" data-resource='${res}'>Deals</button>
-        <button data-permission="affiliate.review">Review application</button></td>`;
-  $("affiliate-rows").append(tr);
-}
+const body = document.body.dataset;
+const admin = adminPanel({ catalog, actor: () => state.user, applied: () => reloadData() });
+const audit = auditPanel();
+ssoForm({ loggedIn: (user, token) => switchTo(user, { token }) });
 
 function setStatus(text, ok) {
   $("status").textContent = text;
   $("status").className = `status ${ok ? "ok" : "bad"}`;
 }
 
+const LIVE_TEXT = {
+  connecting: "connecting to change events…",
+  live: "● live",
+  reconnecting: "reconnecting…",
+  stopped: "not following",
+};
+function setLive(status, detail) {
+  body.live = status;
+  $("live").textContent = LIVE_TEXT[status] ?? status;
+  $("live").className = `live ${status}`;
+  $("live").title = detail ?? "";
+}
+
+function pickers() {
+  $("user").replaceChildren(...dir.users.map((u) => new Option(userName(u), u.id)));
+  $("label").replaceChildren(...dir.labels.map((l) => new Option(`${l.id} ${l.name}${l.closed ? " (closed)" : ""}`, l.id)));
+  $("user").value = state.user;
+  $("label").value = String(state.label);
+}
+
+/** The directory and the audit log again (after an op, an SSO login, or an update of this page's snapshot). */
+let dataLoad = null;
+let dataAgain = false;
+function reloadData() {
+  if (dataLoad) {
+    dataAgain = true;
+    return dataLoad;
+  }
+  dataLoad = (async () => {
+    do {
+      dataAgain = false;
+      try {
+        dir = await api.directory();
+        pickers();
+        admin.render(dir, state.label);
+      } catch {
+        // the server is away: keep what is shown
+      }
+      await audit.refresh();
+    } while (dataAgain);
+  })().finally(() => {
+    dataLoad = null;
+  });
+  return dataLoad;
+}
+
 function render() {
   const p = state.perms;
-  for (const s of document.querySelectorAll("section[data-catalog]")) s.hidden = s.dataset.catalog !== state.catalog;
-  $("allowed").replaceChildren(...(p ? p.allowed(state.label) : []).map((a) => Object.assign(document.createElement("li"), { textContent: a })));
-  document.body.dataset.user = state.user;
-  document.body.dataset.label = String(state.label);
-  document.body.dataset.verified = String(p !== null);
+  $("allowed").replaceChildren(...(p ? p.allowed(state.label) : []).map((a) => h("li", {}, a)));
+  body.user = state.user;
+  body.label = String(state.label);
+  body.verified = String(p !== null);
+  body.updates = String(state.updates);
   tick();
-  document.body.dataset.ready = "true";
-}
-
-function apply() {
-  state.stop?.();
-  state.stop = gate($("app"), state.perms, { label: state.label });
-  render();
-}
-
-function tamper(token) {
-  // An attacker drops their restriction roles from the snapshot: the signature no longer matches.
-  const [h, p, s] = token.split(".");
-  const claims = JSON.parse(atob(p.replace(/-/g, "+").replace(/_/g, "/")));
-  for (const l of claims.psnap.l) if (l.length === 4) l[3] = [];
-  claims.psnap.o = 1;
-  const p2 = btoa(JSON.stringify(claims)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return `${h}.${p2}.${s}`;
-}
-
-// The catalog manifest a token names, fetched once per catalog (the package
-// keeps parsed manifests by hash and asks only for one it has not seen).
-const manifest = ({ catalog }) => fetch(`/api/manifest?catalog=${encodeURIComponent(catalog)}`).then((r) => r.text());
-
-async function load({ tampered = false } = {}) {
-  document.body.dataset.ready = "false";
-  const ttl = params.get("ttl") ? `&ttl=${encodeURIComponent(params.get("ttl"))}` : "";
-  const { token, catalog } = await fetch(`/api/token?user=${encodeURIComponent(state.user)}${ttl}`).then((r) => r.json());
-  state.catalog = catalog;
-  state.perms?.dispose();
-  state.perms = null;
-  try {
-    if (wasmError) throw wasmError;
-    state.perms = await Permissions.verify(tampered ? tamper(token) : token, jwks, { audience: "backoffice", manifest });
-    state.perms.subscribe(render);
-    setStatus(`verified: snapshot of ${state.perms.subject}, key ${state.perms.kid.slice(0, 8)}…`, true);
-  } catch (e) {
-    setStatus(`not verified (${e.code ?? e.name}): everything is gated`, false);
-  }
-  document.body.dataset.tampered = String(tampered);
-  apply();
-  loadMatrix(catalog);
-}
-
-let matrixFor = null;
-async function loadMatrix(catalog) {
-  if (matrixFor === catalog) return;
-  matrixFor = catalog;
-  const m = await fetch(`/api/matrix?catalog=${catalog}`).then((r) => r.json());
-  $("matrix-title").textContent = `(${m.title}: roles × permissions; ✓ always, ◐ with conditions, ✗ denied)`;
-  const head = document.createElement("tr");
-  head.append(Object.assign(document.createElement("th"), { textContent: "" }));
-  for (const p of m.permissions) head.append(Object.assign(document.createElement("th"), { textContent: p.id, title: `${p.section}: ${p.title}` }));
-  const rows = m.rows.map((r) => {
-    const tr = document.createElement("tr");
-    tr.className = r.kind;
-    tr.append(Object.assign(document.createElement("th"), { textContent: r.title, title: `${r.kind} ${r.id}` }));
-    for (const c of r.cells) {
-      const mark = c === "" ? "" : r.kind === "restriction" ? "✗" : c === "yes" ? "✓" : "◐";
-      tr.append(Object.assign(document.createElement("td"), { textContent: mark }));
-    }
-    return tr;
-  });
-  $("matrix").replaceChildren(head, ...rows);
 }
 
 function tick() {
@@ -130,20 +111,132 @@ function tick() {
     return;
   }
   const left = Math.max(0, Math.round((p.expiresAt.getTime() - Date.now()) / 1000));
-  $("countdown").textContent = left > 0 ? `snapshot expires in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` : "snapshot expired: everything is gated";
+  $("countdown").textContent =
+    left > 0 ? `snapshot expires in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` : "snapshot expired: everything is gated";
   $("countdown").className = `countdown ${left > 0 ? "" : "bad"}`;
 }
 setInterval(tick, 250);
 
-$("user").addEventListener("change", () => {
-  state.user = $("user").value;
-  load();
-});
+/** An attacker drops their restriction roles from the snapshot: the signature no longer matches. */
+function tamper(token) {
+  const [header, payload, signature] = token.split(".");
+  const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+  for (const l of claims.psnap.l) if (l.length === 4) l[3] = [];
+  const forged = btoa(JSON.stringify(claims)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return `${header}.${forged}.${signature}`;
+}
+
+/** Stops following and gating the current snapshot (the gate then denies everything until the next one). */
+function release() {
+  state.stopFollow?.();
+  state.stopFollow = null;
+  state.perms?.dispose();
+  state.perms = null;
+}
+
+function followErrors(error, phase) {
+  const code = error?.code ?? error?.message ?? String(error);
+  $("live").title = `last failure (${phase}): ${code}; the snapshot is kept until it expires`;
+  // The issuer rotated its signing key: fresh tokens need the new JWKS, so verify anew.
+  if (phase === "update" && error?.code === "unknown_key") {
+    api.jwks({ fresh: true }).then((keys) => {
+      jwks = keys;
+      load();
+    }, () => {});
+  }
+}
+
+/** Verifies a snapshot for the picked user, gates the page with it (or with none) and follows its changes. */
+async function load({ tampered = false, token = null } = {}) {
+  const mine = ++state.loading;
+  body.ready = "false";
+  release();
+  const user = state.user;
+  let perms = null;
+  let failure = null;
+  let first = token;
+  try {
+    first ??= await api.token(user, ttl);
+    if (wasmError) throw wasmError;
+    perms = await Permissions.verify(tampered ? tamper(first) : first, jwks, { audience: "backoffice", manifest });
+  } catch (e) {
+    failure = e;
+  }
+  if (mine !== state.loading) {
+    perms?.dispose();
+    return;
+  }
+  state.perms = perms;
+  state.updates = 0;
+  state.stopGate?.();
+  state.stopGate = gate($("app"), perms, { label: state.label });
+  if (perms) {
+    setStatus(`verified: snapshot of ${perms.subject}, key ${perms.kid.slice(0, 8)}…`, true);
+    perms.subscribe(() => {
+      if (perms !== state.perms) return;
+      if (!perms.expired) {
+        state.updates++;
+        reloadData(); // this user's record changed: show it
+      }
+      render();
+    });
+    state.stopFollow = follow(perms, {
+      events: "/v1/events",
+      initialToken: first,
+      token: () => api.token(user, ttl),
+      onStatus: (s) => setLive(s),
+      onError: followErrors,
+    });
+  } else {
+    setStatus(`not verified (${failure?.code ?? failure?.name}): everything is gated`, false);
+    setLive("stopped", "no verified snapshot to follow");
+  }
+  body.tampered = String(tampered);
+  render();
+  body.ready = "true";
+}
+
+/** Switches the page to `user` (the picker, or an SSO login with its token). */
+async function switchTo(user, { token = null } = {}) {
+  state.user = user;
+  params.set("user", user);
+  history.replaceState(null, "", `?${params}`);
+  if (!dir.users.some((u) => u.id === user)) await reloadData();
+  $("user").value = user;
+  await load({ token });
+  admin.render(dir, state.label);
+}
+
+$("user").addEventListener("change", () => switchTo($("user").value));
 $("label").addEventListener("change", () => {
   state.label = Number($("label").value);
-  apply();
+  params.set("label", String(state.label));
+  history.replaceState(null, "", `?${params}`);
+  state.stopGate?.();
+  state.stopGate = gate($("app"), state.perms, { label: state.label });
+  admin.render(dir, state.label);
+  render();
 });
 $("refresh").addEventListener("click", () => load());
 $("tamper").addEventListener("click", () => load({ tampered: true }));
 
+// The roles table: what each role, additional role and restriction role grants or takes away.
+function matrix() {
+  $("matrix-title").textContent = `(${catalog.title}: ✓ granted, ◐ with conditions, ✗ taken away)`;
+  const head = h("tr", {}, h("th"), ...catalog.permissions.map((p) => h("th", { title: `${p.section}: ${p.title}` }, p.id)));
+  const rows = catalog.rows.map((r) =>
+    h(
+      "tr",
+      { className: r.kind },
+      h("th", { title: `${r.kind} ${r.id}` }, r.title),
+      ...r.cells.map((c) => h("td", {}, c === "" ? "" : r.kind === "restriction" ? "✗" : c === "yes" ? "✓" : "◐")),
+    ),
+  );
+  $("matrix").replaceChildren(head, ...rows);
+}
+
+pickers();
+admin.render(dir, state.label);
+matrix();
+audit.refresh();
 await load();

@@ -3,10 +3,11 @@
 //! rotate`. Each runs to a JSON answer or a coded [`ServerError`]; the
 //! binary prints either with its usual conventions.
 
-use super::{Clock, Config, Limits, Result, ServerError};
+use super::{Clock, Config, DemoConfig, EventOptions, Limits, Result, ServerError};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The server's subcommands.
@@ -14,7 +15,7 @@ use std::time::Duration;
 pub enum ServerCommand {
     /// Serve the API over HTTP on a store (SQLite file or PostgreSQL)
     #[command(
-        after_help = "Logs one JSON line per request on stdout. Stops on Ctrl-C or SIGTERM.\n\nExample:\n  permsnap server --db sqlite:permsnap.db --listen 127.0.0.1:8080"
+        after_help = "Logs one JSON line per request on stdout. Stops on Ctrl-C or SIGTERM.\n\nExamples:\n  permsnap server --db sqlite:permsnap.db --listen 127.0.0.1:8080\n  permsnap server --db sqlite:demo.db --demo --www www --pkg pkg   # the demo page; not for production"
     )]
     Server(ServerArgs),
     /// Replace the store's catalog and directory (and default SSO config)
@@ -83,6 +84,22 @@ pub struct ServerArgs {
     /// database connections
     #[arg(long, default_value_t = 8)]
     pub db_connections: u32,
+    /// open event streams at once (`GET /v1/events`)
+    #[arg(long, default_value_t = 512)]
+    pub max_streams: usize,
+    /// seconds of silence on an event stream before a heartbeat comment
+    #[arg(long, default_value_t = 15)]
+    pub heartbeat: u64,
+    /// demo mode, NOT FOR PRODUCTION: serve a demo page and the npm package,
+    /// with routes that act as any user without a login (loopback only)
+    #[arg(long)]
+    pub demo: bool,
+    /// the demo page's directory (index.html at /)
+    #[arg(long, default_value = "www", requires = "demo")]
+    pub www: PathBuf,
+    /// the npm package's directory (served at /pkg/)
+    #[arg(long, default_value = "pkg", requires = "demo")]
+    pub pkg: PathBuf,
 }
 
 impl ServerArgs {
@@ -100,6 +117,15 @@ impl ServerArgs {
             },
             db_connections: self.db_connections,
             clock: Clock::System,
+            events: EventOptions {
+                max_streams: self.max_streams,
+                heartbeat: Duration::from_secs(self.heartbeat.max(1)),
+                ..EventOptions::default()
+            },
+            demo: self.demo.then(|| DemoConfig {
+                www: self.www.clone(),
+                pkg: self.pkg.clone(),
+            }),
         }
     }
 }
@@ -211,6 +237,24 @@ mod tests {
         assert_eq!(c.db, "sqlite:permsnap.db");
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.limits, Limits::default());
+    }
+
+    #[test]
+    fn demo_mode_is_off_unless_asked_and_its_directories_need_it() {
+        let ServerCommand::Server(a) = parse(&["server"]).unwrap() else {
+            panic!("not server")
+        };
+        assert_eq!(a.config().demo, None);
+        let ServerCommand::Server(a) = parse(&["server", "--demo"]).unwrap() else {
+            panic!("not server")
+        };
+        let demo = a.config().demo.unwrap();
+        assert_eq!(
+            (demo.www.to_str(), demo.pkg.to_str()),
+            (Some("www"), Some("pkg"))
+        );
+        assert!(parse(&["server", "--www", "site"]).is_err());
+        assert!(parse(&["server", "--pkg", "p"]).is_err());
     }
 
     #[test]

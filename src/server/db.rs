@@ -41,6 +41,10 @@ pub struct WriteTx<'a> {
     pub version: i64,
     /// the keys version when the lock was taken
     pub keys_version: i64,
+    /// the last change event id when the lock was taken
+    pub event_id: i64,
+    /// the backend (PostgreSQL also gets a NOTIFY with each event)
+    pub backend: Backend,
     _gate: tokio::sync::MutexGuard<'a, ()>,
 }
 
@@ -73,6 +77,18 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
         "CREATE INDEX audit_at ON audit (at)",
         "CREATE INDEX audit_actor ON audit (actor)",
         "CREATE INDEX audit_target ON audit (target)",
+    ],
+), (
+    2,
+    &[
+        // Live change events (`events.rs`): one row per user a change
+        // concerns (`user_id` NULL: everyone), written in the change's
+        // transaction; `meta.event_id` is the last id ever given, so ids
+        // never go back even when old rows are pruned.
+        "CREATE TABLE events (id BIGINT PRIMARY KEY, user_id TEXT, version BIGINT NOT NULL, \
+         cause TEXT NOT NULL, at BIGINT NOT NULL)",
+        "CREATE INDEX events_at ON events (at)",
+        "ALTER TABLE meta ADD COLUMN event_id BIGINT NOT NULL DEFAULT 0",
     ],
 )];
 
@@ -182,12 +198,14 @@ impl Db {
             Backend::Postgres => "SELECT version FROM meta WHERE id = 1 FOR UPDATE",
         };
         sqlx::query(lock).execute(&mut *tx).await?;
-        let row = sqlx::query("SELECT version, keys_version FROM meta WHERE id = 1")
+        let row = sqlx::query("SELECT version, keys_version, event_id FROM meta WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?;
         Ok(WriteTx {
             version: row.try_get(0)?,
             keys_version: row.try_get(1)?,
+            event_id: row.try_get(2)?,
+            backend: self.backend,
             tx,
             _gate: gate,
         })

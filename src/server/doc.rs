@@ -7,71 +7,23 @@ use super::error::{Result, ServerError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// A label id as the library reads it: a JSON number with an integral
-/// value from 0 to 2^53 (`4444` or `4444.0`).
+/// A label id as the library reads it: a JSON integer from 0 to 2^53 − 1
+/// (a larger one JavaScript would hold as another number).
 pub fn label_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
     use serde::de::Error;
-    let n = serde_json::Number::deserialize(d)?;
-    let max = (1u64 << 53) as f64;
-    match (n.as_u64(), n.as_f64()) {
-        (Some(u), _) if u <= 1u64 << 53 => Ok(u),
-        (None, Some(f)) if f.fract() == 0.0 && (0.0..=max).contains(&f) => Ok(f as u64),
-        _ => Err(D::Error::invalid_value(
-            serde::de::Unexpected::Other(&n.to_string()),
-            &"a label id (an integer from 0 to 2^53)",
-        )),
+    let id = u64::deserialize(d)?;
+    if id < 1 << 53 {
+        Ok(id)
+    } else {
+        Err(D::Error::invalid_value(
+            serde::de::Unexpected::Unsigned(id),
+            &"a label id from 0 to 2^53 - 1",
+        ))
     }
 }
 
-/// A label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LabelDoc {
-    /// id
-    #[serde(deserialize_with = "label_id")]
-    pub id: u64,
-    /// name
-    pub name: String,
-    /// username suffix
-    pub suffix: String,
-    /// a QA label
-    #[serde(default)]
-    pub qa: bool,
-    /// closed
-    #[serde(default)]
-    pub closed: bool,
-}
-
-/// An SSO identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityDoc {
-    /// issuer
-    pub iss: String,
-    /// subject
-    pub sub: String,
-}
-
-/// A user's status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// may act
-    #[default]
-    Active,
-    /// may not act
-    Disabled,
-}
-
-impl Status {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Disabled => "disabled",
-        }
-    }
-}
+/// Labels, identities and statuses are the library's own documents.
+pub use crate::directory::{Identity as IdentityDoc, Label as LabelDoc, Status};
 
 /// A user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,7 +259,7 @@ impl DirectoryDoc {
                     .is_some_and(|n| u.username.eq_ignore_ascii_case(n))
                     || email
                         .as_ref()
-                        .is_some_and(|e| u.email.to_lowercase() == e.to_lowercase()))
+                        .is_some_and(|e| u.email.eq_ignore_ascii_case(e)))
         });
         if clash {
             return Err(denied(
@@ -401,12 +353,16 @@ mod tests {
 
     #[test]
     fn label_ids_read_as_the_library_reads_them() {
-        let l: LabelDoc =
-            serde_json::from_str(r#"{"id": 4444.0, "name": "n", "suffix": "s"}"#).unwrap();
-        assert_eq!(l.id, 4444);
-        for bad in ["4444.5", "-1", "9007199254740993"] {
-            let text = format!(r#"{{"id": {bad}, "name": "n", "suffix": "s"}}"#);
-            assert!(serde_json::from_str::<LabelDoc>(&text).is_err(), "{bad}");
+        #[derive(Deserialize)]
+        struct Id {
+            #[serde(deserialize_with = "label_id")]
+            id: u64,
+        }
+        let l: Id = serde_json::from_str(r#"{"id": 9007199254740991}"#).unwrap();
+        assert_eq!(l.id, (1 << 53) - 1);
+        for bad in ["4444.0", "4444.5", "-1", "9007199254740992"] {
+            let text = format!(r#"{{"id": {bad}}}"#);
+            assert!(serde_json::from_str::<Id>(&text).is_err(), "{bad}");
         }
     }
 

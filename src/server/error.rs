@@ -31,6 +31,19 @@ pub enum ServerError {
     /// No API key, or one the store does not know.
     #[error("an API key is required: `Authorization: Bearer KEY`")]
     Unauthorized,
+    /// The snapshot token that opens an event stream is missing or refused:
+    /// the library's verification code (`expired`, `bad_signature`,
+    /// `unknown_key`, `malformed`, `wrong_audience` ...) or `missing_token`.
+    #[error("{message}")]
+    TokenRefused {
+        /// the code
+        code: &'static str,
+        /// what was wrong (never the token)
+        message: String,
+    },
+    /// This instance has as many event streams open as it allows.
+    #[error("too many event streams are open; retry later")]
+    TooManyStreams,
     /// The API key lacks the route's scope.
     #[error("this API key does not have the `{0}` scope")]
     ForbiddenScope(&'static str),
@@ -96,7 +109,10 @@ impl ServerError {
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            ServerError::BadRequest { code, .. } | ServerError::Denied { code, .. } => code,
+            ServerError::BadRequest { code, .. }
+            | ServerError::Denied { code, .. }
+            | ServerError::TokenRefused { code, .. } => code,
+            ServerError::TooManyStreams => "too_many_streams",
             ServerError::BodyTooLarge { .. } => "body_too_large",
             ServerError::BodyTimeout => "body_timeout",
             ServerError::Unauthorized => "unauthorized",
@@ -120,14 +136,16 @@ impl ServerError {
             ServerError::BadRequest { .. } | ServerError::Config(_) => StatusCode::BAD_REQUEST,
             ServerError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ServerError::Unauthorized | ServerError::TokenRefused { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             ServerError::ForbiddenScope(_) | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
             ServerError::UnknownUser(_)
             | ServerError::UnknownManifest(_)
             | ServerError::NotFound => StatusCode::NOT_FOUND,
             ServerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ServerError::NotImported => StatusCode::CONFLICT,
-            ServerError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ServerError::Busy | ServerError::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Store(_) | ServerError::Io(_) | ServerError::Corrupt(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

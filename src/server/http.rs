@@ -3,8 +3,10 @@
 //! per request. Handlers are thin: they parse, authorize, and call `ops`,
 //! the cache in `state`, or the glue in `model`.
 
+use super::demo::DemoConfig;
 use super::doc::OpRequest;
 use super::error::{Result, ServerError};
+use super::events::{self, EventOptions, Start, Subscription};
 use super::keys::{Scope, MAX_TTL_SECS};
 use super::model::{self, SsoAnswer};
 use super::ops::{self, LoginFields};
@@ -14,6 +16,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -36,6 +39,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/sso/login"),
     ("GET", "/v1/users/{id}"),
     ("GET", "/v1/audit"),
+    ("GET", "/v1/events"),
 ];
 
 /// The OpenAPI 3.1 document served at `/openapi.json`.
@@ -49,6 +53,8 @@ pub struct Ctx {
     pub max_body_bytes: usize,
     /// how long a body may take to arrive
     pub body_timeout: Duration,
+    /// demo mode (`--demo`): the page's files and the demo routes; never in production
+    pub demo: Option<DemoConfig>,
 }
 
 type S = State<Arc<Ctx>>;
@@ -57,7 +63,12 @@ type S = State<Arc<Ctx>>;
 #[derive(Debug, Clone)]
 pub struct Outcome(pub String);
 
-fn answer(status: StatusCode, body: Value, outcome: impl Into<String>) -> Response {
+/// The route a response names for the log line when the path alone does
+/// not say it (a demo page's static file).
+#[derive(Debug, Clone, Copy)]
+pub struct LogRoute(pub &'static str);
+
+pub(super) fn answer(status: StatusCode, body: Value, outcome: impl Into<String>) -> Response {
     let mut r = (status, Json(body)).into_response();
     r.extensions_mut().insert(Outcome(outcome.into()));
     r
@@ -77,9 +88,9 @@ impl IntoResponse for ServerError {
     }
 }
 
-/// The routes, with logging and panic containment.
+/// The routes (and, in demo mode, the demo's), with logging and panic containment.
 pub fn router(ctx: Arc<Ctx>) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/healthz", get(healthz))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/openapi.json", get(openapi))
@@ -91,7 +102,12 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
         .route("/v1/sso/login", post(sso))
         .route("/v1/users/{id}", get(user))
         .route("/v1/audit", get(audit))
-        .fallback(|| async { ServerError::NotFound })
+        .route("/v1/events", get(events));
+    let routes = match ctx.demo {
+        Some(_) => super::demo::routes(api),
+        None => api.fallback(|| async { ServerError::NotFound }),
+    };
+    routes
         .method_not_allowed_fallback(|| async { ServerError::MethodNotAllowed })
         .with_state(ctx)
         .layer(axum::middleware::from_fn(log_request))
@@ -111,17 +127,24 @@ pub fn route_label(path: &str) -> &'static str {
     if path.starts_with("/v1/manifest/") {
         return "/v1/manifest/{hash}";
     }
+    if path.starts_with("/pkg/") {
+        return "/pkg/{*file}";
+    }
     ROUTES
         .iter()
+        .chain(super::demo::ROUTES)
         .find(|(_, p)| *p == path)
         .map_or("(unmatched)", |(_, p)| p)
 }
 
+/// One line per request. The path is the route's template, never the raw
+/// path or its query (`/v1/events?token=...` logs as `/v1/events`).
 async fn log_request(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
     let route = route_label(req.uri().path());
     let res = next.run(req).await;
+    let route = res.extensions().get::<LogRoute>().map_or(route, |r| r.0);
     let outcome = res
         .extensions()
         .get::<Outcome>()
@@ -138,7 +161,7 @@ async fn log_request(req: Request, next: Next) -> Response {
     res
 }
 
-async fn read_body(ctx: &Ctx, body: Body) -> Result<Bytes> {
+pub(super) async fn read_body(ctx: &Ctx, body: Body) -> Result<Bytes> {
     let read = axum::body::to_bytes(body, ctx.max_body_bytes);
     match tokio::time::timeout(ctx.body_timeout, read).await {
         Err(_) => Err(ServerError::BodyTimeout),
@@ -198,15 +221,21 @@ fn parse_value<T: DeserializeOwned>(v: &Value) -> Result<T> {
     serde_path_to_error::deserialize(v).map_err(json_error)
 }
 
-/// Checks the bearer key's scope at the keys version this request reads at.
-async fn authorize(ctx: &Ctx, headers: &HeaderMap, scope: Scope, keys_version: i64) -> Result<()> {
-    let key = headers
+/// The credential of `Authorization: Bearer X`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, key)| key.trim())
-        .filter(|k| !k.is_empty() && k.len() <= 256)
+        .filter(|k| !k.is_empty())
+}
+
+/// Checks the bearer key's scope at the keys version this request reads at.
+async fn authorize(ctx: &Ctx, headers: &HeaderMap, scope: Scope, keys_version: i64) -> Result<()> {
+    let key = bearer(headers)
+        .filter(|k| k.len() <= 256)
         .ok_or(ServerError::Unauthorized)?;
     match ctx.app.api_key(key, keys_version).await? {
         None => Err(ServerError::Unauthorized),
@@ -317,17 +346,28 @@ async fn manifest_by_hash(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SnapshotRequest {
-    user: String,
+pub(super) struct SnapshotRequest {
+    pub(super) user: String,
     #[serde(default)]
-    audience: Option<String>,
+    pub(super) audience: Option<String>,
     #[serde(default)]
-    ttl: Option<i64>,
+    pub(super) ttl: Option<i64>,
 }
 
 async fn snapshots(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
     let ((v, kv), bytes) = begin(&ctx, &headers, Scope::Snapshots, body).await?;
     let req: SnapshotRequest = parse(&bytes)?;
+    let body = issue_snapshot(&ctx, (v, kv), &req).await?;
+    Ok(answer(StatusCode::OK, body, "issued"))
+}
+
+/// `{"token", "expires_at", "kid"}` for a snapshot request, at the
+/// (directory, keys) versions the request reads at.
+pub(super) async fn issue_snapshot(
+    ctx: &Ctx,
+    (v, kv): (i64, i64),
+    req: &SnapshotRequest,
+) -> Result<Value> {
     if let Some(t) = req.ttl.filter(|t| !(1..=MAX_TTL_SECS).contains(t)) {
         let msg = format!("`ttl` is 1 to {MAX_TTL_SECS} seconds, not {t}");
         return Err(ServerError::bad("bad_value", msg, Some("ttl".into())));
@@ -355,12 +395,11 @@ async fn snapshots(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Resp
         req.ttl,
         key,
     )?;
-    let body = json!({
+    Ok(json!({
         "token": t.token,
         "expires_at": model::format_time(t.expires_at_ms),
         "kid": model::kid(key),
-    });
-    Ok(answer(StatusCode::OK, body, "issued"))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -385,7 +424,7 @@ async fn check(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response
         &req.action,
         req.resource.as_ref(),
         now,
-    );
+    )?;
     let mut body = json!({"allowed": d.allowed, "reason": d.reason});
     if let Some(by) = &d.by {
         body["by"] = Value::String(by.clone());
@@ -425,7 +464,13 @@ fn split_actor(bytes: &[u8]) -> Result<(String, Value)> {
 
 async fn admin(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
     let (_, bytes) = begin(&ctx, &headers, Scope::Admin, body).await?;
-    let (actor, raw) = split_actor(&bytes)?;
+    apply_admin(&ctx, &bytes).await
+}
+
+/// Decides and applies `{"actor", "op", ...}`: 200 with the result, or the
+/// 403 of a denial.
+pub(super) async fn apply_admin(ctx: &Ctx, bytes: &[u8]) -> Result<Response> {
+    let (actor, raw) = split_actor(bytes)?;
     let op: OpRequest = parse_value(&raw)?;
     let done = ops::admin(&ctx.app, &actor, &op, &raw).await?;
     let body = json!({
@@ -446,7 +491,7 @@ struct SsoRequest {
     login: Value,
 }
 
-fn sso_body(r: &ops::SsoResult) -> (Value, String) {
+pub(super) fn sso_body(r: &ops::SsoResult) -> (Value, String) {
     match &r.answer {
         SsoAnswer::Matched { user, linked } => (
             json!({"outcome": "matched", "user": user, "linked": linked}),
@@ -479,13 +524,23 @@ async fn sso(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> 
         .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
     model::reject_duplicate_keys(text)?;
     let req: SsoRequest = parse(&bytes)?;
-    let login_text = req.login.to_string();
-    model::login(&login_text)?;
-    let fields: LoginFields = parse_value(&req.login).map_err(|e| under("login", e))?;
-    let config = req.config.as_ref().map(Value::to_string);
-    let result = ops::sso(&ctx.app, config.as_deref(), &login_text, &fields).await?;
+    let result = login(&ctx, req.config.as_ref(), &req.login).await?;
     let (body, outcome) = sso_body(&result);
     Ok(answer(StatusCode::OK, body, outcome))
+}
+
+/// Decides an SSO login (with the store's default config when `config` is
+/// `None`) and stores what it creates or links.
+pub(super) async fn login(
+    ctx: &Ctx,
+    config: Option<&Value>,
+    login: &Value,
+) -> Result<ops::SsoResult> {
+    let login_text = login.to_string();
+    model::login(&login_text)?;
+    let fields: LoginFields = parse_value(login).map_err(|e| under("login", e))?;
+    let config = config.map(Value::to_string);
+    ops::sso(&ctx.app, config.as_deref(), &login_text, &fields).await
 }
 
 fn under(prefix: &str, e: ServerError) -> ServerError {
@@ -516,7 +571,7 @@ async fn user(State(ctx): S, headers: HeaderMap, Path(id): Path<String>) -> Resu
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+pub(super) struct AuditQuery {
     user: Option<String>,
     since: Option<String>,
     limit: Option<i64>,
@@ -530,6 +585,11 @@ async fn audit(
     let (_, kv) = ctx.app.versions().await?;
     authorize(&ctx, &headers, Scope::Read, kv).await?;
     let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
+    audit_records(&ctx, q).await
+}
+
+/// `{"records": [...]}` for an audit query.
+pub(super) async fn audit_records(ctx: &Ctx, q: AuditQuery) -> Result<Response> {
     let since_ms = match q.since.as_deref() {
         None => None,
         Some(s) => Some(model::parse_time(s).ok_or_else(|| {
@@ -556,4 +616,105 @@ async fn audit(
     let mut conn = ctx.app.db.pool.acquire().await?;
     let records = store::audit(&mut conn, &filter).await?;
     Ok(answer(StatusCode::OK, json!({ "records": records }), "ok"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    token: Option<String>,
+    since: Option<i64>,
+    audience: Option<String>,
+}
+
+/// The audience a stream's token is verified for when the query names none
+/// (the one `/v1/snapshots` signs by default).
+pub const DEFAULT_AUDIENCE: &str = "backoffice";
+
+/// `Last-Event-ID` (EventSource sends it when it reconnects), if any.
+fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>> {
+    let Some(v) = headers.get("last-event-id") else {
+        return Ok(None);
+    };
+    let text = v.to_str().unwrap_or("x").trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<i64>() {
+        Ok(n) if n >= 0 => Ok(Some(n)),
+        _ => Err(ServerError::bad(
+            "bad_event_id",
+            "`Last-Event-ID` is an event id this server sent (an integer)",
+            Some("Last-Event-ID".into()),
+        )),
+    }
+}
+
+/// `GET /v1/events`: one user's change events as Server-Sent Events. The
+/// page's own snapshot token authenticates it (`Authorization: Bearer` or
+/// `?token=`, since EventSource cannot set headers), verified with this
+/// server's keys; a token that expired less than the grace ago still opens.
+async fn events(
+    State(ctx): S,
+    headers: HeaderMap,
+    query: std::result::Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
+    let subject = stream_subject(&ctx, &headers, &q).await?;
+    let start = match last_event_id(&headers)?.or(q.since) {
+        Some(n) if n >= 0 => Start::After(n),
+        Some(_) => {
+            let msg = "`since` is an event id";
+            return Err(ServerError::bad("bad_value", msg, Some("since".into())));
+        }
+        None => Start::IssuedAt(subject.issued_at_ms.unwrap_or(0)),
+    };
+    let sub = events::subscribe(&ctx.app, subject.user, start).await?;
+    Ok(sse(sub, &ctx.app.events.options))
+}
+
+/// Whose stream it is: the verified snapshot token's subject.
+async fn stream_subject(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    q: &EventsQuery,
+) -> Result<model::TokenSubject> {
+    let token = bearer(headers)
+        .or(q.token.as_deref().filter(|t| !t.is_empty()))
+        .ok_or_else(|| ServerError::TokenRefused {
+            code: "missing_token",
+            message: "a snapshot token is required: `?token=` or `Authorization: Bearer`".into(),
+        })?;
+    let ring = ctx.app.keys().await?;
+    let grace = ctx.app.events.options.token_grace.as_secs() as i64;
+    let audience = q.audience.as_deref().unwrap_or(DEFAULT_AUDIENCE);
+    model::verify_token(&ring.verifier, token, audience, ctx.app.now(), grace).map_err(|r| {
+        ServerError::TokenRefused {
+            code: r.code,
+            message: r.message,
+        }
+    })
+}
+
+/// The SSE response: each message as `event`, `id` and JSON `data` (the
+/// first also says how soon to reconnect), heartbeat comments when idle.
+fn sse(sub: Subscription, o: &EventOptions) -> Response {
+    let retry = o.retry;
+    let stream = futures_util::stream::unfold((sub, true), move |(mut sub, first)| async move {
+        let m = sub.next().await?;
+        let mut e = Event::default()
+            .event(m.name)
+            .id(m.id.to_string())
+            .data(m.data.to_string());
+        if first {
+            e = e.retry(retry);
+        }
+        Some((Ok::<_, std::convert::Infallible>(e), (sub, false)))
+    });
+    let keep_alive = KeepAlive::new().interval(o.heartbeat).text("ping");
+    let mut r = Sse::new(stream).keep_alive(keep_alive).into_response();
+    // Proxies must pass each event on at once.
+    r.headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    r.extensions_mut().insert(Outcome("stream".into()));
+    r
 }

@@ -154,24 +154,33 @@ pub struct KeyRing {
     pub current: Option<SigningKey>,
     /// (public JWK, retired at)
     pub public: Vec<(serde_json::Value, Option<i64>)>,
+    /// every stored key's public half, to verify the tokens this server
+    /// signed (a token signed by a key retired long ago has expired anyway)
+    pub verifier: model::Verifier,
 }
 
 impl KeyRing {
     /// Builds the ring from stored rows (newest first).
     pub fn from_rows(version: i64, rows: &[KeyRow]) -> Result<KeyRing> {
-        let mut current = None;
+        let keys = rows
+            .iter()
+            .map(|r| model::signing_key_from_jwk(&r.private_jwk))
+            .collect::<Result<Vec<_>>>()?;
         let mut public = Vec::new();
-        for r in rows {
-            let k = model::signing_key_from_jwk(&r.private_jwk)?;
-            public.push((model::public_jwk(&k)?, r.retired_at));
-            if r.retired_at.is_none() && current.is_none() {
-                current = Some(k);
-            }
+        for (k, r) in keys.iter().zip(rows) {
+            public.push((model::public_jwk(k)?, r.retired_at));
         }
+        let verifier = model::verifier(&keys.iter().collect::<Vec<_>>());
+        let current = keys
+            .into_iter()
+            .zip(rows)
+            .find(|(_, r)| r.retired_at.is_none())
+            .map(|(k, _)| k);
         Ok(KeyRing {
             version,
             current,
             public,
+            verifier,
         })
     }
 

@@ -9,13 +9,16 @@
 //! Layout: [`model`] is the only module that touches the permsnap model;
 //! [`doc`] is the directory as stored; [`db`] and [`store`] the database;
 //! [`state`] the cache and freshness; [`ops`] what changes the store;
-//! [`http`] the routes; [`serve`] the listener; [`cli`] the commands as
-//! clap arguments for the `permsnap` binary. Never compiled for wasm.
+//! [`events`] live change events; [`http`] the routes; [`demo`] demo
+//! mode's routes and files; [`serve`] the listener; [`cli`] the commands
+//! as clap arguments for the `permsnap` binary. Never compiled for wasm.
 
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod doc;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod keys;
 pub mod model;
@@ -24,7 +27,9 @@ pub mod serve;
 pub mod state;
 pub mod store;
 
+pub use demo::DemoConfig;
 pub use error::{Result, ServerError};
+pub use events::EventOptions;
 pub use keys::Scope;
 pub use ops::ImportReport;
 pub use state::Clock;
@@ -77,6 +82,10 @@ pub struct Config {
     pub db_connections: u32,
     /// the clock (`Clock::System` except in conformance runs)
     pub clock: Clock,
+    /// live change events (`GET /v1/events`)
+    pub events: EventOptions,
+    /// demo mode: a demo page, the package and the demo routes (never in production)
+    pub demo: Option<DemoConfig>,
 }
 
 impl Default for Config {
@@ -87,6 +96,8 @@ impl Default for Config {
             limits: Limits::default(),
             db_connections: 8,
             clock: Clock::System,
+            events: EventOptions::default(),
+            demo: None,
         }
     }
 }
@@ -110,29 +121,49 @@ impl Running {
 }
 
 /// Connects to the store (running migrations), makes a signing key if there
-/// is none, binds, and serves in the background.
+/// is none, starts the events pump (and on PostgreSQL its listener), binds,
+/// and serves in the background.
 pub async fn start(config: Config) -> Result<Running> {
+    if config.demo.is_some() {
+        demo::check_listen(config.listen)?;
+    }
     let db = db::Db::connect(&config.db, config.db_connections).await?;
     ops::ensure_signing_key(&db, config.clock.now()).await?;
-    let app = Arc::new(state::App::new(db, config.clock));
+    let backend = db.backend;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let hub = events::Hub::new(config.events.clone(), rx.clone());
+    let app = Arc::new(state::App::new(db, config.clock, hub));
+    let last = events::last_event_id(&app).await?;
+    tokio::spawn(events::pump(app.clone(), last));
+    if backend == db::Backend::Postgres {
+        tokio::spawn(events::listen(app.clone(), config.db.clone()));
+    }
     let ctx = Arc::new(http::Ctx {
         app,
         max_body_bytes: config.limits.max_body_bytes,
         body_timeout: config.limits.body_timeout,
+        demo: config.demo.clone(),
     });
     let listener = serve::bind(config.listen).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| ServerError::Io(e.to_string()))?;
-    let (stop, rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(serve::serve(listener, http::router(ctx), config.limits, rx));
     Ok(Running { addr, stop, task })
 }
 
-/// Runs a server until Ctrl-C or SIGTERM.
+/// Runs a server until Ctrl-C or SIGTERM. In demo mode it also says where
+/// the page is, on stderr (the log is on stdout).
 pub async fn run(config: Config) -> Result<()> {
+    let demo = config.demo.is_some();
     let running = start(config).await?;
     tracing::info!(target: "permsnap::server", addr = %running.addr, "listening");
+    if demo {
+        eprintln!(
+            "permsnap demo (not for production) on http://{}/  (Ctrl-C to stop)",
+            running.addr
+        );
+    }
     shutdown_signal().await;
     tracing::info!(target: "permsnap::server", "shutting down");
     running.stop().await

@@ -6,9 +6,7 @@
 //! library's types, asks the library, and turns answers back into data.
 
 use super::error::{Result, ServerError};
-use crate::rules::{Resource, Value as Scalar};
 use crate::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
-use base64::Engine as _;
 
 pub use crate::PrivateKey as SigningKey;
 
@@ -85,20 +83,9 @@ pub struct CheckAnswer {
     pub message: String,
 }
 
-fn resource(fields: &serde_json::Map<String, serde_json::Value>) -> Resource {
-    // Scalars count; any other value is as if absent (as in vector files).
-    fields.iter().fold(Resource::new(), |r, (k, v)| match v {
-        serde_json::Value::String(s) => r.with(k, Scalar::Str(s.clone())),
-        serde_json::Value::Bool(b) => r.with(k, Scalar::Bool(*b)),
-        serde_json::Value::Number(n) => match n.as_f64() {
-            Some(x) => r.with(k, Scalar::Num(x)),
-            None => r,
-        },
-        _ => r,
-    })
-}
-
-/// Decides a check at `now` (milliseconds).
+/// Decides a check at `now` (milliseconds). The resource is read as the
+/// CLI and vector files read it (scalars count; a number JavaScript cannot
+/// hold is `bad_value`, so the server and the browser are asked the same).
 pub fn check(
     m: &Model,
     user: &str,
@@ -106,15 +93,21 @@ pub fn check(
     action: &str,
     res: Option<&serde_json::Map<String, serde_json::Value>>,
     now: i64,
-) -> CheckAnswer {
-    let res = res.map(resource);
+) -> Result<CheckAnswer> {
+    let res = match res {
+        None => None,
+        Some(fields) => Some(
+            crate::load::resource(&serde_json::Value::Object(fields.clone()), "resource")
+                .map_err(|e| bad_input(e, None))?,
+        ),
+    };
     let d = m.check(user, label, action, res.as_ref(), now);
-    CheckAnswer {
+    Ok(CheckAnswer {
         allowed: d.allowed,
         reason: d.reason.code(),
         message: m.message(&d),
         by: d.by,
-    }
+    })
 }
 
 /// Reads an admin op (`{"op": ..., fields}`, the vector-file shape without
@@ -232,27 +225,12 @@ pub fn issue(
     if let Some(t) = ttl_secs {
         opts.ttl_secs = t;
     }
-    let token = crate::issue(m, user, now, &opts, key).map_err(|e| match e.code() {
-        "unknown_user" => ServerError::UnknownUser(user.to_string()),
-        code => ServerError::Corrupt(format!("issue failed: {code}")),
-    })?;
-    let expires_at_ms = token_exp_ms(&token)
-        .ok_or_else(|| ServerError::Corrupt("issued token has no `exp`".into()))?;
+    let compiled = crate::issue::compile(m, user, now, opts.ttl_secs)
+        .ok_or_else(|| ServerError::UnknownUser(user.to_string()))?;
     Ok(Issued {
-        token,
-        expires_at_ms,
+        token: crate::issue::sign(&compiled, user, now, &opts, key),
+        expires_at_ms: compiled.expires_at,
     })
-}
-
-/// The `exp` claim of a token we signed, in milliseconds.
-fn token_exp_ms(token: &str) -> Option<i64> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_f64()?;
-    Some((exp * 1000.0).round() as i64)
 }
 
 /// A new signing key from 32 random bytes (its `kid` is its RFC 7638 thumbprint).
@@ -295,4 +273,95 @@ pub fn parse_time(s: &str) -> Option<i64> {
 /// Formats milliseconds as RFC 3339 (whole seconds, `Z`).
 pub fn format_time(ms: i64) -> String {
     crate::time::format_rfc3339(ms)
+}
+
+/// The keys a snapshot token is verified with (the server's own).
+pub type Verifier = crate::Jwks;
+
+/// A verifier holding the public half of each of these keys.
+pub fn verifier(keys: &[&SigningKey]) -> Verifier {
+    crate::Jwks::of(keys)
+}
+
+/// Who a verified snapshot token is for, and when it was issued and ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// the user (`sub`)
+    pub user: String,
+    /// `iat` in milliseconds, when the token has one
+    pub issued_at_ms: Option<i64>,
+    /// `exp` in milliseconds
+    pub expires_at_ms: i64,
+}
+
+/// A refused token: the library's verification code (`expired`,
+/// `bad_signature`, `unknown_key`, `malformed` ...) and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRefusal {
+    /// the stable code, as `permsnap verify` gives it
+    pub code: &'static str,
+    /// what was wrong (never the token itself)
+    pub message: String,
+}
+
+/// Verifies a snapshot token this server signed, as the page does (the
+/// library's steps), for `audience` at `now`. `grace_secs` lets a token
+/// that expired less than that long ago through (and nothing else: the
+/// library applies it as its leeway).
+pub fn verify_token(
+    keys: &Verifier,
+    token: &str,
+    audience: &str,
+    now: i64,
+    grace_secs: i64,
+) -> std::result::Result<TokenSubject, TokenRefusal> {
+    let mut opts = crate::VerifyOptions::new(audience, now);
+    opts.leeway_secs = grace_secs;
+    let v = crate::verify(token, keys, &opts).map_err(|e| TokenRefusal {
+        code: e.code(),
+        message: e.to_string(),
+    })?;
+    Ok(TokenSubject {
+        user: v.claims.sub,
+        issued_at_ms: v.claims.iat.map(|t| t.millis()),
+        expires_at_ms: v.claims.exp.millis(),
+    })
+}
+
+/// The catalog as a table for a demo page: its permissions (id, title,
+/// section title) and a row per role, additional role and restriction role
+/// (`kind`, `id`, `title`, and per permission `yes`, `when` for a
+/// conditional grant or deny, or empty).
+pub fn catalog_table(c: &Catalog) -> serde_json::Value {
+    let section = |i: usize| c.sections.get(i).map_or("", |s| s.title.as_str());
+    let perms: Vec<serde_json::Value> = c
+        .permissions
+        .iter()
+        .map(|p| serde_json::json!({"id": p.id, "title": p.title, "section": section(p.section)}))
+        .collect();
+    let kinds = [
+        ("role", &c.roles),
+        ("additional", &c.additional),
+        ("restriction", &c.restrictions),
+    ];
+    let mut rows = Vec::new();
+    for (kind, list) in kinds {
+        for g in list.iter() {
+            let cells: Vec<&str> = (0..c.permissions.len())
+                .map(|p| {
+                    if g.rules.always.contains(p) {
+                        "yes"
+                    } else if g.rules.when.iter().any(|r| r.perm == p) {
+                        "when"
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            rows.push(
+                serde_json::json!({"kind": kind, "id": g.id, "title": g.title, "cells": cells}),
+            );
+        }
+    }
+    serde_json::json!({"catalog": c.id, "title": c.title, "permissions": perms, "rows": rows})
 }

@@ -12,6 +12,7 @@
 use super::db::Db;
 use super::doc::DirectoryDoc;
 use super::error::{Result, ServerError};
+use super::events::Hub;
 use super::keys::{KeyRing, Scopes};
 use super::model::{self, LoadedCatalog, LoadedModel};
 use super::store::{self, CatalogRecord};
@@ -74,6 +75,8 @@ pub struct App {
     pub db: Db,
     /// the clock
     pub clock: Clock,
+    /// live change events: the broadcast, the pump's wake-up, the stream limit
+    pub events: Hub,
     seq: AtomicU64,
     gate: tokio::sync::Mutex<Seen>,
     loaded: RwLock<Option<Arc<Loaded>>>,
@@ -105,10 +108,11 @@ fn write<T>(lock: &RwLock<T>, f: impl FnOnce(&mut T)) {
 
 impl App {
     /// A new state over a connected database.
-    pub fn new(db: Db, clock: Clock) -> App {
+    pub fn new(db: Db, clock: Clock, events: Hub) -> App {
         App {
             db,
             clock,
+            events,
             seq: AtomicU64::new(1),
             gate: tokio::sync::Mutex::new(Seen::default()),
             loaded: RwLock::new(None),

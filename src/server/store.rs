@@ -443,3 +443,146 @@ pub async fn api_key_scopes(c: &mut AnyConnection, hash: &str) -> Result<Option<
         None => None,
     })
 }
+
+/// One stored change event: a change that concerns `user` (or everyone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// increasing id (the SSE `id`)
+    pub id: i64,
+    /// the user it concerns; `None`: every user
+    pub user: Option<String>,
+    /// the directory version after the change
+    pub version: i64,
+    /// what happened: an admin op, `sso_create`, `sso_link`, `import`, `keys_rotate`
+    pub cause: String,
+    /// when (ms)
+    pub at: i64,
+}
+
+/// Appends an event (inside a write transaction).
+pub async fn insert_event(c: &mut AnyConnection, e: &EventRow) -> Result<()> {
+    sqlx::query("INSERT INTO events (id, user_id, version, cause, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(e.id)
+        .bind(e.user.as_deref())
+        .bind(e.version)
+        .bind(&e.cause)
+        .bind(e.at)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Records the last event id given (inside a write transaction).
+pub async fn set_event_id(c: &mut AnyConnection, id: i64) -> Result<()> {
+    sqlx::query("UPDATE meta SET event_id = $1 WHERE id = 1")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Drops events older than `before` (ms).
+pub async fn prune_events(c: &mut AnyConnection, before: i64) -> Result<()> {
+    sqlx::query("DELETE FROM events WHERE at < $1")
+        .bind(before)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+const EVENT_COLUMNS: &str = "SELECT id, user_id, version, cause, at FROM events";
+
+fn event_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<EventRow>> {
+    rows.iter()
+        .map(|r| {
+            Ok(EventRow {
+                id: r.try_get(0)?,
+                user: r.try_get(1)?,
+                version: r.try_get(2)?,
+                cause: r.try_get(3)?,
+                at: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Events after id `after`, oldest first, at most `limit`: every user's
+/// (`user` `None`), or those concerning `user` (theirs and everyone's).
+pub async fn events_after(
+    c: &mut AnyConnection,
+    after: i64,
+    user: Option<&str>,
+    limit: i64,
+) -> Result<Vec<EventRow>> {
+    let rows = match user {
+        None => {
+            sqlx::query(&format!(
+                "{EVENT_COLUMNS} WHERE id > $1 ORDER BY id LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?
+        }
+        Some(u) => {
+            let sql = format!(
+                "{EVENT_COLUMNS} WHERE id > $1 AND (user_id = $2 OR user_id IS NULL) ORDER BY id LIMIT $3"
+            );
+            sqlx::query(&sql)
+                .bind(after)
+                .bind(u)
+                .bind(limit)
+                .fetch_all(&mut *c)
+                .await?
+        }
+    };
+    event_rows(&rows)
+}
+
+/// Events concerning `user` at or after `at` (ms), oldest first, at most `limit`.
+pub async fn events_from(
+    c: &mut AnyConnection,
+    at: i64,
+    user: &str,
+    limit: i64,
+) -> Result<Vec<EventRow>> {
+    let sql = format!(
+        "{EVENT_COLUMNS} WHERE at >= $1 AND (user_id = $2 OR user_id IS NULL) ORDER BY id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(at)
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
+    event_rows(&rows)
+}
+
+/// Where the event log stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventBounds {
+    /// the last event id ever given (0: none yet)
+    pub last: i64,
+    /// the oldest id still kept (`None`: none kept)
+    pub oldest: Option<i64>,
+    /// the directory version
+    pub version: i64,
+}
+
+/// Reads the event log's bounds: the last id first, so that every event up
+/// to it is visible to a read that follows.
+pub async fn event_bounds(c: &mut AnyConnection) -> Result<EventBounds> {
+    let r = sqlx::query("SELECT event_id, version FROM meta WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await?;
+    let (last, version) = (r.try_get(0)?, r.try_get(1)?);
+    let oldest = sqlx::query("SELECT MIN(id) FROM events")
+        .fetch_one(&mut *c)
+        .await?
+        .try_get(0)?;
+    Ok(EventBounds {
+        last,
+        oldest,
+        version,
+    })
+}

@@ -231,7 +231,6 @@ const COMMANDS: &[&str] = &[
     "manifest",
     "codegen",
     "samples",
-    "serve",
 ];
 
 #[test]

@@ -2,8 +2,8 @@
 // `tsc -p pkg-config/test/types` (strict). Each `// @ts-expect-error` marks a
 // line that must NOT compile (a misspelled action, a wrong label type, a wrong
 // option); if it ever compiles, the directive is unused and tsc fails.
-import init, { Permissions, PermsnapError, gate, errorCodes, initSync, reasonCodes, verifyEd25519 } from "permsnap";
-import type { ErrorCode, Explanation, Jwks, ManifestRef, Reason, VerifyOptions } from "permsnap";
+import init, { Permissions, PermsnapError, follow, gate, errorCodes, initSync, reasonCodes, verifyEd25519 } from "permsnap";
+import type { ErrorCode, Explanation, FollowPhase, FollowStatus, Jwks, ManifestRef, Reason, VerifyOptions } from "permsnap";
 import { usePermissions, useCan, type PermissionsView } from "permsnap/react";
 import { permissionTypes } from "permsnap/codegen";
 import { SMARTICO_CRM_PERMISSIONS, type SmarticoCrmPermission } from "./generated/smartico-crm.js";
@@ -50,6 +50,25 @@ const asUntyped: Permissions = perms;
 const stopGate: () => void = gate(document.body, perms, { label: 4444 });
 gate(document.querySelector("main")!, null, { label: 4444 });
 gate(document, undefined, { label: 4444 });
+// live updates: the browser's EventSource fits; a token function may be async
+const stopFollowing: () => void = follow(perms, {
+  events: "/v1/events",
+  initialToken: token,
+  token: async () => (await fetch("/api/token")).text(),
+  renewBefore: 30,
+  backoff: { initial: 500, max: 10_000 },
+  onError: (error: unknown, phase: FollowPhase) => { if (error instanceof PermsnapError && error.code === "unknown_key" && phase === "update") { /* verify anew */ } },
+  onStatus: (status: FollowStatus) => { if (status === "live") { /* following */ } },
+  EventSource,
+});
+follow(perms, { events: new URL("https://crm.example/v1/events"), token: () => token });
+stopFollowing();
+// @ts-expect-error: `token` is a function returning a token, not the token
+follow(perms, { events: "/v1/events", token });
+// @ts-expect-error: the events URL is required
+follow(perms, { token: () => token });
+// @ts-expect-error: not a status
+follow(perms, { events: "/v1/events", token: () => token, onStatus: (s) => s === "open" });
 stopGate();
 perms.dispose();
 

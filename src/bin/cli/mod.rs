@@ -4,7 +4,6 @@
 //! error, usage errors included).
 
 mod samples;
-mod serve;
 
 use clap::{Args, Parser, Subcommand};
 use permsnap::issue::Alg;
@@ -146,9 +145,6 @@ enum Command {
     /// Write parity samples (tokens and the server's answers) for the package's tests
     #[command(subcommand)]
     Samples(samples::SamplesCommand),
-    /// The demo: www/, pkg/, a JWKS, manifests and demo snapshots on 127.0.0.1
-    #[command(after_help = "Example:\n  permsnap serve --port 8080")]
-    Serve(serve::ServeArgs),
     /// The permission service over a database: server, import, export, apikey, keys
     #[cfg(feature = "server")]
     #[command(flatten)]
@@ -312,7 +308,6 @@ pub fn main(args: Vec<String>) -> i32 {
         Command::Keygen { kid, alg } => keygen(kid.as_deref(), &alg),
         Command::Issue(a) => issue(&a),
         Command::Verify(a) => verify(&a),
-        Command::Serve(a) => serve::serve(&a),
         #[cfg(feature = "server")]
         Command::Server(c) => return server(c),
     };

@@ -415,6 +415,12 @@ async fn bad_input_gets_400_with_a_code_and_the_json_path(b: Backend) {
         ),
         (
             "/v1/check",
+            r#"{"user": "sue", "label": 4444, "action": "player.view", "resource": {"account": 9007199254740993}}"#,
+            "bad_value",
+            Some("resource.account"),
+        ),
+        (
+            "/v1/check",
             r#"{"user": "sue", "label": 1, "action": "x"} x"#,
             "json_syntax",
             Some("$"),

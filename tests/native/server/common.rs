@@ -155,6 +155,7 @@ pub fn config(db: &str) -> Config {
         },
         db_connections: 8,
         clock: Clock::System,
+        ..Config::default()
     }
 }
 

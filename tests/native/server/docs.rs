@@ -5,6 +5,25 @@ use crate::server::common::{request, Backend, Env, CRM};
 use permsnap::server::http::{OPENAPI, ROUTES};
 use serde_json::Value;
 
+/// The JSON answers a script printed, one a line, and the `data` of the
+/// Server-Sent Events it printed (their other lines skipped).
+fn split_answers(stdout: &str) -> (Vec<Value>, Vec<Value>) {
+    let parse = |l: &str| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+    let mut answers = Vec::new();
+    let mut events = Vec::new();
+    for l in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(data) = l.strip_prefix("data: ") {
+            events.push(parse(data));
+        } else if !["event:", "id:", "retry:", ":"]
+            .iter()
+            .any(|p| l.starts_with(p))
+        {
+            answers.push(parse(l));
+        }
+    }
+    (answers, events)
+}
+
 fn readme_block(marker: &str) -> String {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
@@ -57,11 +76,7 @@ async fn the_readme_server_examples_run_as_written() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let answers: Vec<Value> = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let (answers, events) = split_answers(&stdout);
     let find = |pred: &dyn Fn(&Value) -> bool| answers.iter().any(pred);
     assert!(
         find(&|v| v["catalog"] == "smartico-crm" && v["users"] == 9),
@@ -92,6 +107,13 @@ async fn the_readme_server_examples_run_as_written() {
         "user"
     );
     assert!(find(&|v| v["records"].is_array()), "audit");
+    let causes: Vec<&str> = events.iter().filter_map(|e| e["cause"].as_str()).collect();
+    assert_eq!(
+        causes,
+        ["import", "keys_rotate", "edit_access"],
+        "Max's events since the first: {events:?}"
+    );
+    assert!(events.iter().all(|e| e["user"] == "max"));
     let export: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("directory.json")).unwrap())
             .unwrap();
@@ -133,4 +155,51 @@ async fn the_openapi_document_describes_every_route_and_no_other() {
     let served = request(env.addr(), "GET", "/openapi.json", None, None).await;
     assert_eq!(served.body, OPENAPI.as_bytes());
     assert_eq!(served.header("content-type"), Some("application/json"));
+}
+
+/// The README's demo-mode curl examples against a demo server on the demo's
+/// store (the CRM directory with the demo SSO config), on a free port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_demo_examples_run_as_written() {
+    use permsnap::server::{self, store::CatalogRecord, DemoConfig};
+    let db = crate::server::common::fresh_db(Backend::Sqlite).await;
+    let sso = include_str!("../../../src/demo/crm-sso.json");
+    let record = CatalogRecord::Preset("smartico-crm".into());
+    server::import_text(&db, record, CRM, Some(sso))
+        .await
+        .unwrap();
+    let dir = crate::server::common::temp_dir();
+    let demo = Some(DemoConfig {
+        www: dir.clone(),
+        pkg: dir,
+    });
+    let config = crate::server::common::config(&db);
+    let s = server::start(server::Config { demo, ..config })
+        .await
+        .unwrap();
+    let script = readme_block("<!-- demo-curl -->").replace("127.0.0.1:8080", &s.addr.to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &script])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let (answers, _) = split_answers(&stdout);
+    assert_eq!(answers.len(), 6, "{stdout}");
+    assert_eq!(answers[0]["users"].as_array().unwrap().len(), 9);
+    assert!(answers[1]["token"].is_string());
+    assert_eq!(answers[2]["reason"], "allowed");
+    assert_eq!(answers[3]["error"]["code"], "not_admin_of_home_label");
+    assert_eq!(answers[4]["outcome"], "created");
+    let records = answers[5]["records"].as_array().unwrap();
+    let actions: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["import", "edit_access", "disable", "sso_create"]);
+    s.stop().await.unwrap();
 }

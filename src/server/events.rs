@@ -1,0 +1,426 @@
+//! Live change events: which users a change concerns, the event log (rows
+//! written in the change's own transaction), the pump that brings new rows
+//! to this process's streams, and one page's subscription.
+//!
+//! Delivery: a write in this process wakes the pump at once; on PostgreSQL
+//! each committed change also sends `NOTIFY permsnap_events`, which wakes
+//! the pump of every other instance (a listener task per instance); and the
+//! pump polls the log at a short interval in any case (changes made by
+//! another process on SQLite, such as `permsnap import` or `permsnap keys
+//! rotate`, and notifications lost while a LISTEN connection was down).
+//! The pump reads the rows after the last one it has seen, in id order, and
+//! broadcasts them; each stream forwards those that concern its user.
+//!
+//! Resume: event ids are one increasing sequence per store, stored with the
+//! change, so a page that reconnects with the last id it saw gets every
+//! event it missed at once, across restarts and instances. A page that
+//! comes back after the log dropped what it missed gets one `resync` event.
+//!
+//! It must not decide anything or carry permissions: an event only says
+//! "your snapshot is stale"; the page fetches a new one.
+
+use super::db::{Backend, WriteTx};
+use super::error::{Result, ServerError};
+use super::state::App;
+use super::store::{self, EventBounds, EventRow};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, watch, Notify, OwnedSemaphorePermit, Semaphore};
+
+/// The PostgreSQL channel every instance listens on.
+pub const CHANNEL: &str = "permsnap_events";
+
+/// How long the log keeps events: longer than any snapshot lives
+/// ([`super::keys::MAX_TTL_SECS`]), so a page holding a live token can
+/// always resume from where it was.
+pub const RETENTION_MS: i64 = 2 * 86_400 * 1000;
+
+/// At most this many missed events are replayed to a stream; more come as
+/// one `resync` event (the page needs one event to refetch, not all).
+pub const REPLAY_LIMIT: i64 = 100;
+
+/// A stream opened with a token and no resume id replays its user's events
+/// from the token's `iat` (whole seconds), less this much for clocks of
+/// other instances: a change between issuing and opening is never lost, at
+/// the price of a rare extra refetch.
+pub const ISSUE_SKEW_MS: i64 = 2_000;
+
+/// Rows the pump reads at once.
+const PAGE: i64 = 500;
+
+/// How the events route behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventOptions {
+    /// an SSE comment is sent when a stream was silent this long
+    pub heartbeat: Duration,
+    /// open streams at once, on this instance; more get 503 `too_many_streams`
+    pub max_streams: usize,
+    /// the pump reads the log at least this often
+    pub poll: Duration,
+    /// a token that expired less than this long ago may still open a stream
+    pub token_grace: Duration,
+    /// the reconnection delay the stream asks of EventSource (`retry:`)
+    pub retry: Duration,
+    /// rows the in-process broadcast holds for a slow stream; one that falls
+    /// further behind rereads the log
+    pub buffer: usize,
+}
+
+impl Default for EventOptions {
+    fn default() -> Self {
+        EventOptions {
+            heartbeat: Duration::from_secs(15),
+            max_streams: 512,
+            poll: Duration::from_millis(500),
+            token_grace: Duration::from_secs(60),
+            retry: Duration::from_secs(1),
+            buffer: 1024,
+        }
+    }
+}
+
+/// A change as one event row: the user it concerns, or everyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// the user; `None`: every user
+    pub user: Option<String>,
+    /// what happened
+    pub cause: String,
+}
+
+impl Change {
+    /// A change of one user's permissions.
+    pub fn of(user: &str, cause: &str) -> Change {
+        Change {
+            user: Some(user.to_string()),
+            cause: cause.to_string(),
+        }
+    }
+
+    /// A change that concerns every user (an import, a key rotation).
+    pub fn everyone(cause: &str) -> Change {
+        Change {
+            user: None,
+            cause: cause.to_string(),
+        }
+    }
+}
+
+/// Writes the events of a change inside its write transaction (so an event
+/// exists exactly when its change was committed), drops events older than
+/// [`RETENTION_MS`], and on PostgreSQL queues a NOTIFY (sent at commit).
+pub async fn record(w: &mut WriteTx<'_>, version: i64, changes: &[Change], now: i64) -> Result<()> {
+    for c in changes {
+        w.event_id += 1;
+        let row = EventRow {
+            id: w.event_id,
+            user: c.user.clone(),
+            version,
+            cause: c.cause.clone(),
+            at: now,
+        };
+        store::insert_event(&mut w.tx, &row).await?;
+    }
+    store::set_event_id(&mut w.tx, w.event_id).await?;
+    store::prune_events(&mut w.tx, now - RETENTION_MS).await?;
+    if w.backend == Backend::Postgres {
+        sqlx::query(&format!("NOTIFY {CHANNEL}"))
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// This instance's side of the events: the broadcast of new rows, the
+/// pump's wake-up, the stream limit.
+pub struct Hub {
+    sender: broadcast::Sender<Arc<EventRow>>,
+    wake: Notify,
+    streams: Arc<Semaphore>,
+    /// the options
+    pub options: EventOptions,
+    closing: watch::Receiver<bool>,
+}
+
+impl Hub {
+    /// A hub whose streams end when `closing` turns true.
+    pub fn new(options: EventOptions, closing: watch::Receiver<bool>) -> Hub {
+        Hub {
+            sender: broadcast::channel(options.buffer.max(1)).0,
+            wake: Notify::new(),
+            streams: Arc::new(Semaphore::new(options.max_streams.max(1))),
+            options,
+            closing,
+        }
+    }
+
+    /// Tells the pump that a change was committed in this process.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    fn closed(&self) -> bool {
+        *self.closing.borrow()
+    }
+}
+
+/// Reads every row after `last` and broadcasts it; returns the new last id.
+async fn deliver(app: &App, mut last: i64) -> Result<i64> {
+    let mut conn = app.db.pool.acquire().await?;
+    loop {
+        let rows = store::events_after(&mut conn, last, None, PAGE).await?;
+        let full = rows.len() as i64 == PAGE;
+        for r in rows {
+            last = r.id;
+            // No stream listening is not an error.
+            let _ = app.events.sender.send(Arc::new(r));
+        }
+        if !full {
+            return Ok(last);
+        }
+    }
+}
+
+/// The last event id in the store: where a new pump starts.
+pub async fn last_event_id(app: &App) -> Result<i64> {
+    let mut conn = app.db.pool.acquire().await?;
+    Ok(store::event_bounds(&mut conn).await?.last)
+}
+
+/// The pump: after a wake-up, a notification or the poll interval, reads
+/// the rows after the last one seen and broadcasts them, until closing.
+pub async fn pump(app: Arc<App>, mut last: i64) {
+    let mut closing = app.events.closing.clone();
+    let mut tick = tokio::time::interval(app.events.options.poll);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !app.events.closed() {
+        tokio::select! {
+            // Stopped, or the server's handle was dropped: either ends it.
+            changed = closing.changed() => match changed {
+                Ok(()) => continue,
+                Err(_) => return,
+            },
+            _ = app.events.wake.notified() => {}
+            _ = tick.tick() => {}
+        }
+        match deliver(&app, last).await {
+            Ok(l) => last = l,
+            Err(e) => {
+                tracing::warn!(target: "permsnap::server", code = e.code(), error = %e, "events: reading the log failed");
+            }
+        }
+    }
+}
+
+/// PostgreSQL: listens on [`CHANNEL`] and wakes the pump on each
+/// notification, and after (re)connecting (what was sent meanwhile is then
+/// read from the log). Never logs the URL (it may hold a password).
+pub async fn listen(app: Arc<App>, url: String) {
+    let mut closing = app.events.closing.clone();
+    let mut listener = None;
+    while !app.events.closed() {
+        tokio::select! {
+            changed = closing.changed() => if changed.is_err() {
+                return;
+            },
+            _ = listen_once(&app, &url, &mut listener) => {}
+        }
+    }
+}
+
+async fn listen_once(app: &App, url: &str, slot: &mut Option<sqlx::postgres::PgListener>) {
+    let pause = app.events.options.poll;
+    let Some(listener) = slot else {
+        match connect_listener(url).await {
+            Ok(l) => {
+                *slot = Some(l);
+                app.events.wake();
+            }
+            Err(e) => {
+                tracing::warn!(target: "permsnap::server", error = %e, "events: LISTEN failed; polling meanwhile");
+                tokio::time::sleep(pause * 4).await;
+            }
+        }
+        return;
+    };
+    match listener.try_recv().await {
+        // A notification, or the connection was lost and is back: read the log.
+        Ok(_) => app.events.wake(),
+        Err(e) => {
+            tracing::warn!(target: "permsnap::server", error = %e, "events: LISTEN connection failed; polling meanwhile");
+            *slot = None;
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+async fn connect_listener(url: &str) -> Result<sqlx::postgres::PgListener> {
+    let mut l = sqlx::postgres::PgListener::connect(url).await?;
+    l.listen(CHANNEL).await?;
+    Ok(l)
+}
+
+/// Where a new stream starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// after this event id (`Last-Event-ID` or `?since=`)
+    After(i64),
+    /// at this instant (ms): the token's `iat`, for a stream opened fresh
+    IssuedAt(i64),
+}
+
+/// One message of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// the SSE event name: `change` or `ready`
+    pub name: &'static str,
+    /// the SSE id: the event id a reconnect resumes after
+    pub id: i64,
+    /// the JSON data: `{"user", "version", "cause"}` (`ready`: `{"user", "version"}`)
+    pub data: Value,
+}
+
+/// One page's stream: its user's events, in id order, after where it started.
+pub struct Subscription {
+    app: Arc<App>,
+    user: String,
+    cursor: i64,
+    pending: VecDeque<Message>,
+    rx: broadcast::Receiver<Arc<EventRow>>,
+    closing: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Whether the log cannot show every event after `after`: it comes from
+/// the future (another store, a restored backup), or older rows are gone.
+fn gap(after: i64, b: &EventBounds) -> bool {
+    after > b.last || (after < b.last && b.oldest.is_none_or(|o| after + 1 < o))
+}
+
+/// Opens a stream for `user` (the stream limit applies): first the events
+/// it missed since `start`, then `ready`, then live events.
+pub async fn subscribe(app: &Arc<App>, user: String, start: Start) -> Result<Subscription> {
+    let permit = app
+        .events
+        .streams
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ServerError::TooManyStreams)?;
+    // Subscribed before reading the log: a row committed after the read is
+    // broadcast after it, so it reaches this receiver.
+    let rx = app.events.sender.subscribe();
+    let mut conn = app.db.pool.acquire().await?;
+    let b = store::event_bounds(&mut conn).await?;
+    let limit = REPLAY_LIMIT + 1;
+    let missed = match start {
+        Start::After(n) if gap(n, &b) => None,
+        Start::After(n) => Some(store::events_after(&mut conn, n, Some(&user), limit).await?),
+        Start::IssuedAt(t) => {
+            Some(store::events_from(&mut conn, t - ISSUE_SKEW_MS, &user, limit).await?)
+        }
+    };
+    drop(conn);
+    let mut s = Subscription {
+        app: app.clone(),
+        user,
+        cursor: b.last,
+        pending: VecDeque::new(),
+        rx,
+        closing: app.events.closing.clone(),
+        _permit: permit,
+    };
+    s.replay(missed, b.version);
+    s.pending.push_back(Message {
+        name: "ready",
+        id: s.cursor,
+        data: json!({"user": s.user, "version": b.version}),
+    });
+    Ok(s)
+}
+
+impl Subscription {
+    /// The user this stream is for.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Queues missed rows, or one `resync` when they are too many or unknown.
+    fn replay(&mut self, missed: Option<Vec<EventRow>>, version: i64) {
+        match missed {
+            Some(rows) if rows.len() as i64 <= REPLAY_LIMIT => {
+                for r in rows {
+                    self.pending.push_back(self.message(&r));
+                    self.cursor = self.cursor.max(r.id);
+                }
+            }
+            _ => self.pending.push_back(Message {
+                name: "change",
+                id: self.cursor,
+                data: json!({"user": self.user, "version": version, "cause": "resync"}),
+            }),
+        }
+    }
+
+    fn message(&self, e: &EventRow) -> Message {
+        Message {
+            name: "change",
+            id: e.id,
+            data: json!({"user": self.user, "version": e.version, "cause": e.cause}),
+        }
+    }
+
+    /// The next message; `None` when the server is closing (or the log
+    /// cannot be read after this stream fell behind: the page reconnects).
+    pub async fn next(&mut self) -> Option<Message> {
+        loop {
+            if let Some(m) = self.pending.pop_front() {
+                return Some(m);
+            }
+            if *self.closing.borrow() {
+                return None;
+            }
+            let got = tokio::select! {
+                changed = self.closing.changed() => match changed {
+                    Ok(()) => continue,
+                    Err(_) => return None,
+                },
+                got = self.rx.recv() => got,
+            };
+            match got {
+                Ok(e) => self.forward(&e),
+                Err(RecvError::Lagged(_)) => self.catch_up().await?,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// A live row: queued when it is after the cursor and concerns the user.
+    fn forward(&mut self, e: &EventRow) {
+        if e.id > self.cursor {
+            if e.user.as_deref().is_none_or(|u| u == self.user) {
+                self.pending.push_back(self.message(e));
+            }
+            self.cursor = e.id;
+        }
+    }
+
+    /// The broadcast ran ahead of this stream: read what it missed from the log.
+    async fn catch_up(&mut self) -> Option<()> {
+        let mut conn = self.app.db.pool.acquire().await.ok()?;
+        let b = store::event_bounds(&mut conn).await.ok()?;
+        let rows = store::events_after(&mut conn, self.cursor, Some(&self.user), REPLAY_LIMIT + 1)
+            .await
+            .ok()?;
+        if rows.len() as i64 > REPLAY_LIMIT {
+            self.cursor = b.last;
+            self.replay(None, b.version);
+        } else {
+            rows.iter().for_each(|r| self.forward(r));
+            self.cursor = self.cursor.max(b.last);
+        }
+        Some(())
+    }
+}
