@@ -3,13 +3,15 @@
 // expiry timer. None of them decides anything: every check compares the
 // clock itself, so a late timer can never allow.
 
-/** A map that forgets its oldest entry beyond `max` entries. */
+/** A map that forgets its oldest entry beyond `max` entries (and passes it to `onEvict`). */
 export class BoundedCache {
   #max;
+  #onEvict;
   #map = new Map();
 
-  constructor(max) {
+  constructor(max, onEvict) {
     this.#max = max;
+    this.#onEvict = onEvict;
   }
 
   get(key) {
@@ -19,7 +21,11 @@ export class BoundedCache {
   set(key, value) {
     this.#map.delete(key);
     this.#map.set(key, value);
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value);
+    if (this.#map.size > this.#max) {
+      const [oldest, evicted] = this.#map.entries().next().value;
+      this.#map.delete(oldest);
+      this.#onEvict?.(evicted);
+    }
     return value;
   }
 

@@ -7,19 +7,20 @@
 // crosses with numbers only: the resource's attributes that the snapshot's
 // conditions read are written into typed slots in wasm memory (strings as
 // indices into the snapshot's own strings). Every check compares the clock
-// itself (once per task), so a late timer can never allow.
+// itself (once per task), so a late timer can never allow. Answers come
+// back as reason indices; the messages are made here (codes.js).
 
 import { ExpiryTimer, TaskClock } from "./cache.js";
+import { REASONS, reasonMessage } from "./codes.js";
 import { PermsnapError } from "./errors.js";
-import { reasonCodes } from "./permsnap_wasm.js";
 import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, verifyToken } from "./verify.js";
-import { memory } from "./wasm.js";
+import { buffer, check, release } from "./wasm.js";
 
 // Table flags, per permission of a label.
 const ALLOW = 1;
 const DEPENDS = 2; // a resource could change the answer: ask wasm when one is given
 
-// Slot tags (src/wasm.rs, `Checker::slots_ptr`).
+// Slot tags (src/wasm.rs, `tag`).
 const ABSENT = 0;
 const NUM = 1;
 const BOOL = 2;
@@ -33,23 +34,15 @@ const UNVERIFIED = Object.freeze({
 });
 const BAD_RESOURCE = Object.freeze({ allowed: false, reason: "bad_resource", message: "The resource is not an object" });
 
-/** The reason codes in index order, and which of them allow (read once from wasm). */
-let reasons = null;
-function reasonTable() {
-  if (reasons === null) {
-    const codes = reasonCodes();
-    reasons = { codes, allows: codes.map((c) => c === "owner" || c === "granted"), unknownLabel: codes.indexOf("unknown_label") };
-  }
-  return reasons;
-}
+/** Which reason indices allow. */
+const ALLOWS = REASONS.map((c) => c === "owner" || c === "granted");
+const UNKNOWN_ACTION = REASONS.indexOf("unknown_action");
+const UNKNOWN_LABEL = REASONS.indexOf("unknown_label");
 
 /** Whether `label` is a label id: a safe non-negative integer (never coerced). */
 export function isLabel(label) {
   return Number.isSafeInteger(label) && label >= 0;
 }
-
-/** `name` as an internalized string (a property key), so lookups by it compare pointers. */
-const internalize = (name) => Object.keys({ [name]: 0 })[0];
 
 function normalize(options) {
   if (options === null || typeof options !== "object") throw new TypeError("permsnap: the options are required");
@@ -90,7 +83,7 @@ export class Permissions {
   #subject = "";
   #issuedAt = -Infinity;
   #kid = "";
-  #manifest = null;
+  #manifest = null; // its {hash, catalog, ids, index, sources} (snapshot.js)
   #index = Object.create(null);
   #tables = new Map();
   #exp = 0;
@@ -99,10 +92,9 @@ export class Permissions {
   #timer = new ExpiryTimer();
   #listeners = new Set();
   #version = 0;
-  // scoped checks: read from the checker on the first one
-  #attrs = null;
+  // scoped checks: the attribute of each slot, the intern table
+  #attrs = [];
   #intern = null;
-  #slots = new Float64Array(0);
 
   /** Not public: use `await Permissions.verify(...)`. */
   constructor(key, verified, jwks, options) {
@@ -124,20 +116,19 @@ export class Permissions {
   }
 
   #swap(v) {
-    this.#checker?.free();
+    if (this.#checker) release(this.#checker.handle);
     const c = v.checker;
     this.#checker = c;
     this.#subject = v.subject;
     this.#issuedAt = v.issuedAt;
     this.#kid = v.kid;
-    this.#manifest = v.manifest;
-    this.#index = v.manifest.index;
+    this.#manifest = c.manifest;
+    this.#index = c.manifest.index;
     this.#tables.clear();
-    this.#exp = c.expiresAt;
+    this.#exp = c.exp;
     this.#expired = false;
-    this.#attrs = null;
-    this.#intern = null;
-    this.#slots = new Float64Array(0);
+    this.#attrs = c.attrs;
+    this.#intern = c.intern;
     this.#armTimer();
   }
 
@@ -184,11 +175,11 @@ export class Permissions {
     let t = this.#tables.get(label);
     if (t === undefined) {
       if (!isLabel(label)) return undefined;
-      const packed = this.#checker.table(label, now);
-      const { allows } = reasonTable();
-      t = new Uint8Array(packed.length);
-      for (let i = 0; i < packed.length; i++) {
-        t[i] = (allows[packed[i] & 0x7f] ? ALLOW : 0) | (packed[i] & 0x80 ? DEPENDS : 0);
+      const h = this.#checker.handle;
+      t = new Uint8Array(this.#manifest.ids.length);
+      for (let p = 0; p < t.length; p++) {
+        const a = check(h, p, label, now, false);
+        t[p] = (ALLOWS[a & 0x7f] ? ALLOW : 0) | (a & 0x80 ? DEPENDS : 0);
       }
       this.#tables.set(label, t);
     }
@@ -198,17 +189,8 @@ export class Permissions {
   /** Writes the attributes the conditions read into the slots; `false` when `resource` is not an object. */
   #write(resource) {
     if (typeof resource !== "object") return false;
-    if (this.#attrs === null) {
-      this.#checker.prepareScoped();
-      this.#attrs = this.#checker.attrs().map(internalize);
-      this.#intern = new Map(this.#checker.strings().map((s, i) => [s, i]));
-    }
-    let slots = this.#slots;
-    if (slots.length === 0) {
-      // first use, or the memory grew (which detaches every view)
-      slots = this.#slots = new Float64Array(memory().buffer, this.#checker.slotsPtr(), this.#checker.slotsLen());
-    }
     const attrs = this.#attrs;
+    const slots = buffer(2 * attrs.length);
     for (let i = 0, j = 0; i < attrs.length; i++, j += 2) {
       const v = resource[attrs[i]];
       switch (typeof v) {
@@ -245,7 +227,7 @@ export class Permissions {
     if (typeof resource !== "object") return false; // bad_resource, as explain() says
     if ((f & DEPENDS) === 0) return (f & ALLOW) !== 0;
     if (!this.#write(resource)) return false;
-    return this.#checker.allows(p, label, this.#clock.now());
+    return ALLOWS[check(this.#checker.handle, p, label, this.#clock.now(), true) & 0x7f] === true;
   }
 
   /** The opposite of `can`. */
@@ -258,18 +240,21 @@ export class Permissions {
     const c = this.#checker;
     if (c === null) return { ...UNVERIFIED };
     const p = this.#index[action];
-    const { codes } = reasonTable();
-    if (p === undefined) return this.#answer(codes.indexOf("unknown_action"));
-    if (!isLabel(label)) return this.#answer(reasonTable().unknownLabel);
+    if (p === undefined) return this.#answer(UNKNOWN_ACTION);
+    if (!isLabel(label)) return this.#answer(UNKNOWN_LABEL);
     const scoped = resource !== undefined && resource !== null;
     if (scoped && !this.#write(resource)) return { ...BAD_RESOURCE };
-    return this.#answer(c.check(p, label, this.#now(), scoped));
+    return this.#answer(check(c.handle, p, label, this.#now(), scoped));
   }
 
+  /** A packed answer (src/wasm.rs, `check`) as `{allowed, reason, by?, message}`. */
   #answer(packed) {
-    const reason = reasonTable().codes[packed & 0xff];
-    const out = { allowed: reasonTable().allows[packed & 0xff], reason, message: this.#checker.message(packed) };
-    if (packed >>> 8 > 0) out.by = this.#checker.sourceId((packed >>> 8) - 1);
+    const r = packed & 0x7f;
+    const i = (packed >>> 8) - 1;
+    // a manifest source, or (past them) the token's direct lists: untitled
+    const source = i < 0 ? undefined : this.#manifest.sources[i] ?? { id: "direct" };
+    const out = { allowed: ALLOWS[r] === true, reason: REASONS[r], message: reasonMessage(r, source?.title) };
+    if (source) out.by = source.id;
     return out;
   }
 
@@ -291,11 +276,11 @@ export class Permissions {
     if (this.#checker === null) throw new TypeError("permsnap: this snapshot was disposed");
     const v = await verifyToken(token, this.#jwks, this.#options);
     const refuse = (code, message) => {
-      v.checker.free();
+      release(v.checker.handle);
       throw new PermsnapError(code, message);
     };
     if (this.#checker === null) {
-      v.checker.free();
+      release(v.checker.handle);
       throw new TypeError("permsnap: this snapshot was disposed while the update was verified");
     }
     if (v.subject !== this.#subject) refuse("wrong_subject", `the new token is for \`${v.subject}\`, not \`${this.#subject}\``);
@@ -338,7 +323,7 @@ export class Permissions {
   }
   /** The labels the snapshot knows, ascending. */
   get labels() {
-    return this.#checker ? Array.from(this.#checker.labels()) : [];
+    return this.#checker ? [...this.#checker.labels] : [];
   }
   /** When the token was issued (`iat`), or `null`. */
   get issuedAt() {
@@ -360,7 +345,7 @@ export class Permissions {
   dispose() {
     if (this.#checker === null) return;
     this.#timer.stop();
-    this.#checker.free();
+    release(this.#checker.handle);
     this.#checker = null;
     this.#tables.clear();
     this.#index = Object.create(null);

@@ -1,13 +1,13 @@
-// Errors: `PermsnapError` with a stable `code`, the codes the JS face adds
-// to the Rust lists, and the one place where what the wasm module throws is
-// turned into a `PermsnapError`. Anything else thrown (a wasm trap, a bug,
-// a TypeError from a wrong argument) is rethrown as it is: a bug must never
-// look like a bad token.
+// Errors: `PermsnapError` with a stable `code`, made here from a code and
+// the values it names (the sentences are the Rust crate's `Display` of
+// `VerifyError` and `KeyError`, word for word: tests/wasm.rs compares
+// them). Anything else thrown (a wasm trap, a bug, a TypeError from a wrong
+// argument) is never turned into one: a bug must not look like a bad token.
 
 /** A refused token, key set or manifest, or a package that cannot run; `code` is stable. */
 export class PermsnapError extends Error {
   /**
-   * @param {string} code a stable code (see `ERROR_CODES`)
+   * @param {string} code a stable code (see `errorCodes()`)
    * @param {string} message a sentence for a person
    * @param {{cause?: unknown}} [options]
    */
@@ -18,43 +18,73 @@ export class PermsnapError extends Error {
   }
 }
 
-/**
- * Error codes only the JS face produces (the others are the Rust crate's
- * `VerifyError::CODES` and `KeyError::CODES`).
- */
-export const JS_ERROR_CODES = Object.freeze([
-  "stale_token", // update(): the new token was issued before the current one
-  "wrong_subject", // update(): the new token is for another user
-  "webcrypto_unavailable", // no WebCrypto Ed25519 here (an old engine, or a page that is not a secure context)
-  "wasm_unavailable", // the wasm module did not load (CSP without 'wasm-unsafe-eval', a 403 ...)
-]);
+const or = (v) => v ?? "";
 
-/** Reason codes only the JS face produces (the others are the Rust crate's `Reason::ALL`). */
-export const JS_REASONS = Object.freeze([
-  "unverified", // no verified snapshot: none yet, a failed verify, or disposed
-  "bad_resource", // the resource is not an object (or a control's data-resource is not JSON)
-]);
-
-/** Whether `thrown` is the `{code, message}` object the wasm boundary throws. */
-function isBoundaryError(thrown) {
-  return (
-    thrown !== null &&
-    typeof thrown === "object" &&
-    !(thrown instanceof Error) &&
-    typeof thrown.code === "string" &&
-    typeof thrown.message === "string"
-  );
-}
-
-/**
- * Calls `fn`; a `{code, message}` thrown by the wasm boundary becomes a
- * `PermsnapError`, anything else propagates unchanged.
- */
-export function boundary(fn) {
-  try {
-    return fn();
-  } catch (thrown) {
-    if (isBoundaryError(thrown)) throw new PermsnapError(thrown.code, thrown.message);
-    throw thrown;
+/** Rust `VerifyError`'s `Display`: the sentence for `code` with the values `f` names. */
+export function verifyMessage(code, f) {
+  switch (code) {
+    case "too_large":
+      return `the token has ${f.len} bytes, more than the limit of ${f.max}`;
+    case "bad_signature":
+      return `the signature does not verify with key \`${f.kid}\``;
+    case "unknown_key":
+      return f.kid == null ? "the header has no `kid`" : `no key \`${f.kid}\` in the JWKS`;
+    case "alg_not_allowed":
+      return f.alg == null ? "the header has no `alg`" : `\`alg\` \`${f.alg}\` is not allowed; only \`EdDSA\` (or \`Ed25519\`)`;
+    case "typ_mismatch":
+      return f.typ == null ? "the header has no `typ` (`permsnap+jwt`)" : `\`typ\` \`${f.typ}\` is not \`permsnap+jwt\``;
+    case "crit_unsupported":
+      return "the header has `crit`; permsnap understands no critical extension";
+    case "key_in_header":
+      return `the header carries \`${f.param}\`; keys come only from the JWKS`;
+    case "expired":
+      return `the token expired at ${f.exp} (\`exp\`)`;
+    case "not_yet_valid":
+      return `\`${f.claim}\` ${f.at} is in the future`;
+    case "wrong_audience":
+      return `\`aud\` does not name \`${f.expected}\``;
+    case "wrong_issuer":
+      return `\`iss\` is \`${or(f.found)}\`, not \`${f.expected}\``;
+    case "unsupported_version":
+      return `snapshot version ${f.version} is not supported (this build reads version 2)`;
+    case "manifest_mismatch":
+      return `the token was compiled against catalog manifest \`${f.found}\`, not the one given (\`${f.expected}\`)`;
+    default:
+      return or(f.detail);
   }
 }
+
+/** A refused token: `code` with the values its sentence names. */
+export const refuse = (code, f = {}) => new PermsnapError(code, verifyMessage(code, f));
+
+/** A `malformed` refusal saying `detail`. */
+export const malformed = (detail) => refuse("malformed", { detail });
+
+/** Rust `KeyError`'s `Display` for the refusals of a key set (`kind` is the variant's name). */
+export function keyMessage(kind, f) {
+  switch (kind) {
+    case "NotAJwks":
+      return `not a JWKS (\`{"keys": [...]}\`): ${f.detail}`;
+    case "NoEd25519Key":
+      return "the JWKS has no Ed25519 key";
+    case "PrivateKeyInJwks":
+      return `keys[${f.index}] is a private key (\`d\`): publish only public keys`;
+    case "DuplicateKid":
+      return `the JWKS has two keys with \`kid\` \`${f.kid}\``;
+    case "InJwks":
+      return `keys[${f.index}]: ${keyMessage(f.kind, f)}`;
+    case "AlgNotEdDsa":
+      return `key \`alg\` \`${f.alg}\` is not \`EdDSA\` or \`Ed25519\``;
+    case "UseNotSig":
+      return `key \`use\` \`${f.use}\` is not \`sig\``;
+    case "NoKid":
+      return "the key has no `kid`";
+    case "BadBytes":
+      return `key \`${f.kid}\`: \`x\` is not 32 bytes of base64url without padding`;
+    default: // WeakKey
+      return `key \`${f.kid}\`: \`x\` is not an Ed25519 point of large order`;
+  }
+}
+
+/** A refused key set (`bad_jwks`). */
+export const badJwks = (kind, f = {}) => new PermsnapError("bad_jwks", keyMessage(kind, f));

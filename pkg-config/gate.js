@@ -10,7 +10,7 @@
 // as tooltip; a control added or changed later is decided as soon as the
 // MutationObserver sees it; a disposed snapshot denies everything.
 
-import { JS_REASONS } from "./errors.js";
+import { JS_REASONS } from "./codes.js";
 
 const DECIDED = "data-permsnap"; // "allowed" | "denied"
 const REASON = "data-reason";

@@ -59,9 +59,9 @@ export declare class PermsnapError extends Error {
 export declare const JS_ERROR_CODES: readonly ("stale_token" | "wrong_subject" | "webcrypto_unavailable" | "wasm_unavailable")[];
 /** The reason codes only the JS face produces. */
 export declare const JS_REASONS: readonly ("unverified" | "bad_resource")[];
-/** Every error code (the Rust lists read from the wasm module, and the JS ones). Needs the module loaded. */
+/** Every error code (the Rust lists, and the JS ones). */
 export declare function errorCodes(): ErrorCode[];
-/** Every reason code (the Rust list read from the wasm module, and the JS ones). Needs the module loaded. */
+/** Every reason code (the Rust list, and the JS ones). */
 export declare function reasonCodes(): Reason[];
 
 /** One Ed25519 public key (RFC 8037). */

@@ -5,8 +5,8 @@
 // `initSync(bytes)` instantiates it synchronously (Node, workers).
 
 export { Permissions } from "./checker.js";
-export { errorCodes, reasonCodes } from "./codes.js";
-export { PermsnapError, JS_ERROR_CODES, JS_REASONS } from "./errors.js";
+export { errorCodes, reasonCodes, JS_ERROR_CODES, JS_REASONS } from "./codes.js";
+export { PermsnapError } from "./errors.js";
 export { gate } from "./gate.js";
 export { follow } from "./live.js";
 export { verifyEd25519 } from "./verify.js";

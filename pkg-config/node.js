@@ -1,11 +1,14 @@
 // permsnap for Node: the wasm module is instantiated synchronously at
 // import, so `Permissions.verify` needs no `init()`; `init()` exists for
 // code shared with the browser. Verification uses Node's WebCrypto.
+// scripts/build-pkg.sh writes the module's bytes into WASM below (base64):
+// a fresh process then reads no file, and imports no `node:fs` (which
+// costs it more than compiling the module).
 
-import { readFileSync } from "node:fs";
 import { initSync } from "./index.js";
 
-initSync(readFileSync(new URL("./permsnap_wasm_bg.wasm", import.meta.url)));
+const WASM = "__PERMSNAP_WASM_BASE64__";
+initSync(Buffer.from(WASM, "base64"));
 
 export * from "./index.js";
 export { default } from "./index.js";

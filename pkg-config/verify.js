@@ -1,14 +1,18 @@
 // Verification, as its steps (docs/architecture.md, "Verification, as
-// steps"): split -> header -> key -> signature -> claims -> snapshot. The
-// header, key, claim and snapshot rules are the Rust browser core's (in
-// wasm); this file splits and decodes, asks WebCrypto to check the Ed25519
-// signature, and keeps the imported keys and parsed manifests.
+// steps"): split -> header -> key -> signature -> claims -> snapshot.
+// WebCrypto checks the Ed25519 signature over the exact bytes received; the
+// header, key and claim rules are the Rust core's, in JS (token.js,
+// keys.js: the same codes as `permsnap verify` for every crafted token of
+// test/crossroom.test.mjs); the snapshot claim is checked against its
+// manifest by the Rust core in wasm (snapshot.js).
 
-import { decode, encode } from "./base64url.js";
+import { decode } from "./base64url.js";
 import { BoundedCache } from "./cache.js";
-import { PermsnapError, boundary } from "./errors.js";
-import { Checker, Manifest, checkClaims, checkHeader, readJwks, strictPrechecks } from "./permsnap_wasm.js";
-import { ready } from "./wasm.js";
+import { PermsnapError, badJwks, malformed, refuse } from "./errors.js";
+import { ed25519Keys } from "./keys.js";
+import { loadManifest, newChecker, readClaim } from "./snapshot.js";
+import { checkClaims, checkHeader, object, parse } from "./token.js";
+import { loaded, ready, release, strictPrechecks } from "./wasm.js";
 
 /** The longest token accepted unless `maxLength` says otherwise (as the Rust verifier). */
 export const DEFAULT_MAX_LENGTH = 64 * 1024;
@@ -20,73 +24,53 @@ export const DEFAULT_MAX_LENGTH = 64 * 1024;
  */
 export const DEFAULT_CLOCK_SKEW = 60;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
-const bytesOf = (text) => encoder.encode(text);
-const malformed = (message) => new PermsnapError("malformed", message);
 
 /**
  * Verifies `token` with the keys of `jwks` and the catalog manifest the
- * options give; resolves to `{checker, subject, issuedAt, kid, manifest}`.
- * `o` is normalized (see checker.js): `audience`, `issuer`, `leeway`,
+ * options give; resolves to `{checker, subject, issuedAt, kid}`. `o` is
+ * normalized (see checker.js): `audience`, `issuer`, `leeway`,
  * `clockSkew`, `maxLength`, `manifest`, `clock`.
  */
 export async function verifyToken(token, jwks, o) {
   const parts = split(token, o.maxLength);
-  await ready();
-  const kid = readHeader(parts);
-  const key = (await keysFor(jwks)).get(kid);
-  if (key === undefined) throw new PermsnapError("unknown_key", `no key \`${kid}\` in the JWKS`);
-  const payload = await verifySignature(parts, kid, key);
-  const claim = readClaims(payload, o);
-  try {
-    const manifest = await manifestFor(o.manifest, claim);
-    const checker = boundary(() => new Checker(manifest.wasm, claim));
-    return { checker, subject: claim.subject, issuedAt: claim.issuedAt ?? -Infinity, kid, manifest };
-  } finally {
-    claim.free();
-  }
+  if (!loaded()) await ready();
+  const kid = checkHeader(object(part(parts[0], "header"), "the header"));
+  const keys = keysFor(jwks);
+  const key = (keys instanceof Map ? keys : await keys).get(kid);
+  if (key === undefined) throw refuse("unknown_key", { kid });
+  const signature = part(parts[2], "signature");
+  if (!(await strictVerify(key, encoder.encode(`${parts[0]}.${parts[1]}`), signature))) throw refuse("bad_signature", { kid });
+  // Step 5: the payload is decoded only now that its signature holds.
+  const payload = object(part(parts[1], "payload"), "the payload");
+  const { sub, iat, exp } = checkClaims(payload, o, o.clock());
+  const claim = readClaim(payload.psnap, sub, exp);
+  const manifest = manifestFor(o.manifest, claim);
+  const checker = newChecker(manifest.hash ? manifest : await manifest, claim, sub);
+  return { checker, subject: sub, issuedAt: iat ?? -Infinity, kid };
 }
 
 /**
  * Step 1. The size limit comes first, before anything is parsed (an
- * unauthenticated input bounds its own cost; RFC 8725 section 3.x); white
- * space around the token (a trailing newline) is trimmed; then exactly
- * three parts.
+ * unauthenticated input bounds its own cost); white space around the
+ * token (a trailing newline) is trimmed; then exactly three parts, and a
+ * header part without white space (`Bearer ...` gets a message that says so).
  */
 function split(token, maxLength) {
   if (typeof token !== "string") throw malformed("the token is not a string");
-  if (token.length > maxLength) {
-    throw new PermsnapError("too_large", `the token has ${token.length} bytes, more than the limit of ${maxLength}`);
-  }
+  if (token.length > maxLength) throw refuse("too_large", { len: token.length, max: maxLength });
   const text = token.trim();
   if (text.startsWith("{") || text.startsWith('"')) {
     throw malformed("the token is JSON, not a compact JWS: pass the token itself (e.g. the `token` member of your server's answer)");
   }
-  if (/\s/.test(text)) {
-    throw malformed("the token has white space inside it: pass the compact JWS alone (not `Bearer ...`, not a JSON document)");
-  }
   const parts = text.split(".");
   if (parts.length !== 3) throw malformed("a compact JWS has three parts separated by `.`");
-  return { header: parts[0], payload: parts[1], signature: parts[2] };
-}
-
-/** Decodes a base64url part to JSON; `what` names it in the message. */
-function json(bytes, what) {
-  let text;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw malformed(`${what} is not UTF-8`);
+  // Only the header is decoded before the signature is checked: white space
+  // in the payload part is a bad signature, as natively.
+  if (/\s/.test(parts[0])) {
+    throw malformed("the token has white space inside it: pass the compact JWS alone (not `Bearer ...`, not a JSON document)");
   }
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw malformed(`${what} is not JSON: ${e.message}`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw malformed(`${what} is not a JSON object`);
-  return value;
+  return parts;
 }
 
 function part(text, what) {
@@ -96,38 +80,17 @@ function part(text, what) {
 }
 
 /**
- * Step 2. The header is read only to pick the key and refuse what is not
- * allowed (`Header::check`: no key in the header, `alg` EdDSA/Ed25519, no
- * `crit`, `typ` permsnap+jwt, a `kid`).
- */
-function readHeader(parts) {
-  const header = json(part(parts.header, "header"), "the header");
-  return boundary(() => checkHeader(header));
-}
-
-/**
  * Step 4. The signature over the exact bytes received (RFC 7515 section
  * 5.2), checked strictly: the byte checks `verify_strict` adds to RFC 8032
- * (canonical `S`, no small-order `R` or key; RFC 8032 section 5.1.7, and
- * malleability), then WebCrypto Ed25519. The payload is decoded only when
- * the signature holds.
+ * (canonical `S`, no small-order `R` or key), then WebCrypto Ed25519.
+ * `key` is `{bytes, key}` (raw, and its CryptoKey); resolves to a boolean.
  */
-async function verifySignature(parts, kid, key) {
-  const signature = part(parts.signature, "signature");
-  if (!(await strictVerify(key, bytesOf(`${parts.header}.${parts.payload}`), signature))) {
-    throw new PermsnapError("bad_signature", `the signature does not verify with key \`${kid}\``);
-  }
-  return part(parts.payload, "payload");
-}
-
-/**
- * A strict Ed25519 verification: the byte checks, then WebCrypto. `key` is
- * `{bytes, key}` (the raw public key and its CryptoKey).
- */
-async function strictVerify(key, message, signature) {
+function strictVerify(key, message, signature) {
   if (signature.length !== 64 || !strictPrechecks(key.bytes, signature)) return false;
   return subtle().verify("Ed25519", key.key, signature, message);
 }
+
+const noEd25519 = (cause) => new PermsnapError("webcrypto_unavailable", "this engine's WebCrypto has no Ed25519", { cause });
 
 /**
  * Whether `signature` is a strict Ed25519 signature of `message` by
@@ -141,24 +104,12 @@ export async function verifyEd25519(publicKey, message, signature) {
   if (bytes.length !== 32) return false;
   let key;
   try {
-    key = await subtle().importKey("raw", bytes, { name: "Ed25519" }, false, ["verify"]);
+    key = await subtle().importKey("raw", bytes, "Ed25519", false, ["verify"]);
   } catch (e) {
-    if (e?.name === "NotSupportedError") throw new PermsnapError("webcrypto_unavailable", "this engine's WebCrypto has no Ed25519", { cause: e });
+    if (e?.name === "NotSupportedError") throw noEd25519(e);
     return false; // a key WebCrypto cannot import verifies nothing
   }
   return strictVerify({ bytes, key }, new Uint8Array(message), new Uint8Array(signature));
-}
-
-/**
- * Step 5. Only now is the payload parsed; the claim rules (`Claims::check`:
- * `iss`, `aud`, `exp` with the leeway, `nbf`/`iat` with the leeway and the
- * clock skew, the snapshot version) and the snapshot claim are Rust's.
- */
-function readClaims(bytes, o) {
-  const payload = json(bytes, "the payload");
-  return boundary(() =>
-    checkClaims(payload, o.audience, o.issuer, o.clock(), o.leeway, o.clockSkew),
-  );
 }
 
 // ---------------------------------------------------------------- WebCrypto
@@ -176,12 +127,10 @@ function subtle() {
 
 async function importEd25519(bytes, kid) {
   try {
-    return await subtle().importKey("raw", bytes, { name: "Ed25519" }, false, ["verify"]);
+    return await subtle().importKey("raw", bytes, "Ed25519", false, ["verify"]);
   } catch (e) {
     if (e instanceof PermsnapError) throw e;
-    if (e?.name === "NotSupportedError") {
-      throw new PermsnapError("webcrypto_unavailable", "this engine's WebCrypto has no Ed25519", { cause: e });
-    }
+    if (e?.name === "NotSupportedError") throw noEd25519(e);
     throw new PermsnapError("bad_jwks", `key \`${kid}\`: \`x\` is not an Ed25519 point (${e?.message ?? e})`, { cause: e });
   }
 }
@@ -193,13 +142,17 @@ async function importEd25519(bytes, kid) {
 // object changed in place (a rotation) is never served stale.
 const keySets = new BoundedCache(4);
 
-/** Step 3's keys: the JWKS read by the core's rules, each key imported into WebCrypto once. */
-export function keysFor(jwks) {
+/**
+ * Step 3's keys: the JWKS read by the core's rules (keys.js), each key
+ * imported into WebCrypto once. The `Map` once imported, a promise of it
+ * before.
+ */
+function keysFor(jwks) {
   const text = typeof jwks === "string" ? jwks : JSON.stringify(jwks);
   let keys = keySets.get(text);
   if (keys === undefined) {
     keys = keySets.set(text, importKeys(text));
-    keys.catch(() => keySets.delete(text));
+    keys.then((m) => keySets.get(text) === keys && keySets.set(text, m), () => keySets.delete(text));
   }
   return keys;
 }
@@ -207,72 +160,50 @@ export function keysFor(jwks) {
 async function importKeys(text) {
   let parsed;
   try {
-    parsed = JSON.parse(text);
+    parsed = parse(text, "the JWKS");
   } catch (e) {
-    throw new PermsnapError("bad_jwks", `not a JWKS (\`{"keys": [...]}\`): ${e.message}`);
+    throw badJwks("NotAJwks", { detail: e.message });
   }
-  await ready();
   const keys = new Map();
-  for (const [kid, bytes] of boundary(() => readJwks(parsed))) {
-    keys.set(kid, { bytes, key: await importEd25519(bytes, kid) });
-  }
+  for (const [kid, bytes] of ed25519Keys(parsed)) keys.set(kid, { bytes, key: await importEd25519(bytes, kid) });
   return keys;
 }
 
 // ---------------------------------------------------------------- manifests
 
-// Parsed manifests by hash (what tokens name), and the hash of each text
-// given: a page fetches a catalog's manifest once.
-const manifests = new BoundedCache(8);
+// Manifests by hash (what tokens name), kept in wasm until they leave the
+// cache, and the hash of each text given: a page fetches a catalog's
+// manifest once.
+const manifests = new BoundedCache(8, (m) => release(m.handle));
 const hashes = new BoundedCache(8);
 
 /** The manifest identity: `base64url(SHA-256(exact text))`, first 16 bytes. */
-export async function manifestHash(text) {
+async function manifestHash(text) {
   let hash = hashes.get(text);
   if (hash === undefined) {
-    const digest = new Uint8Array(await subtle().digest("SHA-256", bytesOf(text)));
-    hash = hashes.set(text, encode(digest.subarray(0, 16)));
+    const digest = new Uint8Array(await subtle().digest("SHA-256", encoder.encode(text)));
+    const b64 = btoa(String.fromCharCode(...digest.subarray(0, 16)));
+    hash = hashes.set(text, b64.slice(0, 22).replace(/\+/g, "-").replace(/\//g, "_"));
   }
   return hash;
 }
 
 /**
- * Step 6's manifest. Given as text: that text, hashed (once per text) and
- * parsed (once per hash); a text of another hash than the token names is
- * refused by the snapshot check (`manifest_mismatch`). Given as a
- * function: the manifest the token names if it was parsed before,
- * otherwise the text the function returns for `{catalog, hash}`.
+ * Step 6's manifest (the one read before, at once; otherwise a promise of
+ * it). Given as text: that text, hashed (once per text) and read (once per
+ * hash); a text of another hash than the token names is refused by the
+ * snapshot check (`manifest_mismatch`). Given as a function: the manifest
+ * the token names if it was read before, otherwise the text the function
+ * returns for `{catalog, hash}`.
  */
-async function manifestFor(source, claim) {
-  if (typeof source === "function") {
-    const known = manifests.get(claim.manifestHash);
-    if (known !== undefined) return known;
-  }
-  const text = typeof source === "function" ? await source({ catalog: claim.catalog, hash: claim.manifestHash }) : source;
-  if (typeof text !== "string") throw new TypeError("permsnap: the manifest must be its exact text (a string)");
-  const hash = await manifestHash(text);
-  let entry = manifests.get(hash);
-  if (entry === undefined) {
-    entry = manifests.set(hash, parseManifest(text, hash));
-    entry.catch(() => manifests.delete(hash));
-  }
-  return entry;
+function manifestFor(source, claim) {
+  const known = manifests.get(typeof source === "function" ? claim.hash : hashes.get(source));
+  return known ?? readManifest(source, claim);
 }
 
-async function parseManifest(text, hash) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw malformed(`the manifest is not JSON: ${e.message}`);
-  }
-  const wasm = boundary(() => Manifest.parse(data, hash));
-  const ids = wasm.permissionIds();
-  // A null-prototype object, not a Map: its keys are internalized, so a
-  // lookup with a string literal compares pointers.
-  const index = Object.create(null);
-  ids.forEach((id, i) => {
-    index[id] = i;
-  });
-  return { hash, wasm, ids, index, catalog: wasm.catalog };
+async function readManifest(source, claim) {
+  const text = typeof source === "function" ? await source({ catalog: claim.catalog, hash: claim.hash }) : source;
+  if (typeof text !== "string") throw new TypeError("permsnap: the manifest must be its exact text (a string)");
+  const hash = await manifestHash(text);
+  return manifests.get(hash) ?? manifests.set(hash, loadManifest(parse(text, "the manifest"), hash));
 }

@@ -1,12 +1,16 @@
-// Loading the wasm module: once, from beside this file by default (or from
-// where `init(input)` says), synchronously from bytes in Node. Everything
-// that calls into wasm waits for `ready()`; nothing here decides anything.
+// Loading the wasm module (once: from beside this file by default, or from
+// where `init(input)` says; synchronously from bytes in Node) and the
+// numbers that cross its boundary. The module holds the decision and
+// nothing else (src/wasm.rs): inputs are written into its exchange buffer,
+// a view of its memory that `buffer(n)` keeps valid; answers and refusals
+// come back as numbers.
 
-import glueInit, { initSync as glueInitSync, wasmMemory } from "./permsnap_wasm.js";
+import glueInit, { initSync as glueInitSync, io, smallOrder as small, strictPrechecks as prechecks } from "./permsnap_wasm.js";
 import { PermsnapError } from "./errors.js";
 
 let loading = null;
-let loaded = false;
+let memory = null; // the module's memory, once loaded
+let view = new Float64Array(0);
 
 function unavailable(cause) {
   const why = cause && cause.message ? cause.message : String(cause);
@@ -27,8 +31,8 @@ export function init(input) {
   if (loading === null) {
     const options = input === undefined ? undefined : { module_or_path: input };
     loading = glueInit(options).then(
-      () => {
-        loaded = true;
+      (exports) => {
+        memory = exports.memory;
       },
       (e) => {
         loading = null;
@@ -41,22 +45,46 @@ export function init(input) {
 
 /** Instantiates the module from its bytes, synchronously (the Node entry). */
 export function initSync(bytes) {
-  if (loaded) return;
+  if (memory) return;
   try {
-    glueInitSync({ module: bytes });
+    memory = glueInitSync({ module: bytes }).memory;
   } catch (e) {
     throw unavailable(e);
   }
-  loaded = true;
   loading = Promise.resolve();
 }
 
+/** Whether the module is loaded. */
+export const loaded = () => memory !== null;
+
 /** Resolves once the module is loaded, loading it from the default place if nobody did. */
-export function ready() {
-  return loaded ? Promise.resolve() : init();
+export const ready = () => (memory ? Promise.resolve() : init());
+
+/**
+ * The exchange buffer as a `Float64Array` of at least `n` numbers. The
+ * module moves the buffer only when asked to grow it (here), and any call
+ * may grow the memory, which detaches the view (its length becomes 0).
+ */
+export function buffer(n) {
+  if (view.length < n) {
+    const at = io(n); // may grow the memory: its buffer is read after
+    view = new Float64Array(memory.buffer, at, n);
+  }
+  return view;
 }
 
-/** The module's memory (for the typed slots of scoped checks). */
-export function memory() {
-  return wasmMemory();
+/** Whether `key` (32 bytes) and `signature` (64 bytes) pass the strict byte checks (src/wasm.rs). */
+export function strictPrechecks(key, signature) {
+  const v = buffer(96);
+  v.set(key);
+  v.set(signature, 32);
+  return prechecks();
 }
+
+/** Whether `key` (32 bytes) is a point of small order. */
+export function smallOrder(key) {
+  buffer(32).set(key);
+  return small();
+}
+
+export { check, checker, detail, manifest, release } from "./permsnap_wasm.js";

@@ -9,7 +9,7 @@
 # pkg-config/index.js and the modules it imports (one concept per file)
 # with the wasm-bindgen glue, bundled into one ES module so that a page
 # loads three files (index.js, the wasm, permsnap.css); `node.js`, the Node
-# entry; `react.js` and `codegen.js`, subpaths a page loads only if it
+# entry, with the wasm's bytes in it; `react.js` and `codegen.js`, subpaths a page loads only if it
 # imports them. The JS is minified with its names kept (`--keep-names`:
 # errors print as `PermsnapError`) and ships with source maps that hold the
 # sources (a page loads a map only when its developer tools are open).
@@ -40,7 +40,10 @@ trap 'rm -f pkg-config/permsnap_wasm.js' EXIT
 js pkg-config/index.js pkg/index.js --bundle
 js pkg-config/react.js pkg/react.js --bundle --external:react
 js pkg-config/codegen.js pkg/codegen.js
-cp pkg-config/node.js pkg/node.js
+# The Node entry, with the module's bytes written into it (no file read at import).
+node -e 'const fs = require("fs");
+  const wasm = fs.readFileSync("pkg/permsnap_wasm_bg.wasm").toString("base64");
+  fs.writeFileSync("pkg/node.js", fs.readFileSync("pkg-config/node.js", "utf8").replace("__PERMSNAP_WASM_BASE64__", wasm));'
 
 # The default download: every file a page loads (index.js, the wasm, the stylesheet).
 default=(index.js permsnap_wasm_bg.wasm permsnap.css)

@@ -17,6 +17,9 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
 browser=(--target wasm32-unknown-unknown --no-default-features --features wasm)
+# The boundary tests link std (their harness needs it): the same code, with
+# std's panic handler instead of the browser build's trap.
+boundary=(--target wasm32-unknown-unknown --no-default-features --features wasm,std)
 
 step "the browser build and its lints (browser core + src/wasm.rs only)"
 cargo build --lib "${browser[@]}"
@@ -30,9 +33,9 @@ step "npm package"
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 step "wasm boundary tests in Node"
-WASM_BINDGEN_TEST_ONLY_NODE=1 cargo test "${browser[@]}" --test wasm
+WASM_BINDGEN_TEST_ONLY_NODE=1 WASM_BINDGEN_USE_NODE_EXPERIMENTAL=1 cargo test "${boundary[@]}" --test wasm
 step "wasm boundary tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 cargo test "${browser[@]}" --test wasm
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 cargo test "${boundary[@]}" --test wasm
 
 step "package tests (Node, jose, types, React, Vite, live updates, Chromium: fail closed, parity, Ed25519) and the demo end to end (permsnap server --demo, Chromium)"
 PERMSNAP_BIN="$PWD/target/debug/permsnap" node --test pkg-config/test/*.test.mjs tests/e2e/*.test.mjs

@@ -6,7 +6,9 @@
 //!
 //! This module is browser core: no native module may be imported here.
 
-use std::fmt;
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt;
 
 /// Declares a fieldless enum whose variants each have a stable code.
 macro_rules! codes {
@@ -25,8 +27,8 @@ macro_rules! codes {
                 match code { $($code => Some($name::$v),)* _ => None }
             }
         }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str(self.code())
             }
         }
@@ -40,7 +42,7 @@ macro_rules! codes {
                 struct CodeVisitor;
                 impl serde::de::Visitor<'_> for CodeVisitor {
                     type Value = $name;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                         f.write_str(concat!("one of: ", $($code, " ",)*))
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
@@ -71,7 +73,7 @@ macro_rules! map_only {
                 struct ObjectOnly;
                 impl<'de> serde::de::Visitor<'de> for ObjectOnly {
                     type Value = $t;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                         f.write_str("an object")
                     }
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$t, A::Error> {
@@ -208,7 +210,13 @@ impl VerifyError {
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        let i = match self {
+        Self::CODES.get(self.index()).copied().unwrap_or_default()
+    }
+
+    /// The index of its code in [`CODES`](Self::CODES) (the browser build
+    /// passes refusals to JS as this number).
+    pub fn index(&self) -> usize {
+        match self {
             VerifyError::Malformed { .. } => 0,
             VerifyError::TooLarge { .. } => 1,
             VerifyError::BadSignature { .. } => 2,
@@ -223,8 +231,7 @@ impl VerifyError {
             VerifyError::WrongIssuer { .. } => 11,
             VerifyError::UnsupportedVersion { .. } => 12,
             VerifyError::ManifestMismatch { .. } => 13,
-        };
-        Self::CODES[i]
+        }
     }
 }
 
@@ -285,7 +292,7 @@ impl fmt::Display for VerifyError {
     }
 }
 
-impl std::error::Error for VerifyError {}
+impl core::error::Error for VerifyError {}
 
 /// Why a key or a key set (JWKS) was refused.
 #[non_exhaustive]
@@ -414,4 +421,4 @@ impl fmt::Display for KeyError {
     }
 }
 
-impl std::error::Error for KeyError {}
+impl core::error::Error for KeyError {}

@@ -235,12 +235,23 @@ impl Jwks {
         let set: JwkSet = crate::load::from_text(text).map_err(|e| KeyError::NotAJwks {
             detail: format!("{}: {}", e.path, e.message),
         })?;
+        // A key that is not a point of the curve refuses the set, as any
+        // refused Ed25519 key does (`bad_jwks`, naming its place).
+        let index = |kid: &str| {
+            set.keys
+                .iter()
+                .position(|k| k.is_ed25519() && k.kid.as_deref() == Some(kid))
+                .unwrap_or_default()
+        };
         let keys = set
             .ed25519_keys(b64::decode)?
             .into_iter()
             .map(|(kid, bytes)| match VerifyingKey::from_bytes(&bytes) {
                 Ok(vk) if !vk.is_weak() => Ok((kid, vk)),
-                _ => Err(KeyError::WeakKey { kid }),
+                _ => Err(KeyError::InJwks {
+                    index: index(&kid),
+                    error: Box::new(KeyError::WeakKey { kid }),
+                }),
             })
             .collect::<Result<_, _>>()?;
         Ok(Jwks { keys })

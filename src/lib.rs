@@ -1,10 +1,15 @@
 #![doc = include_str!("../README.md")]
+// The browser build (`wasm` without `std`) links no std: its panic handler
+// traps, so no formatting machinery is linked (src/wasm.rs).
+#![cfg_attr(all(feature = "wasm", not(feature = "std")), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+
+extern crate alloc;
 
 // The browser core: always compiled, and all the browser build compiles.
 pub mod error;

@@ -9,11 +9,14 @@
 //! native module may be imported here.
 
 use crate::error::codes;
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::fmt;
 
 /// A set of permission indices (into the catalog's permission list), as
 /// 32-bit words, least significant bit first. It is written as a JSON list
@@ -31,8 +34,8 @@ impl PartialEq for PermSet {
 
 impl Eq for PermSet {}
 
-impl std::hash::Hash for PermSet {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+impl core::hash::Hash for PermSet {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         self.words().hash(state);
     }
 }
@@ -51,7 +54,7 @@ impl PermSet {
     /// The words, without trailing zero words.
     pub fn words(&self) -> &[u32] {
         let end = self.0.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1);
-        &self.0[..end]
+        self.0.get(..end).unwrap_or_default()
     }
 
     /// Whether `p` is in the set.
@@ -65,7 +68,9 @@ impl PermSet {
         if self.0.len() <= p / 32 {
             self.0.resize(p / 32 + 1, 0);
         }
-        self.0[p / 32] |= 1 << (p % 32);
+        if let Some(w) = self.0.get_mut(p / 32) {
+            *w |= 1 << (p % 32);
+        }
     }
 
     /// Adds every member of `other`.
@@ -155,7 +160,7 @@ impl Serialize for Scalar {
         match self {
             Scalar::Str(v) => s.serialize_str(v),
             // Whole numbers are written as integers (`3`, not `3.0`).
-            Scalar::Num(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER => {
+            Scalar::Num(n) if n.abs() <= MAX_SAFE_INTEGER && *n == (*n as i64) as f64 => {
                 s.serialize_i64(*n as i64)
             }
             Scalar::Num(n) => s.serialize_f64(*n),
@@ -227,8 +232,10 @@ pub struct Cond {
     pub values: Vec<Scalar>,
 }
 
-/// How a condition is written.
+/// How a condition is written: an object only (never a list read by
+/// position, which serde's derive would also take).
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 struct CondWire {
     attr: String,
@@ -241,6 +248,9 @@ struct CondWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     not_in: Option<Vec<Scalar>>,
 }
+
+crate::error::map_only!(CondWire);
+crate::error::serialize_derived!(CondWire);
 
 impl TryFrom<CondWire> for Cond {
     type Error = &'static str;
@@ -331,12 +341,12 @@ pub enum Value {
 /// The attributes of the resource a check is about (e.g. an affiliate's
 /// `manager` and `status`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Resource(HashMap<String, Value>);
+pub struct Resource(BTreeMap<String, Value>);
 
 impl Resource {
     /// An empty resource.
     pub fn new() -> Self {
-        Resource(HashMap::new())
+        Resource(BTreeMap::new())
     }
 
     /// Sets an attribute (replacing an earlier value).
@@ -730,6 +740,19 @@ mod tests {
             Some(false)
         );
         assert_eq!(c("missing", Op::Ne, vec![Scalar::Str("x".into())]), None);
+    }
+
+    #[cfg(feature = "native")]
+    #[test]
+    fn a_condition_is_read_from_an_object_only_never_from_a_list_by_position() {
+        let c: Cond = serde_json::from_str(r#"{"attr":"status","ne":"pending"}"#).unwrap();
+        assert_eq!((c.attr.as_str(), c.op), ("status", Op::Ne));
+        let listed = serde_json::from_str::<Cond>(r#"["status", null, "pending"]"#);
+        assert!(listed.is_err(), "{listed:?}");
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"attr":"status","ne":"pending"}"#
+        );
     }
 
     #[test]

@@ -1,189 +1,512 @@
 //! The JavaScript boundary (`permsnap::wasm`), compiled to wasm and run by
-//! `wasm-bindgen-test-runner` in Node and in headless Chromium: what crosses
-//! (parsed JSON in, `{code, message}` objects out, typed slots for scoped
-//! checks) and that the core's rules hold on the way. Whole tokens, every
-//! vector file and the random differential samples go through the shipped
-//! package instead (`pkg-config/test/`, Node and Chromium).
+//! `wasm-bindgen-test-runner` in Node and in headless Chromium: a manifest
+//! and a claim flattened as `src/wasm/flat.rs` describes answer every check
+//! as the core's own `Snapshot` does; refusals cross as numbers with the
+//! core's codes; input the module does not expect is refused, never a
+//! panic; and the package's JS holds the Rust lists and sentences (its
+//! code lists, reason messages and error messages, imported from
+//! `pkg-config/` and compared here). Whole tokens, every vector file and
+//! the random differential samples go through the shipped package instead
+//! (`pkg-config/test/`, Node and Chromium).
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array, JSON};
+use js_sys::{Array, Float64Array, Object, Reflect, WebAssembly};
 use permsnap::error::{KeyError, VerifyError};
-use permsnap::snapshot::claim::SnapshotClaim;
-use permsnap::wasm::{self, de::Js, Checker, Claim, Manifest};
-use permsnap::Reason;
-use serde::Deserialize;
-use wasm_bindgen::{JsCast, JsValue};
+use permsnap::rules::{Cond, CondRule, Op, PermSet, Reason, RuleSet, Scalar};
+use permsnap::snapshot::{
+    LabelEntry, Manifest, ManifestData, PermissionEntry, Snapshot, SnapshotClaim, SourceEntry,
+    SourceKind,
+};
+use permsnap::wasm::{self, tag, NO_ANSWER};
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-fn json(text: &str) -> JsValue {
-    JSON::parse(text).unwrap_or_else(|e| panic!("test JSON {text}: {e:?}"))
+#[wasm_bindgen(module = "/pkg-config/codes.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = reasonCodes)]
+    fn js_reason_codes() -> Array;
+    #[wasm_bindgen(js_name = errorCodes)]
+    fn js_error_codes() -> Array;
+    #[wasm_bindgen(js_name = reasonMessage)]
+    fn js_reason_message(i: u32, title: Option<String>) -> String;
 }
 
-/// The `{code, message}` object a failing export threw.
-fn refusal(e: JsValue) -> (String, String) {
-    assert!(
-        e.is_object() && !e.is_instance_of::<js_sys::Error>(),
-        "a plain object, not an Error: {e:?}"
-    );
-    let get = |k: &str| {
-        Reflect::get(&e, &k.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    };
-    (get("code"), get("message"))
+#[wasm_bindgen(module = "/pkg-config/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = verifyMessage)]
+    fn js_verify_message(code: &str, fields: &Object) -> String;
+    #[wasm_bindgen(js_name = keyMessage)]
+    fn js_key_message(kind: &str, fields: &Object) -> String;
 }
 
-/// A manifest of three permissions: role `support` grants 0 and 1, role
-/// `mine` grants 2 when `manager` is the subject, restriction `no_bonus`
-/// denies 1, and restriction `not_pending` denies 2 when `status` is `pending`.
-const MANIFEST: &str = r#"{"v":2,"catalog":"t","title":"T","permissions":[
-  {"id":"player.view","title":"View"},{"id":"player.give_bonus","title":"Give bonus"},{"id":"affiliate.view","title":"Affiliates"}],
- "sources":[
-  {"id":"support","kind":"role","title":"Support","rules":[[3]]},
-  {"id":"mine","kind":"role","title":"Mine","rules":[[0],[[2,[{"attr":"manager","eq":"$user"}]]]]},
-  {"id":"no_bonus","kind":"restriction","title":"No bonus","rules":[[2]]},
-  {"id":"not_pending","kind":"restriction","title":"Not pending","rules":[[0],[[2,[{"attr":"status","eq":"pending"}]]]]}]}"#;
+// ---------------------------------------------------------------- the format, written as JS writes it
+
+fn push_str(out: &mut Vec<f64>, text: &str) {
+    out.push(text.chars().count() as f64);
+    out.extend(text.chars().map(|c| f64::from(u32::from(c))));
+}
+
+fn push_rules(out: &mut Vec<f64>, r: &RuleSet) {
+    let words = r.always.words();
+    out.push(words.len() as f64);
+    out.extend(words.iter().map(|&w| f64::from(w)));
+    out.push(r.when.len() as f64);
+    for rule in &r.when {
+        out.extend([rule.perm as f64, rule.when.len() as f64]);
+        for c in &rule.when {
+            push_str(out, &c.attr);
+            out.push(Op::ALL.iter().position(|o| *o == c.op).unwrap() as f64);
+            out.push(c.values.len() as f64);
+            for v in &c.values {
+                match v {
+                    Scalar::Str(s) => {
+                        out.push(0.0);
+                        push_str(out, s);
+                    }
+                    Scalar::Num(n) => out.extend([1.0, *n]),
+                    Scalar::Bool(b) => out.extend([2.0, f64::from(u8::from(*b))]),
+                    Scalar::User => out.push(3.0),
+                }
+            }
+        }
+    }
+}
+
+fn manifest_input(hash: &str, m: &ManifestData) -> Vec<f64> {
+    let mut out = Vec::new();
+    push_str(&mut out, hash);
+    out.extend([m.v as f64, m.permissions.len() as f64]);
+    m.permissions.iter().for_each(|p| push_str(&mut out, &p.id));
+    out.push(m.sources.len() as f64);
+    for s in &m.sources {
+        out.push(match s.kind {
+            SourceKind::Role => 0.0,
+            SourceKind::Additional => 1.0,
+            SourceKind::Restriction => 2.0,
+        });
+        push_str(&mut out, &s.id);
+        push_rules(&mut out, &s.rules);
+    }
+    out
+}
+
+/// The slots' attributes and the intern table of the test's checker.
+const ATTRS: [&str; 2] = ["manager", "status"];
+const STRINGS: [&str; 2] = ["u7", "pending"];
+
+fn claim_input(c: &SnapshotClaim, subject: &str, exp: f64) -> Vec<f64> {
+    let mut out = vec![c.v as f64];
+    push_str(&mut out, &c.manifest);
+    push_str(&mut out, subject);
+    let denial = c.denial.map_or(-1.0, |d| {
+        Reason::ALL.iter().position(|r| *r == d).unwrap() as f64
+    });
+    out.extend([exp, f64::from(u8::from(c.owner)), denial]);
+    out.push(c.labels.len() as f64);
+    for l in &c.labels {
+        out.extend([l.id as f64, f64::from(u8::from(l.closed))]);
+        out.push(f64::from(u8::from(l.access.is_some())));
+        if let Some((g, d)) = &l.access {
+            for list in [g, d] {
+                out.push(list.len() as f64);
+                out.extend(list.iter().map(|&i| f64::from(i)));
+            }
+        }
+    }
+    out.push(c.direct.len() as f64);
+    c.direct.iter().for_each(|r| push_rules(&mut out, r));
+    for list in [&ATTRS, &STRINGS] {
+        out.push(list.len() as f64);
+        list.iter().for_each(|s| push_str(&mut out, s));
+    }
+    out
+}
+
+/// The module's exchange buffer, as JS sees it (at least `len` numbers).
+fn io(len: usize) -> Float64Array {
+    let memory: WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let at = wasm::io(len as u32);
+    Float64Array::new_with_byte_offset_and_length(&memory.buffer(), at, len as u32)
+}
+
+/// Writes `data` into the buffer; its length, for the call that reads it.
+fn send(data: &[f64]) -> u32 {
+    if !data.is_empty() {
+        io(data.len()).copy_from(data);
+    }
+    data.len() as u32
+}
+
+// ---------------------------------------------------------------- a manifest and a claim
+
 const HASH: &str = "AAAAAAAAAAAAAAAAAAAAAA";
 const NOW: f64 = 1_795_435_200_000.0;
+const EXP: f64 = NOW + 900_000.0;
 
-fn payload(psnap: &str) -> JsValue {
-    json(&format!(
-        r#"{{"iss":"permsnap","sub":"u7","aud":"backoffice","iat":1795435200,"exp":1795436100,"psnap":{psnap}}}"#
-    ))
+fn set(perms: &[usize]) -> PermSet {
+    let mut s = PermSet::default();
+    perms.iter().for_each(|&p| s.insert(p));
+    s
 }
 
-fn claims(psnap: &str) -> Result<Claim, JsValue> {
-    wasm::check_claims(payload(psnap), "backoffice".into(), None, NOW, 0.0, 60.0)
-}
-
-/// A checker for u7: label 4444 with `mine` + `support` and restrictions
-/// `no_bonus` + `not_pending`, label 4445 closed, label 4446 without access.
-fn checker() -> Checker {
-    let manifest =
-        Manifest::parse(json(MANIFEST), HASH.into()).unwrap_or_else(|e| panic!("{:?}", refusal(e)));
-    let claim = claims(&format!(
-        r#"{{"v":2,"c":"t","m":"{HASH}","l":[[4444,0,[1,0],[2,3]],[4445,1],[4446]]}}"#
-    ))
-    .unwrap_or_else(|e| panic!("{:?}", refusal(e)));
-    Checker::new(&manifest, &claim).unwrap_or_else(|e| panic!("{:?}", refusal(e)))
-}
-
-/// Writes `[tag, value]` per attribute into the checker's slots, as the JS wrapper does.
-fn write_slots(c: &Checker, slots: &[(f64, f64)]) {
-    let memory: js_sys::WebAssembly::Memory = wasm::wasm_memory().unchecked_into();
-    let view = Float64Array::new_with_byte_offset_and_length(
-        &memory.buffer(),
-        c.slots_ptr(),
-        c.slots_len(),
-    );
-    for (i, (tag, value)) in slots.iter().enumerate() {
-        view.set_index(2 * i as u32, *tag);
-        view.set_index(2 * i as u32 + 1, *value);
+fn cond(attr: &str, op: Op, values: Vec<Scalar>) -> Cond {
+    Cond {
+        attr: attr.into(),
+        op,
+        values,
     }
+}
+
+fn source(id: &str, kind: SourceKind, always: &[usize], when: Vec<CondRule>) -> SourceEntry {
+    SourceEntry {
+        id: id.into(),
+        kind,
+        title: String::new(),
+        rules: RuleSet {
+            always: set(always),
+            when,
+        },
+    }
+}
+
+/// Three permissions: role `support` grants 0 and 1, role `mine` grants 2
+/// when `manager` is the subject, restriction `no_bonus` denies 1, and
+/// restriction `not_pending` denies 2 when `status` is `pending`.
+fn manifest_data() -> ManifestData {
+    let mine = CondRule {
+        perm: 2,
+        when: vec![cond("manager", Op::Eq, vec![Scalar::User])],
+    };
+    let pending = CondRule {
+        perm: 2,
+        when: vec![cond(
+            "status",
+            Op::In,
+            vec![Scalar::Str("pending".into()), Scalar::Num(3.0)],
+        )],
+    };
+    ManifestData {
+        v: 2,
+        catalog: String::new(),
+        title: String::new(),
+        permissions: ["player.view", "player.give_bonus", "affiliate.view"]
+            .iter()
+            .map(|id| PermissionEntry {
+                id: id.to_string(),
+                title: String::new(),
+            })
+            .collect(),
+        sources: vec![
+            source("support", SourceKind::Role, &[0, 1], vec![]),
+            source("mine", SourceKind::Role, &[], vec![mine]),
+            source("no_bonus", SourceKind::Restriction, &[1], vec![]),
+            source("not_pending", SourceKind::Restriction, &[], vec![pending]),
+        ],
+    }
+}
+
+fn entry(id: u64, grants: &[u32], denies: &[u32]) -> LabelEntry {
+    LabelEntry {
+        id,
+        closed: false,
+        access: Some((grants.to_vec(), denies.to_vec())),
+    }
+}
+
+/// u7: label 4444 with `mine` + `support` and restrictions `no_bonus` +
+/// `not_pending`, label 4445 closed, label 4446 without access, label 4447
+/// with the direct list (grants 0) only.
+fn claim() -> SnapshotClaim {
+    SnapshotClaim {
+        v: 2,
+        catalog: String::new(),
+        manifest: HASH.into(),
+        labels: vec![
+            entry(4444, &[1, 0], &[2, 3]),
+            LabelEntry {
+                id: 4445,
+                closed: true,
+                access: None,
+            },
+            LabelEntry {
+                id: 4446,
+                closed: false,
+                access: None,
+            },
+            entry(4447, &[4], &[]),
+        ],
+        direct: vec![RuleSet {
+            always: set(&[0]),
+            when: vec![],
+        }],
+        owner: false,
+        denial: None,
+    }
+}
+
+fn load_manifest() -> u32 {
+    let h = wasm::manifest(send(&manifest_input(HASH, &manifest_data())));
+    assert!(h >= 0, "manifest refused: {h}");
+    h as u32
+}
+
+fn load_checker(m: u32, c: &SnapshotClaim) -> i32 {
+    wasm::checker(m, send(&claim_input(c, "u7", EXP)))
+}
+
+fn checker() -> u32 {
+    let h = load_checker(load_manifest(), &claim());
+    assert!(h >= 0, "claim refused: {h}");
+    h as u32
+}
+
+/// The code a refusal names.
+fn code(refusal: i32) -> &'static str {
+    VerifyError::CODES[(-1 - refusal) as usize]
 }
 
 fn reason(packed: u32) -> &'static str {
     Reason::ALL[(packed & 0x7f) as usize].code()
 }
 
+/// Writes `[tag, value]` per attribute of `ATTRS` into the slots, as the JS wrapper does.
+fn write_slots(slots: &[(u32, f64)]) {
+    let view = io(2 * slots.len());
+    for (i, (t, value)) in slots.iter().enumerate() {
+        view.set_index(2 * i as u32, f64::from(*t));
+        view.set_index(2 * i as u32 + 1, *value);
+    }
+}
+
+// ---------------------------------------------------------------- checks
+
 #[wasm_bindgen_test]
-fn a_refused_header_throws_a_plain_code_and_message_object_never_a_string() {
-    let e =
-        wasm::check_header(json(r#"{"alg":"none","typ":"permsnap+jwt","kid":"k1"}"#)).unwrap_err();
-    let (code, message) = refusal(e);
-    assert_eq!(code, "alg_not_allowed");
-    assert!(message.contains("`none`"), "{message}");
+fn the_flattened_snapshot_answers_every_check_as_the_cores_own_snapshot() {
+    let h = checker();
+    let manifest = Arc::new(Manifest::new(manifest_data(), HASH.into()).unwrap());
+    let core = Snapshot::new(manifest, claim(), "u7".into(), EXP as i64).unwrap();
+    let resources: [Option<[(u32, f64); 2]>; 5] = [
+        None,
+        Some([(tag::STR, 0.0), (tag::OTHER_STR, 0.0)]),
+        Some([(tag::OTHER_STR, 0.0), (tag::STR, 1.0)]),
+        Some([(tag::ABSENT, 0.0), (tag::NUM, 3.0)]),
+        Some([(tag::STR, 0.0), (tag::BOOL, 1.0)]),
+    ];
+    let mut compared = 0;
+    for resource in resources {
+        for label in [4444, 4445, 4446, 4447, 9999] {
+            for p in 0..4 {
+                for now in [NOW, EXP] {
+                    if let Some(slots) = resource {
+                        write_slots(&slots);
+                    }
+                    let packed = wasm::check(h, p, label as f64, now, resource.is_some()) & !0x80;
+                    let view = resource.map(|slots| test_resource(&slots));
+                    let want = core.check_index(p as usize, label, view.as_ref(), now as i64);
+                    assert_eq!(reason(packed), want.reason.code(), "{p} in {label}");
+                    let by = core.by_source(&want).map_or(0, |i| i as u32 + 1);
+                    assert_eq!(packed >> 8, by, "{p} in {label}: by");
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 5 * 5 * 4 * 2);
+}
+
+/// The resource the slots say, as the core reads a resource.
+fn test_resource(slots: &[(u32, f64); 2]) -> permsnap::Resource {
+    let mut r = permsnap::Resource::new();
+    for (attr, (t, v)) in ATTRS.iter().zip(slots) {
+        let value = match *t {
+            tag::NUM => permsnap::Value::Num(*v),
+            tag::BOOL => permsnap::Value::Bool(*v != 0.0),
+            tag::STR => permsnap::Value::Str(STRINGS[*v as usize].into()),
+            tag::OTHER_STR => permsnap::Value::Str("a string no condition names".into()),
+            _ => continue,
+        };
+        r.insert(attr.to_string(), value);
+    }
+    r
 }
 
 #[wasm_bindgen_test]
-fn the_header_rules_are_the_cores_and_a_present_null_counts_as_present() {
-    let code = |h: &str| wasm::check_header(json(h)).map_err(|e| refusal(e).0);
+fn a_check_without_a_resource_flags_the_answers_a_resource_could_change() {
+    let h = checker();
+    let check = |p: u32, label: f64, now: f64| wasm::check(h, p, label, now, false);
     assert_eq!(
-        code(r#"{"alg":"EdDSA","typ":"permsnap+jwt","kid":"k1"}"#),
-        Ok("k1".into())
+        [
+            check(0, 4444.0, NOW),
+            check(1, 4444.0, NOW),
+            check(2, 4444.0, NOW)
+        ]
+        .map(reason),
+        ["granted", "restricted", "restricted"],
+        "no resource: the conditional deny of 2 applies"
     );
     assert_eq!(
-        code(r#"{"alg":"Ed25519","typ":"application/PERMSNAP+JWT","kid":"k2"}"#),
-        Ok("k2".into())
+        [0, 1, 2].map(|p| check(p, 4444.0, NOW) & 0x80),
+        [0, 0, 0x80],
+        "only permission 2 has conditions"
     );
     assert_eq!(
-        code(r#"{"alg":"EdDSA","typ":"permsnap+jwt","kid":"k1","crit":null}"#),
-        Err("crit_unsupported".into())
+        check(2, 4447.0, NOW) & 0x80,
+        0,
+        "not in a label whose sources have none"
     );
     assert_eq!(
-        code(r#"{"alg":"EdDSA","typ":"permsnap+jwt","kid":"k1","jku":"https://x"}"#),
-        Err("key_in_header".into())
+        check(2, 4445.0, NOW) & 0x80,
+        0,
+        "nor when the label decided"
     );
-    assert_eq!(
-        code(r#"{"alg":"EdDSA","typ":"JWT","kid":"k1"}"#),
-        Err("typ_mismatch".into())
-    );
-    assert_eq!(
-        code(r#"{"alg":"EdDSA","typ":"permsnap+jwt"}"#),
-        Err("unknown_key".into())
-    );
-    assert_eq!(
-        code(r#"{"alg":5,"typ":"permsnap+jwt","kid":"k1"}"#),
-        Err("malformed".into())
-    );
-    assert_eq!(
-        code(r#"["EdDSA","permsnap+jwt","k1"]"#),
-        Err("malformed".into())
-    );
-}
-
-const KEY_X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"; // RFC 8032 test 1
-
-#[wasm_bindgen_test]
-fn a_jwks_is_read_by_the_core_rules_into_kid_and_32_bytes() {
-    let jwks = json(&format!(
-        r#"{{"keys":[{{"kty":"RSA","kid":"r"}},{{"kty":"OKP","crv":"Ed25519","x":"{KEY_X}","kid":"k1","alg":"EdDSA","use":"sig"}}]}}"#
-    ));
-    let keys = wasm::read_jwks(jwks).unwrap_or_else(|e| panic!("{:?}", refusal(e)));
-    assert_eq!(keys.length(), 1, "the RSA key is left out");
-    let pair: Array = keys.get(0).unchecked_into();
-    assert_eq!(pair.get(0).as_string().as_deref(), Some("k1"));
-    let bytes: Uint8Array = pair.get(1).unchecked_into();
-    assert_eq!(bytes.to_vec()[..4], [0xd7, 0x5a, 0x98, 0x01]);
+    assert_eq!(reason(check(0, 4445.0, NOW)), "label_closed");
+    assert_eq!(reason(check(0, 4446.0, NOW)), "no_label_access");
+    assert_eq!(reason(check(0, 9999.0, NOW)), "no_label_access");
+    assert_eq!(reason(check(0, 4444.0, EXP)), "expired");
 }
 
 #[wasm_bindgen_test]
-fn a_jwks_with_a_private_key_a_small_order_key_or_twice_a_kid_is_refused_as_bad_jwks() {
-    let code = |j: &str| {
-        wasm::read_jwks(json(j))
-            .map(|_| ())
-            .map_err(|e| refusal(e).0)
+fn a_scoped_check_reads_the_resource_from_typed_slots_with_interned_strings() {
+    let h = checker();
+    let check = |slots: [(u32, f64); 2]| {
+        write_slots(&slots);
+        wasm::check(h, 2, 4444.0, NOW, true)
     };
-    let key =
-        |extra: &str| format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{KEY_X}","kid":"k1"{extra}}}"#);
+    let packed = check([(tag::STR, 0.0), (tag::OTHER_STR, 0.0)]);
     assert_eq!(
-        code(&format!(r#"{{"keys":[{}]}}"#, key(r#","d":"x""#))),
-        Err("bad_jwks".into())
-    );
-    let zero = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","kid":"z"}]}"#;
-    assert_eq!(
-        code(zero),
-        Err("bad_jwks".into()),
-        "the identity point is of small order"
+        (reason(packed), packed >> 8),
+        ("granted", 2),
+        "manager is the subject: granted by source 1, `mine`"
     );
     assert_eq!(
-        code(&format!(r#"{{"keys":[{},{}]}}"#, key(""), key(""))),
-        Err("bad_jwks".into())
+        reason(check([(tag::STR, 0.0), (tag::STR, 1.0)])),
+        "restricted"
     );
     assert_eq!(
-        code(&format!(r#"{{"keys":[{}]}}"#, key(r#","use":"enc""#))),
-        Err("bad_jwks".into())
+        reason(check([(tag::STR, 0.0), (tag::NUM, 3.0)])),
+        "restricted",
+        "in: a number of the list"
     );
-    let padded =
-        format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{KEY_X}=","kid":"k1"}}]}}"#);
     assert_eq!(
-        code(&padded),
-        Err("bad_jwks".into()),
-        "strict base64url: no padding"
+        reason(check([(tag::STR, 0.0), (tag::ABSENT, 0.0)])),
+        "restricted",
+        "status absent: the deny cannot be evaluated"
     );
-    assert_eq!(code(r#"{"nokeys":[]}"#), Err("bad_jwks".into()));
-    assert_eq!(KeyError::CODES, &["bad_jwks", "bad_key"]);
+    assert_eq!(
+        reason(check([(tag::OTHER_STR, 0.0), (tag::NUM, 7.0)])),
+        "condition_failed",
+        "manager is another string"
+    );
+    assert_eq!(
+        wasm::check(h, 0, 4447.0, NOW, false) >> 8,
+        5,
+        "granted by the direct list: past the 4 manifest sources"
+    );
+}
+
+// ---------------------------------------------------------------- refusals
+
+#[wasm_bindgen_test]
+fn a_claim_for_another_manifest_or_version_is_refused_with_the_cores_code() {
+    let m = load_manifest();
+    let mut other = claim();
+    other.manifest = "BBBBBBBBBBBBBBBBBBBBBB".into();
+    assert_eq!(code(load_checker(m, &other)), "manifest_mismatch");
+    let mut v3 = claim();
+    v3.v = 3;
+    assert_eq!(code(load_checker(m, &v3)), "unsupported_version");
+    let mut data = manifest_data();
+    data.v = 1;
+    let refused = wasm::manifest(send(&manifest_input(HASH, &data)));
+    assert_eq!(code(refused), "unsupported_version");
+}
+
+/// The detail of the last `malformed` refusal, as JS reads it.
+fn detail() -> String {
+    io(256);
+    let n = wasm::detail() as usize;
+    let bytes: Vec<u8> = io(n).to_vec().into_iter().map(|b| b as u8).collect();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_claim_or_manifest_the_issuer_would_not_write_is_malformed_with_the_cores_detail() {
+    let m = load_manifest();
+    let mut unordered = claim();
+    unordered.labels.swap(0, 1);
+    assert_eq!(code(load_checker(m, &unordered)), "malformed");
+    assert_eq!(
+        detail(),
+        "the snapshot's labels are not in ascending order, once each"
+    );
+    let mut dangling = claim();
+    dangling.labels[0] = entry(4444, &[9], &[]);
+    assert_eq!(code(load_checker(m, &dangling)), "malformed");
+    assert_eq!(detail(), "a label names a source that is not there");
+    let mut granting = claim();
+    granting.denial = Some(Reason::Granted);
+    assert_eq!(code(load_checker(m, &granting)), "malformed");
+    let mut data = manifest_data();
+    data.sources.swap(0, 2);
+    assert_eq!(
+        code(wasm::manifest(send(&manifest_input(HASH, &data)))),
+        "malformed"
+    );
+    assert_eq!(
+        detail(),
+        "the manifest's sources are not roles, then additional roles, then restriction roles"
+    );
+}
+
+#[wasm_bindgen_test]
+fn flattened_input_cut_short_or_overlong_anywhere_is_malformed_never_a_trap() {
+    let m = load_manifest();
+    let whole = claim_input(&claim(), "u7", EXP);
+    for len in 0..whole.len() {
+        let refused = wasm::checker(m, send(&whole[..len]));
+        assert_eq!(code(refused), "malformed", "cut at {len}");
+    }
+    let mut overlong = whole.clone();
+    overlong.push(0.0);
+    assert_eq!(code(wasm::checker(m, send(&overlong))), "malformed");
+    let mut not_whole = whole;
+    not_whole[0] = 2.5;
+    assert_eq!(code(wasm::checker(m, send(&not_whole))), "malformed");
+    let manifest = manifest_input(HASH, &manifest_data());
+    for len in 0..manifest.len() {
+        let refused = wasm::manifest(send(&manifest[..len]));
+        assert_eq!(code(refused), "malformed", "manifest cut at {len}");
+    }
+    assert_eq!(
+        code(wasm::checker(9999, send(&[]))),
+        "malformed",
+        "no such manifest"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_released_checker_answers_nothing_and_its_handle_is_used_again() {
+    let m = load_manifest();
+    let h = load_checker(m, &claim());
+    wasm::release(h as u32);
+    assert_eq!(wasm::check(h as u32, 0, 4444.0, NOW, false), NO_ANSWER);
+    assert_eq!(
+        load_checker(m, &claim()),
+        h,
+        "the free handle is taken again"
+    );
+}
+
+// ---------------------------------------------------------------- strict signatures
+
+fn prechecks(key: &[u8; 32], sig: &[u8]) -> bool {
+    let view = io(96);
+    for (i, b) in key.iter().chain(sig).enumerate() {
+        view.set_index(i as u32, f64::from(*b));
+    }
+    wasm::strict_prechecks()
 }
 
 #[wasm_bindgen_test]
@@ -192,243 +515,235 @@ fn the_strict_prechecks_refuse_a_non_canonical_s_and_a_small_order_r_or_key() {
     let mut sig = [0u8; 64];
     sig[0] = 0x58; // R: some point encoding that is not of small order
     sig[32] = 1;
-    assert!(wasm::strict_prechecks(&key, &sig));
+    assert!(prechecks(&key, &sig));
     let mut big_s = sig;
     big_s[63] = 0x10; // S >= L
     big_s[32..63].fill(0xff);
-    assert!(!wasm::strict_prechecks(&key, &big_s));
+    assert!(!prechecks(&key, &big_s));
     let mut small_r = sig;
     small_r[..32].fill(0);
     small_r[0] = 1; // R = the identity
-    assert!(!wasm::strict_prechecks(&key, &small_r));
-    assert!(
-        !wasm::strict_prechecks(&[0; 32], &sig),
-        "the key 0 is of small order"
-    );
-    assert!(!wasm::strict_prechecks(&key, &sig[..63]), "not 64 bytes");
+    assert!(!prechecks(&key, &small_r));
+    assert!(!prechecks(&[0; 32], &sig), "the key 0 is of small order");
+    io(32).fill(0.0, 0, 32);
+    assert!(wasm::small_order(), "the identity is of small order");
+    io(32).fill(17.0, 0, 32);
+    assert!(!wasm::small_order());
+}
+
+// ---------------------------------------------------------------- the JS holds the Rust lists and sentences
+
+fn strings(a: Array) -> Vec<String> {
+    a.iter().map(|v| v.as_string().unwrap()).collect()
 }
 
 #[wasm_bindgen_test]
-fn the_claim_rules_are_the_cores_with_the_clock_skew_for_iat_only() {
-    let psnap = format!(r#"{{"v":2,"c":"t","m":"{HASH}","l":[]}}"#);
-    let code = |aud: &str, now: f64, skew: f64| {
-        wasm::check_claims(payload(&psnap), aud.into(), None, now, 0.0, skew)
-            .map(|_| ())
-            .map_err(|e| refusal(e).0)
+fn the_js_code_lists_are_the_rust_lists_in_order_then_the_js_ones() {
+    let reasons = strings(js_reason_codes());
+    let rust: Vec<&str> = Reason::ALL.iter().map(|r| r.code()).collect();
+    assert_eq!(reasons[..rust.len()], rust[..]);
+    assert_eq!(reasons[rust.len()..], ["unverified", "bad_resource"]);
+    let errors = strings(js_error_codes());
+    let rust: Vec<&str> = VerifyError::CODES
+        .iter()
+        .chain(KeyError::CODES)
+        .copied()
+        .collect();
+    assert_eq!(errors[..rust.len()], rust[..]);
+    assert_eq!(errors.len(), rust.len() + 4);
+}
+
+#[wasm_bindgen_test]
+fn the_js_reason_sentences_are_reason_message_for_every_reason_with_and_without_a_title() {
+    for (i, r) in Reason::ALL.iter().enumerate() {
+        for title in [None, Some(""), Some("Don't allow to give bonus")] {
+            let js = js_reason_message(i as u32, title.map(str::to_string));
+            assert_eq!(js, r.message(title), "{} with {title:?}", r.code());
+        }
+    }
+}
+
+fn fields(pairs: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o
+}
+
+#[wasm_bindgen_test]
+fn the_js_error_sentences_are_the_display_of_every_verify_error() {
+    let s = |v: &str| JsValue::from_str(v);
+    let n = |v: f64| JsValue::from_f64(v);
+    let cases: Vec<(VerifyError, Object)> = vec![
+        (
+            VerifyError::malformed("the header is not JSON"),
+            fields(&[("detail", s("the header is not JSON"))]),
+        ),
+        (
+            VerifyError::TooLarge {
+                len: 70_000,
+                max: 65_536,
+            },
+            fields(&[("len", n(70_000.0)), ("max", n(65_536.0))]),
+        ),
+        (
+            VerifyError::BadSignature { kid: "k1".into() },
+            fields(&[("kid", s("k1"))]),
+        ),
+        (VerifyError::UnknownKey { kid: None }, fields(&[])),
+        (
+            VerifyError::UnknownKey {
+                kid: Some("k9".into()),
+            },
+            fields(&[("kid", s("k9"))]),
+        ),
+        (VerifyError::AlgNotAllowed { alg: None }, fields(&[])),
+        (
+            VerifyError::AlgNotAllowed {
+                alg: Some("HS256".into()),
+            },
+            fields(&[("alg", s("HS256"))]),
+        ),
+        (VerifyError::TypMismatch { typ: None }, fields(&[])),
+        (
+            VerifyError::TypMismatch {
+                typ: Some("JWT".into()),
+            },
+            fields(&[("typ", s("JWT"))]),
+        ),
+        (VerifyError::CritUnsupported, fields(&[])),
+        (
+            VerifyError::KeyInHeader { param: "x5t#S256" },
+            fields(&[("param", s("x5t#S256"))]),
+        ),
+        (
+            VerifyError::Expired { exp: 1_795_436_100 },
+            fields(&[("exp", n(1_795_436_100.0))]),
+        ),
+        (
+            VerifyError::NotYetValid {
+                claim: "nbf",
+                at: 1_795_436_100,
+            },
+            fields(&[("claim", s("nbf")), ("at", n(1_795_436_100.0))]),
+        ),
+        (
+            VerifyError::WrongAudience {
+                expected: "backoffice".into(),
+            },
+            fields(&[("expected", s("backoffice"))]),
+        ),
+        (
+            VerifyError::WrongIssuer {
+                expected: "a".into(),
+                found: None,
+            },
+            fields(&[("expected", s("a"))]),
+        ),
+        (
+            VerifyError::WrongIssuer {
+                expected: "a".into(),
+                found: Some("b".into()),
+            },
+            fields(&[("expected", s("a")), ("found", s("b"))]),
+        ),
+        (
+            VerifyError::UnsupportedVersion { version: 3 },
+            fields(&[("version", n(3.0))]),
+        ),
+        (
+            VerifyError::ManifestMismatch {
+                expected: "e".into(),
+                found: "f".into(),
+            },
+            fields(&[("expected", s("e")), ("found", s("f"))]),
+        ),
+    ];
+    let mut seen: Vec<&str> = Vec::new();
+    for (e, f) in &cases {
+        assert_eq!(
+            js_verify_message(e.code(), f),
+            e.to_string(),
+            "{}",
+            e.code()
+        );
+        seen.push(e.code());
+    }
+    seen.dedup();
+    assert_eq!(seen, VerifyError::CODES, "every code, in order");
+}
+
+#[wasm_bindgen_test]
+fn the_js_error_sentences_are_the_display_of_every_key_set_refusal() {
+    let s = |v: &str| JsValue::from_str(v);
+    let n = |v: f64| JsValue::from_f64(v);
+    let in_jwks = |error: KeyError| KeyError::InJwks {
+        index: 2,
+        error: Box::new(error),
     };
-    assert_eq!(code("backoffice", NOW, 0.0), Ok(()));
-    assert_eq!(code("other", NOW, 0.0), Err("wrong_audience".into()));
-    assert_eq!(
-        code("backoffice", NOW - 3000.0, 0.0),
-        Err("not_yet_valid".into())
-    );
-    assert_eq!(
-        code("backoffice", NOW - 3000.0, 60.0),
-        Ok(()),
-        "an issuer 3 s ahead"
-    );
-    assert_eq!(
-        code("backoffice", 1_795_436_100_000.0, 600.0),
-        Err("expired".into()),
-        "the skew never extends exp"
-    );
-    let v3 = claims(r#"{"v":3,"c":"t","m":"x","l":[],"future":true}"#)
-        .map(|_| ())
-        .map_err(|e| refusal(e).0);
-    assert_eq!(
-        v3,
-        Err("unsupported_version".into()),
-        "the version first, before the rest of the claim"
-    );
-}
-
-#[wasm_bindgen_test]
-fn a_snapshot_claim_is_read_as_strictly_as_natively() {
-    let code = |p: &str| claims(p).map(|_| ()).map_err(|e| refusal(e));
-    let (c, m) = code(&format!(
-        r#"{{"v":2,"c":"t","m":"{HASH}","l":[],"extra":1}}"#
-    ))
-    .unwrap_err();
-    assert_eq!(c, "malformed");
-    assert!(m.contains("unknown field `extra`"), "{m}");
-    assert_eq!(
-        code(&format!(
-            r#"{{"v":2,"c":"t","m":"{HASH}","l":[[4444,0,[1]]]}}"#
-        ))
-        .unwrap_err()
-        .0,
-        "malformed"
-    );
-    assert_eq!(
-        code(&format!(r#"{{"v":2,"c":"t","m":"{HASH}","l":[[4444,2]]}}"#))
-            .unwrap_err()
-            .0,
-        "malformed"
-    );
-    assert_eq!(
-        code(&format!(r#"{{"v":2,"c":"t","m":"{HASH}","l":[[1.5]]}}"#))
-            .unwrap_err()
-            .0,
-        "malformed"
-    );
-    assert_eq!(
-        code(&format!(
-            r#"{{"v":2,"c":"t","m":"{HASH}","l":[[9007199254740992]]}}"#
-        ))
-        .unwrap_err()
-        .0,
-        "malformed"
-    );
-    let ok = claims(&format!(
-        r#"{{"v":2,"c":"t","m":"{HASH}","l":[[4444]],"o":1,"d":null}}"#
-    ))
-    .unwrap_or_else(|e| panic!("{:?}", refusal(e)));
-    assert_eq!(
-        (ok.subject(), ok.catalog(), ok.manifest_hash()),
-        ("u7".into(), "t".into(), HASH.into())
-    );
-    assert_eq!(ok.issued_at(), Some(NOW));
-}
-
-#[wasm_bindgen_test]
-fn the_deserializer_reads_own_members_only_and_refuses_by_kind_without_printing_values() {
-    let object = json(&format!(r#"{{"v":2,"c":"t","m":"{HASH}","l":[]}}"#));
-    let child: Object = Object::create(object.unchecked_ref::<Object>());
-    let inherited = SnapshotClaim::deserialize(Js(child.into()));
-    assert!(inherited.is_err(), "inherited members are not read");
-    let e =
-        SnapshotClaim::deserialize(Js(json(r#"{"v":2.5,"c":"t","m":"x","l":[]}"#))).unwrap_err();
-    assert!(e.to_string().starts_with("a number where"), "{e}");
-}
-
-#[wasm_bindgen_test]
-fn a_claim_for_another_manifest_is_refused_as_manifest_mismatch() {
-    let manifest =
-        Manifest::parse(json(MANIFEST), HASH.into()).unwrap_or_else(|e| panic!("{:?}", refusal(e)));
-    let claim = claims(r#"{"v":2,"c":"t","m":"BBBBBBBBBBBBBBBBBBBBBB","l":[]}"#)
-        .unwrap_or_else(|e| panic!("{:?}", refusal(e)));
-    let Err(e) = Checker::new(&manifest, &claim) else {
-        panic!("accepted")
-    };
-    assert_eq!(refusal(e).0, "manifest_mismatch");
-    let bad = Manifest::parse(
-        json(r#"{"v":2,"catalog":"t","title":"T","permissions":[],"sources":[],"x":1}"#),
-        HASH.into(),
-    );
-    assert_eq!(
-        bad.map(|_| ()).map_err(|e| refusal(e).0),
-        Err("malformed".into())
-    );
-}
-
-#[wasm_bindgen_test]
-fn a_label_table_answers_without_a_resource_and_flags_what_a_resource_could_change() {
-    let c = checker();
-    let t = c.table(4444.0, NOW);
-    assert_eq!(reason(u32::from(t[0])), "granted");
-    assert_eq!(reason(u32::from(t[1])), "restricted");
-    assert_eq!(
-        reason(u32::from(t[2])),
-        "restricted",
-        "no resource: the conditional deny applies"
-    );
-    assert_eq!(
-        [t[0] & 0x80, t[1] & 0x80, t[2] & 0x80],
-        [0, 0, 0x80],
-        "only permission 2 has conditions"
-    );
-    assert_eq!(reason(u32::from(c.table(4445.0, NOW)[0])), "label_closed");
-    assert_eq!(
-        reason(u32::from(c.table(4446.0, NOW)[0])),
-        "no_label_access"
-    );
-    assert_eq!(
-        reason(u32::from(c.table(9999.0, NOW)[0])),
-        "no_label_access"
-    );
-    assert_eq!(
-        reason(u32::from(c.table(4444.0, 1_795_436_100_000.0)[0])),
-        "expired"
-    );
-    assert_eq!(c.labels(), vec![4444.0, 4445.0, 4446.0]);
-}
-
-#[wasm_bindgen_test]
-fn a_scoped_check_reads_the_resource_from_typed_slots_with_interned_strings() {
-    let mut c = checker();
-    assert!(
-        c.attrs().is_empty(),
-        "nothing made before the first scoped check"
-    );
-    c.prepare_scoped();
-    let attrs = c.attrs();
-    let strings = c.strings();
-    let slot = |a: &str| attrs.iter().position(|x| x == a).unwrap_or(usize::MAX);
-    let id = |s: &str| {
-        strings
-            .iter()
-            .position(|x| x == s)
-            .map(|i| i as f64)
-            .unwrap_or(-1.0)
-    };
-    assert_eq!((slot("manager"), slot("status")), (0, 1));
-    let (str_tag, other_str, absent) = (3.0, 4.0, 0.0);
-    let mut slots = [(absent, 0.0); 2];
-    slots[slot("manager")] = (str_tag, id("u7"));
-    slots[slot("status")] = (other_str, 0.0);
-    write_slots(&c, &slots);
-    assert!(
-        c.allows(2, 4444.0, NOW),
-        "manager is the subject, status is some other string"
-    );
-    let packed = c.check(2, 4444.0, NOW, true);
-    assert_eq!(
-        (reason(packed), c.source_id((packed >> 8) - 1)),
-        ("granted", "mine".to_string())
-    );
-    slots[slot("status")] = (str_tag, id("pending"));
-    write_slots(&c, &slots);
-    assert_eq!(reason(c.check(2, 4444.0, NOW, true)), "restricted");
-    slots = [(other_str, 0.0), (absent, 0.0)];
-    write_slots(&c, &slots);
-    assert_eq!(
-        reason(c.check(2, 4444.0, NOW, true)),
-        "restricted",
-        "status absent: the deny cannot be evaluated"
-    );
-    slots = [(other_str, 0.0), (1.0, 7.0)];
-    write_slots(&c, &slots);
-    assert_eq!(
-        reason(c.check(2, 4444.0, NOW, true)),
-        "condition_failed",
-        "manager is another string"
-    );
-}
-
-#[wasm_bindgen_test]
-fn messages_name_the_source_title() {
-    let c = checker();
-    let packed = c.check(1, 4444.0, NOW, false);
-    assert_eq!(c.message(packed), "Restricted: No bonus");
-    assert_eq!(
-        c.message(c.check(0, 4444.0, NOW, false)),
-        "Allowed by Support"
-    );
-}
-
-#[wasm_bindgen_test]
-fn the_exported_code_lists_are_the_rust_lists() {
-    let reasons: Vec<String> = Reason::ALL.iter().map(|r| r.code().to_string()).collect();
-    assert_eq!(wasm::reason_codes(), reasons);
-    assert_eq!(
-        wasm::verify_error_codes(),
-        VerifyError::CODES
-            .iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-    );
-    assert_eq!(
-        wasm::key_error_codes(),
-        vec!["bad_jwks".to_string(), "bad_key".to_string()]
-    );
+    let cases: Vec<(KeyError, &str, Object)> = vec![
+        (
+            KeyError::NotAJwks {
+                detail: "no `keys` list".into(),
+            },
+            "NotAJwks",
+            fields(&[("detail", s("no `keys` list"))]),
+        ),
+        (KeyError::NoEd25519Key, "NoEd25519Key", fields(&[])),
+        (
+            KeyError::PrivateKeyInJwks { index: 1 },
+            "PrivateKeyInJwks",
+            fields(&[("index", n(1.0))]),
+        ),
+        (
+            KeyError::DuplicateKid { kid: "k1".into() },
+            "DuplicateKid",
+            fields(&[("kid", s("k1"))]),
+        ),
+        (
+            in_jwks(KeyError::AlgNotEdDsa {
+                alg: "RS256".into(),
+            }),
+            "InJwks",
+            fields(&[
+                ("index", n(2.0)),
+                ("kind", s("AlgNotEdDsa")),
+                ("alg", s("RS256")),
+            ]),
+        ),
+        (
+            in_jwks(KeyError::UseNotSig {
+                key_use: "enc".into(),
+            }),
+            "InJwks",
+            fields(&[
+                ("index", n(2.0)),
+                ("kind", s("UseNotSig")),
+                ("use", s("enc")),
+            ]),
+        ),
+        (
+            in_jwks(KeyError::NoKid),
+            "InJwks",
+            fields(&[("index", n(2.0)), ("kind", s("NoKid"))]),
+        ),
+        (
+            in_jwks(KeyError::BadBytes {
+                kid: "k1".into(),
+                field: "x",
+            }),
+            "InJwks",
+            fields(&[("index", n(2.0)), ("kind", s("BadBytes")), ("kid", s("k1"))]),
+        ),
+        (
+            in_jwks(KeyError::WeakKey { kid: "k1".into() }),
+            "InJwks",
+            fields(&[("index", n(2.0)), ("kind", s("WeakKey")), ("kid", s("k1"))]),
+        ),
+    ];
+    for (e, kind, f) in &cases {
+        assert_eq!(js_key_message(kind, f), e.to_string(), "{kind}");
+        assert_eq!(e.code(), "bad_jwks");
+    }
 }

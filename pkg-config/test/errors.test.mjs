@@ -1,12 +1,12 @@
-// Errors at the boundary: a refused token is a PermsnapError with a code;
-// anything else thrown (a bug, a throwing callback, a wasm trap) stays what
-// it is and never becomes a verification code. Its own process (node
+// Errors: a refused token is a PermsnapError with a code and its sentence;
+// anything else thrown (a bug, a throwing callback) stays what it is and
+// never becomes a verification code. Its own process (node
 // --test runs each file alone), so no manifest is cached yet.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { Permissions, PermsnapError } from "../../pkg/node.js";
-import { PermsnapError as SourceError, boundary } from "../errors.js";
+import { PermsnapError as SourceError, refuse } from "../errors.js";
 import { AUDIENCE, NOW, issue, keys, manifest } from "./helpers.mjs";
 
 const k = keys("errors");
@@ -30,20 +30,32 @@ test("a manifest that is not JSON is malformed, and is not kept", async () => {
   assert.equal((await Permissions.verify(token, k.jwks, opts)).subject, "sue", "the right manifest still works");
 });
 
-test("the boundary turns only the wasm module's {code, message} objects into PermsnapErrors", () => {
-  // errors.js is bundled into pkg/index.js as it is; tested from its source.
-  const refused = { code: "bad_signature", message: "the signature does not verify with key `k1`" };
-  assert.throws(() => boundary(() => { throw refused; }), (e) =>
-    e instanceof SourceError && e.name === "PermsnapError" && e.code === refused.code && e.message === refused.message);
-  const trap = new WebAssembly.RuntimeError("unreachable");
-  assert.throws(() => boundary(() => { throw trap; }), (e) => e === trap, "a wasm trap stays a trap");
-  const bug = new TypeError("x is not a function");
-  assert.throws(() => boundary(() => { throw bug; }), (e) => e === bug, "a bug stays a bug");
-  const text = "malformed\tthe old string errors";
-  assert.throws(() => boundary(() => { throw text; }), (e) => e === text, "a thrown string is not ours");
-  const mimic = Object.assign(new Error("looks like one"), { code: "malformed" });
-  assert.throws(() => boundary(() => { throw mimic; }), (e) => e === mimic, "an Error with a code is not the boundary's object");
-  assert.equal(boundary(() => 42), 42);
+test("a refusal is a PermsnapError whose message is its code's sentence, built from the values it names", () => {
+  // errors.js is bundled into pkg/index.js as it is; tested from its source
+  // (tests/wasm.rs compares every sentence with the Rust Display).
+  const e = refuse("bad_signature", { kid: "k1" });
+  assert.ok(e instanceof SourceError && e instanceof Error);
+  assert.equal(e.name, "PermsnapError");
+  assert.equal(e.code, "bad_signature");
+  assert.equal(e.message, "the signature does not verify with key `k1`");
+  assert.equal(refuse("unknown_key").message, "the header has no `kid`");
+  assert.equal(refuse("malformed", { detail: "the header is not JSON" }).message, "the header is not JSON");
+});
+
+test("a manifest of the wrong shape is malformed and says which part, and a good one still verifies after it", async () => {
+  const token = issue(k, { user: "sue" });
+  const m = JSON.parse(opts.manifest);
+  const cases = [
+    [{ ...m, extra: 1 }, /unknown member `extra`/],
+    [{ ...m, sources: [{ ...m.sources[0], kind: "boss" }] }, /sources\[0\]: `kind`/],
+    [{ ...m, permissions: "all" }, /`permissions` is not a list|is not a list/],
+  ];
+  for (const [bad, message] of cases) {
+    // another text than the one the token names: its shape is read (and refused) before its hash is compared
+    const refused = Permissions.verify(token, k.jwks, { ...opts, manifest: JSON.stringify(bad) });
+    await assert.rejects(refused, { code: "malformed", message });
+  }
+  assert.equal((await Permissions.verify(token, k.jwks, opts)).subject, "sue");
 });
 
 /** Runs `body` in a fresh Node process after `setup` ran, before the package loads; resolves to its stdout. */

@@ -59,7 +59,9 @@ export function samples(kind) {
   return JSON.parse(readFileSync(out, "utf8"));
 }
 
-export const b64u = (x) => Buffer.from(typeof x === "string" ? x : JSON.stringify(x)).toString("base64url");
+/** base64url of a text, bytes, or any other value as JSON. */
+export const b64u = (x) =>
+  (Buffer.isBuffer(x) ? x : Buffer.from(typeof x === "string" ? x : JSON.stringify(x))).toString("base64url");
 
 /** Signs any header and payload (objects or raw strings) with the private JWK, as an attacker with the key could. */
 export function signRaw(privateJwk, header, payload) {

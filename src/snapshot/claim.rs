@@ -3,10 +3,12 @@
 //! format is in `docs/architecture.md`; this is its one serde definition.
 
 use crate::rules::{Reason, RuleSet, MAX_SAFE_INTEGER};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A label as the snapshot knows it: `[id]`, `[id, 1]` (closed) or
 /// `[id, 0, grants, denies]` (access: source indices in the user's order).

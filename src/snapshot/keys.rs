@@ -5,6 +5,9 @@
 
 use super::token::Present;
 use crate::error::KeyError;
+use alloc::boxed::Box;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use serde::Deserialize;
 
 /// A JWK, as far as permsnap reads it (any other member is ignored).
@@ -191,9 +194,9 @@ const L: [u8; 32] = [
 pub fn is_canonical_scalar(s: &[u8; 32]) -> bool {
     for i in (0..32).rev() {
         match s[i].cmp(&L[i]) {
-            std::cmp::Ordering::Less => return true,
-            std::cmp::Ordering::Greater => return false,
-            std::cmp::Ordering::Equal => {}
+            core::cmp::Ordering::Less => return true,
+            core::cmp::Ordering::Greater => return false,
+            core::cmp::Ordering::Equal => {}
         }
     }
     false
@@ -204,10 +207,10 @@ pub fn is_canonical_scalar(s: &[u8; 32]) -> bool {
 /// of small order. With these, the browser refuses what `verify_strict`
 /// refuses; the package's tests run the Wycheproof and CCTV vectors to show it.
 pub fn strict_signature_prechecks(public_key: &[u8; 32], signature: &[u8; 64]) -> bool {
-    let mut r = [0u8; 32];
-    let mut s = [0u8; 32];
-    r.copy_from_slice(&signature[..32]);
-    s.copy_from_slice(&signature[32..]);
+    let (mut r, mut s) = ([0u8; 32], [0u8; 32]);
+    let (r_bytes, s_bytes) = signature.split_at(32);
+    r.iter_mut().zip(r_bytes).for_each(|(d, b)| *d = *b);
+    s.iter_mut().zip(s_bytes).for_each(|(d, b)| *d = *b);
     is_canonical_scalar(&s) && !is_small_order(&r) && !is_small_order(public_key)
 }
 

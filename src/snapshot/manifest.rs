@@ -8,10 +8,29 @@
 
 use crate::error::VerifyError;
 use crate::rules::{CondRule, PermSet, RuleSet};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
-use std::fmt;
+
+// The index by id is made by the first lookup: std's `OnceLock`, or spin's
+// `Once` in the browser build (no std).
+#[cfg(any(feature = "std", not(feature = "wasm")))]
+type Lazy<T> = std::sync::OnceLock<T>;
+#[cfg(all(feature = "wasm", not(feature = "std")))]
+type Lazy<T> = spin::Once<T>;
+
+#[cfg(any(feature = "std", not(feature = "wasm")))]
+fn made<T>(cell: &Lazy<T>, make: impl FnOnce() -> T) -> &T {
+    cell.get_or_init(make)
+}
+
+#[cfg(all(feature = "wasm", not(feature = "std")))]
+fn made<T>(cell: &Lazy<T>, make: impl FnOnce() -> T) -> &T {
+    cell.call_once(make)
+}
 
 /// The manifest format version this build reads and writes (the same as the
 /// snapshot claim's).
@@ -74,13 +93,29 @@ pub struct ManifestData {
 
 /// A checked manifest with its hash (the first 16 bytes of the SHA-256 of
 /// its exact text, base64url: what a token's `m` names).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Manifest {
     data: ManifestData,
     hash: String,
     grant_sources: usize,
-    /// permission indices sorted by id, for lookups by id
-    by_id: Vec<u32>,
+    /// permission indices sorted by id, for lookups by id: made by the first
+    /// lookup (the browser build looks up by index only, so the sort is not
+    /// part of its wasm)
+    by_id: Lazy<Vec<u32>>,
+}
+
+// A clone makes its own lookup index when it needs one.
+impl Clone for Manifest {
+    fn clone(&self) -> Manifest {
+        Manifest::indexed(self.data.clone(), self.hash.clone())
+    }
+}
+
+// Equal when they say the same: the lookup index is made from the data.
+impl PartialEq for Manifest {
+    fn eq(&self, other: &Manifest) -> bool {
+        self.hash == other.hash && self.data == other.data
+    }
 }
 
 impl Manifest {
@@ -92,10 +127,11 @@ impl Manifest {
         }
         let n = data.permissions.len();
         if let Some(s) = data.sources.iter().find(|s| !s.rules.within(n)) {
-            return Err(VerifyError::malformed(format!(
-                "manifest source `{}` names a permission index beyond the {n} permissions",
-                s.id
-            )));
+            // Not `format!`: the browser build links no formatting machinery.
+            let mut detail = String::from("manifest source `");
+            detail.push_str(&s.id);
+            detail.push_str("` names a permission beyond the manifest's");
+            return Err(VerifyError::malformed(detail));
         }
         let rank = |k: SourceKind| match k {
             SourceKind::Role => 0,
@@ -120,17 +156,11 @@ impl Manifest {
             .iter()
             .take_while(|s| s.kind != SourceKind::Restriction)
             .count();
-        let mut by_id: Vec<u32> = (0..data.permissions.len() as u32).collect();
-        by_id.sort_unstable_by(|a, b| {
-            data.permissions[*a as usize]
-                .id
-                .cmp(&data.permissions[*b as usize].id)
-        });
         Manifest {
             data,
             hash,
             grant_sources,
-            by_id,
+            by_id: Lazy::new(),
         }
     }
 
@@ -174,10 +204,14 @@ impl Manifest {
     /// The index of a permission id.
     pub fn permission(&self, id: &str) -> Option<usize> {
         let perms = &self.data.permissions;
-        self.by_id
-            .binary_search_by(|&i| perms[i as usize].id.as_str().cmp(id))
-            .ok()
-            .map(|k| self.by_id[k] as usize)
+        let id_of = |i: &u32| perms.get(*i as usize).map(|p| p.id.as_str());
+        let by_id = made(&self.by_id, || {
+            let mut by_id: Vec<u32> = (0..perms.len() as u32).collect();
+            by_id.sort_unstable_by(|a, b| id_of(a).cmp(&id_of(b)));
+            by_id
+        });
+        let k = by_id.binary_search_by(|i| id_of(i).cmp(&Some(id))).ok()?;
+        by_id.get(k).map(|&i| i as usize)
     }
 }
 

@@ -20,7 +20,9 @@ pub use manifest::{Manifest, ManifestData, PermissionEntry, SourceEntry, SourceK
 
 use crate::error::VerifyError;
 use crate::rules::{decide_sources, Reason, Resource, ResourceView, RuleSet, Verdict};
-use std::sync::Arc;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 /// The snapshot format version this build reads and writes (claim and manifest).
 pub const VERSION: u64 = 2;
@@ -162,7 +164,7 @@ impl Snapshot {
         self.labels
             .binary_search_by_key(&id, |l| l.id)
             .ok()
-            .map(|i| &self.labels[i])
+            .and_then(|i| self.labels.get(i))
     }
 
     /// Source `i`: `(by, title, rules)`; manifest sources first, then the

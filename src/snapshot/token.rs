@@ -5,9 +5,12 @@
 
 use super::claim::VersionProbe;
 use crate::error::VerifyError;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
-use std::fmt;
 
 /// The `typ` of a permsnap token.
 pub const TYP: &str = "permsnap+jwt";
@@ -145,7 +148,10 @@ impl Visitor<'_> for DateVisitor {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumericDate, E> {
         if v.is_finite() && v.abs() < 1e12 {
-            Ok(NumericDate((v * 1000.0).round() as i64))
+            // rounded half away from zero (`f64::round`, which needs std):
+            // exact, as milliseconds below 10^15 are far below 2^52
+            let ms = (v.abs() * 1000.0 + 0.5) as i64;
+            Ok(NumericDate(if v < 0.0 { -ms } else { ms }))
         } else {
             Err(E::custom("a date out of range"))
         }

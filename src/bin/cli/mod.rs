@@ -266,6 +266,10 @@ struct VerifyArgs {
     /// seconds by which `exp` may be passed and `iat`/`nbf` be ahead
     #[arg(long, default_value_t = 0)]
     leeway: i64,
+    /// seconds by which only `iat`/`nbf` may be ahead (the issuer's clock
+    /// running ahead; the package's `clockSkew`); `exp` is never extended
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    clock_skew: i64,
     /// also check the snapshot against this catalog's manifest
     #[arg(long, value_name = "CATALOG")]
     catalog: Option<String>,
@@ -516,6 +520,7 @@ fn verify(a: &VerifyArgs) -> Out {
     let mut opts = permsnap::VerifyOptions::new(&a.audience, a.now.unwrap_or_else(system_now));
     opts.issuer = a.issuer.clone();
     opts.leeway_secs = a.leeway;
+    opts.max_clock_skew_secs = a.clock_skew;
     let v = permsnap::verify(&token, &jwks, &opts)?;
     if let Some(catalog) = &a.catalog {
         let manifest = permsnap::issue::ManifestFile::of(&load_catalog(catalog)?);
