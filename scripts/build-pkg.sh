@@ -9,8 +9,8 @@
 # pkg-config/index.js and the modules it imports (one concept per file)
 # with the wasm-bindgen glue, bundled into one ES module so that a page
 # loads three files (index.js, the wasm, permsnap.css); `node.js`, the Node
-# entry, with the wasm's bytes in it; `react.js` and `codegen.js`, subpaths a page loads only if it
-# imports them. The JS is minified with its names kept (`--keep-names`:
+# entry, with the wasm's bytes in it; `live.js`, `react.js` and `codegen.js`,
+# subpaths a page loads only if it imports them. The JS is minified with its names kept (`--keep-names`:
 # errors print as `PermsnapError`) and ships with source maps that hold the
 # sources (a page loads a map only when its developer tools are open).
 set -euo pipefail
@@ -38,6 +38,7 @@ js() { # ENTRY OUTPUT [esbuild options...]
 cp "$out/permsnap_wasm.js" pkg-config/permsnap_wasm.js
 trap 'rm -f pkg-config/permsnap_wasm.js' EXIT
 js pkg-config/index.js pkg/index.js --bundle
+js pkg-config/live.js pkg/live.js
 js pkg-config/react.js pkg/react.js --bundle --external:react
 js pkg-config/codegen.js pkg/codegen.js
 # The Node entry, with the module's bytes written into it (no file read at import).

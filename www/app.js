@@ -7,7 +7,8 @@
 // README's recovery). Live: `follow()` keeps the snapshot current with the
 // server's change events, so an admin's change re-gates this page without
 // a reload.
-import init, { Permissions, follow, gate } from "/pkg/index.js";
+import init, { Permissions, gate } from "/pkg/index.js";
+import { follow } from "/pkg/live.js";
 import * as api from "./api.js";
 import { adminPanel } from "./admin.js";
 import { auditPanel } from "./audit.js";

@@ -8,7 +8,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Permissions, PermsnapError, follow } from "../../pkg/node.js";
+import { Permissions, PermsnapError } from "../../pkg/node.js";
+import { follow } from "../../pkg/live.js";
 import { AUDIENCE, CRM, issue, keys, manifest, payloadOf } from "./helpers.mjs";
 
 const k = keys("live");

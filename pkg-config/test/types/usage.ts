@@ -2,8 +2,9 @@
 // `tsc -p pkg-config/test/types` (strict). Each `// @ts-expect-error` marks a
 // line that must NOT compile (a misspelled action, a wrong label type, a wrong
 // option); if it ever compiles, the directive is unused and tsc fails.
-import init, { Permissions, PermsnapError, follow, gate, errorCodes, initSync, reasonCodes, verifyEd25519 } from "permsnap";
-import type { ErrorCode, Explanation, FollowPhase, FollowStatus, Jwks, ManifestRef, Reason, VerifyOptions } from "permsnap";
+import init, { Permissions, PermsnapError, gate, errorCodes, initSync, reasonCodes, verifyEd25519 } from "permsnap";
+import { follow, type FollowPhase, type FollowStatus } from "permsnap/live";
+import type { ErrorCode, Explanation, Jwks, ManifestRef, Reason, VerifyOptions } from "permsnap";
 import { usePermissions, useCan, type PermissionsView } from "permsnap/react";
 import { permissionTypes } from "permsnap/codegen";
 import { SMARTICO_CRM_PERMISSIONS, type SmarticoCrmPermission } from "./generated/smartico-crm.js";
