@@ -389,7 +389,7 @@ fn crm_scenario(cfg: &Config, sink: &mut u64) {
         u64::from(snapshot.check(action, 4444, None, now).allowed())
     });
 
-    println!("### 4a. The `smartico-crm` scenario (35 permissions, 10 labels)\n");
+    println!("### 5a. The `smartico-crm` scenario (35 permissions, 10 labels)\n");
     println!(
         "User `jane`: CRM Support + `complete_missions` + `no_give_bonus` in 10 labels; checks cycle through the 8 actions of the UI benchmark in label 4444 (half allowed). Token: {} bytes.\n",
         row.token_bytes
@@ -415,7 +415,7 @@ fn crm_scenario(cfg: &Config, sink: &mut u64) {
 
 /// The scaling grid: 10/100/1,000 permissions × 1/10/50 labels.
 fn scaling(cfg: &Config, sink: &mut u64) {
-    println!("### 4b. Scaling with the catalog and the directory\n");
+    println!("### 5b. Scaling with the catalog and the directory\n");
     println!(
         "Random-but-seeded catalogs (sections of 10 permissions; 6 roles with section, wildcard, single and conditional grants; 3 additional roles; 4 restriction roles) and directories (user `u0` has an access entry in every label, 19 other users). `check` cycles through 64 seeded (action, label) pairs. Median (min–max) per operation; issue throughput is snapshots per second per core.\n"
     );
@@ -481,7 +481,7 @@ fn crafted_inputs(cfg: &Config, sink: &mut u64) {
         }
         v.to_string()
     };
-    println!("### 4c. Attacker-shaped inputs: {n} crafted colliding keys\n");
+    println!("### 5c. Attacker-shaped inputs: {n} crafted colliding keys\n");
     println!("Keys whose FNV-1a hashes agree in their low 17 bits (the shape that made the former hand-written reader's key table quadratic: 0.71 s for a 183 KB JWKS), against as many plain keys. The duplicate-key check now keeps std's randomly keyed hash set per object.\n");
     println!("| input | bytes | crafted keys | plain keys | ratio |");
     println!("| --- | ---: | --- | --- | ---: |");

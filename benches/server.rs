@@ -398,7 +398,7 @@ fn main() {
         .status();
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!("### 5a. Over HTTP on loopback ({} users, `smartico-crm`; load generator in the same process, same 2 cores)", users());
+    println!("### 6a. Over HTTP on loopback ({} users, `smartico-crm`; load generator in the same process, same 2 cores)", users());
     println!();
     table(&rows);
     targets(&rows);
