@@ -95,6 +95,7 @@ export class Permissions {
   // scoped checks: the attribute of each slot, the intern table
   #attrs = [];
   #intern = null;
+  #updates = Promise.resolve(); // updates apply in the order they were asked for
 
   /** Not public: use `await Permissions.verify(...)`. */
   constructor(key, verified, jwks, options) {
@@ -270,9 +271,18 @@ export class Permissions {
    * options, swaps it in and tells subscribers. Refuses a token issued
    * before the current one (`stale_token`: an out-of-order response must
    * not bring back revoked permissions) or for another user
-   * (`wrong_subject`); the current snapshot stays.
+   * (`wrong_subject`); the current snapshot stays. Updates apply in the
+   * order they were called, whichever verification finishes first: of two
+   * responses in flight, an older token asked for after a newer one is
+   * refused, never swapped in for a moment.
    */
-  async update(token) {
+  update(token) {
+    const run = this.#updates.then(() => this.#apply(token));
+    this.#updates = run.catch(() => {});
+    return run;
+  }
+
+  async #apply(token) {
     if (this.#checker === null) throw new TypeError("permsnap: this snapshot was disposed");
     const v = await verifyToken(token, this.#jwks, this.#options);
     const refuse = (code, message) => {
