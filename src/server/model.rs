@@ -153,51 +153,12 @@ pub fn sso_config_problem(m: &Model, config: &SsoConfig) -> Option<&'static str>
     m.validate_sso(config).err().map(|r| r.code())
 }
 
-/// What an SSO login comes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SsoAnswer {
-    /// an existing user; `linked` when the login's identity is new for them
-    Matched {
-        /// user id
-        user: String,
-        /// whether to link the identity
-        linked: bool,
-    },
-    /// a user to create
-    Created {
-        /// the new username
-        username: String,
-        /// its home label
-        home_label: u64,
-        /// labels with access
-        labels: Vec<u64>,
-        /// the role on each
-        role: String,
-    },
-    /// refused, with the reason code
-    Rejected(&'static str),
-    /// the config is wrong, with the reason code
-    InvalidConfig(&'static str),
-}
+/// What an SSO login comes to: the library's outcome, as it is.
+pub type SsoAnswer = SsoOutcome;
 
 /// Decides an SSO login at `now`.
 pub fn sso(m: &Model, config: &SsoConfig, login: &Login, now: i64) -> SsoAnswer {
-    match m.sso(config, login, now) {
-        SsoOutcome::Matched { user, linked } => SsoAnswer::Matched { user, linked },
-        SsoOutcome::Created {
-            username,
-            home_label,
-            labels,
-            role,
-        } => SsoAnswer::Created {
-            username,
-            home_label,
-            labels,
-            role,
-        },
-        SsoOutcome::Rejected(r) => SsoAnswer::Rejected(r.code()),
-        SsoOutcome::InvalidConfig(r) => SsoAnswer::InvalidConfig(r.code()),
-    }
+    m.sso(config, login, now)
 }
 
 /// A signed snapshot.
