@@ -1,5 +1,6 @@
-// The demo page: a small back office on `permsnap server --demo`. No
-// bundler, ES modules, the package straight from /pkg/.
+// The demo page: a small back office on `permsnap server --demo`, for the
+// product whose catalog the server holds (products.js). No bundler, ES
+// modules, the package straight from /pkg/.
 //
 // Fail closed: /pkg/permsnap.css (in index.html) keeps every control
 // unusable until the gate decides it; if the wasm cannot load or the token
@@ -13,6 +14,7 @@ import * as api from "./api.js";
 import { adminPanel } from "./admin.js";
 import { auditPanel } from "./audit.js";
 import { $, h, userName } from "./dom.js";
+import { showProduct } from "./products.js";
 import { ssoForm } from "./sso.js";
 
 const params = new URLSearchParams(location.search);
@@ -28,9 +30,10 @@ let [dir, catalog, jwks] = await Promise.all([api.directory(), api.catalog(), ap
 // The catalog manifest a token names, fetched once (the package keeps it by hash).
 let manifestText = null;
 const manifest = async () => (manifestText ??= await api.manifest());
+showProduct(catalog);
 
 const state = {
-  user: params.get("user") ?? "ada",
+  user: params.get("user") ?? dir.users[0].id,
   label: Number(params.get("label") ?? dir.labels[0].id),
   perms: null,
   stopGate: null,
@@ -42,7 +45,7 @@ const state = {
 const body = document.body.dataset;
 const admin = adminPanel({ catalog, actor: () => state.user, applied: () => reloadData() });
 const audit = auditPanel();
-ssoForm({ loggedIn: (user, token) => switchTo(user, { token }) });
+if ($("sso-form")) ssoForm({ loggedIn: (user, token) => switchTo(user, { token }) });
 
 function setStatus(text, ok) {
   $("status").textContent = text;

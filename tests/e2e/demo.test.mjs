@@ -12,17 +12,16 @@
 // screenshot is taken here (UPDATE_SCREENSHOT=1).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { once } from "node:events";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root, bin, CRM } from "../../pkg-config/test/helpers.mjs";
 import { launchChromium, newPage } from "../../pkg-config/test/serve.mjs";
+import { BACKSTOP, editAccess, adminOp, openDemo, startDemoServer, stopDemoServer } from "./demo-server.mjs";
 
 const SSO = join(root, "src/demo/crm-sso.json");
 const RESTRICTED = "Restricted: Don't allow to give bonus from user profile";
-const BACKSTOP = 15_000;
 
 const work = mkdtempSync(join(tmpdir(), "permsnap-e2e-"));
 const db = `sqlite:${join(work, "store.db")}`;
@@ -31,31 +30,14 @@ let port = 0; // the first start picks a free port; restarts reuse it
 let base;
 let browser;
 
-/** `permsnap server --demo` on the store; resolves once it listens (it prints the URL on stderr). */
 async function startServer() {
-  const log = openSync(join(work, "server.log"), "a");
-  const args = ["server", "--db", db, "--listen", `127.0.0.1:${port}`, "--demo", "--www", join(root, "www"), "--pkg", join(root, "pkg")];
-  const child = spawn(bin, args, { cwd: root, stdio: ["ignore", log, "pipe"] });
-  let stderr = "";
-  base = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (d) => {
-      stderr += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-      if (m) resolve(m[0]);
-    });
-    child.on("exit", (code) => reject(new Error(`permsnap server exited with ${code}: ${stderr}`)));
-  });
-  port = Number(new URL(base).port);
-  server = child;
+  ({ child: server, base, port } = await startDemoServer({ db, port, log: join(work, "server.log") }));
 }
 
-/** SIGTERM, as an operator restarting it would; resolves once the process is gone. */
 async function stopServer() {
   const child = server;
   server = null;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  await exited;
+  await stopDemoServer(child);
 }
 
 before(async () => {
@@ -75,16 +57,7 @@ after(async () => {
 });
 
 /** The demo page as `user` (query: label, ttl ...), verified and, when it has a snapshot, live. */
-async function open(user, query = "label=4444", { live = true } = {}) {
-  const page = await newPage(browser, { viewport: { width: 1400, height: 1000 } });
-  await page.goto(`${base}?user=${user}&${query}`);
-  await page.waitForFunction(
-    (live) => document.body.dataset.ready === "true" && (!live || document.body.dataset.verified !== "true" || document.body.dataset.live === "live"),
-    live,
-    { timeout: BACKSTOP },
-  );
-  return page;
-}
+const open = (user, query, options) => openDemo(browser, base, user, query, options);
 
 /** State of every [data-permission] control, keyed by action ("@op" for the operational campaign's row, "#id" when it has an id). */
 async function controls(page) {
@@ -134,29 +107,6 @@ function watch(page, action) {
   }, action);
 }
 const flips = (page, action) => page.evaluate((a) => window.__flips[a], action);
-
-/** Runs one admin op through the panel (`act` clicks); resolves to the result line once answered. */
-async function adminOp(page, act) {
-  const seq = Number((await page.getAttribute("#admin-result", "data-seq")) ?? 0);
-  await act();
-  await page.waitForFunction((s) => Number(document.getElementById("admin-result").dataset.seq) > s, seq, { timeout: BACKSTOP });
-  const result = await page.evaluate(() => {
-    const el = document.getElementById("admin-result");
-    return { ...el.dataset, at: Number(el.dataset.at), text: el.textContent };
-  });
-  if (result.outcome === "denied") page.forbidden = (page.forbidden ?? 0) + 1; // the browser logs the 403 (see consoleErrors)
-  return result;
-}
-
-/** Edits `target`'s access in `label` in the admin panel: `set` maps a role, additional or restriction id to checked. */
-function editAccess(page, target, label, set) {
-  return adminOp(page, async () => {
-    await page.selectOption("#admin-target", target);
-    await page.selectOption("#admin-label", String(label));
-    for (const [id, checked] of Object.entries(set)) await page.setChecked(`#admin-form input[value="${id}"]`, checked);
-    await page.click("#admin-save");
-  });
-}
 
 /**
  * The page's console errors, less the lines the browser itself writes for

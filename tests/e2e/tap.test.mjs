@@ -1,0 +1,88 @@
+// End to end: the demo's second product, the affiliate platform
+// (`tap-affiliate`), on its own `permsnap server --demo` and store (as
+// scripts/demo.sh runs it) in Debian's Chromium. Scoped checks in the page:
+// each affiliate row and its buttons carry `data-resource`, and an
+// Affiliate Manager sees only the affiliates assigned to them; an admin's
+// role change re-gates the rows of the manager's open page live.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bin, TAP } from "../../pkg-config/test/helpers.mjs";
+import { launchChromium } from "../../pkg-config/test/serve.mjs";
+import { BACKSTOP, editAccess, openDemo, startDemoServer, stopDemoServer } from "./demo-server.mjs";
+
+const work = mkdtempSync(join(tmpdir(), "permsnap-e2e-tap-"));
+let server;
+let browser;
+
+before(async () => {
+  const db = `sqlite:${join(work, "tap.db")}`;
+  execFileSync(bin, ["import", "--db", db, "--catalog", "tap-affiliate", "--directory", TAP]);
+  server = await startDemoServer({ db, log: join(work, "server.log") });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) await stopDemoServer(server.child);
+  rmSync(work, { recursive: true, force: true });
+});
+
+const open = (user) => openDemo(browser, server.base, user);
+
+/** Per affiliate row: whether it shows, and whether its Edit, Deals and Review buttons are usable. */
+function rows(page) {
+  return page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll("#affiliate-rows tr")].map((tr) => {
+        const usable = (p) => {
+          const b = tr.querySelector(`[data-permission="${p}"]`);
+          return !b.disabled && b.dataset.permsnap === "allowed";
+        };
+        const shown = !tr.hidden && tr.dataset.permsnap === "allowed";
+        return [tr.id.slice(4), { shown, edit: usable("affiliate.edit"), deals: usable("deal.manage"), review: usable("affiliate.review") }];
+      }),
+    ),
+  );
+}
+
+test("an Affiliate Manager (Umar, u7) sees and edits only the affiliates assigned to him; the CRM's sections are not on this product's page", async () => {
+  const page = await open("u7");
+  assert.deepEqual(await rows(page), {
+    "A-101": { shown: true, edit: true, deals: true, review: false },
+    "A-102": { shown: true, edit: true, deals: true, review: false },
+    "A-201": { shown: false, edit: false, deals: false, review: false },
+    "A-202": { shown: false, edit: false, deals: false, review: false },
+  });
+  const hidden = page.locator("#aff-A-201");
+  assert.equal(await hidden.getAttribute("data-reason"), "condition_failed");
+  assert.equal(await page.locator("#profile, #campaigns, #messages, #sso").count(), 0, "the CRM's sections are removed");
+  assert.equal(await page.locator("#product").textContent(), "TAP affiliate platform back office");
+  const other = new URL(await page.locator("#other-product").getAttribute("href"));
+  assert.equal(Number(other.port), server.port - 1, "the CRM runs on the port before (scripts/demo.sh)");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("Tina (Affiliate Admin) sees every affiliate; making Umar an Affiliate Admin, Limited re-gates his open page live: approved affiliates only, none editable", async () => {
+  const tina = await open("tina");
+  const all = { shown: true, edit: true, deals: true, review: true };
+  assert.deepEqual(await rows(tina), { "A-101": all, "A-102": all, "A-201": all, "A-202": all });
+
+  const umar = await open("u7");
+  await umar.evaluate(() => (window.__sameDocument = true));
+  const r = await editAccess(tina, "u7", 4444, { affiliate_manager: false, affiliate_admin_limited: true });
+  assert.equal(r.outcome, "applied", r.text);
+  await umar.waitForFunction(() => document.getElementById("aff-A-201").dataset.permsnap === "allowed", null, { timeout: BACKSTOP });
+  const approved = { shown: true, edit: false, deals: true, review: false };
+  const pending = { shown: false, edit: false, deals: true, review: false };
+  assert.deepEqual(await rows(umar), { "A-101": approved, "A-102": pending, "A-201": approved, "A-202": pending });
+  assert.equal(await umar.evaluate(() => window.__sameDocument), true, "without a reload");
+  assert.deepEqual(tina.errors, []);
+  assert.deepEqual(umar.errors, []);
+  await tina.close();
+  await umar.close();
+});
