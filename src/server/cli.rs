@@ -1,6 +1,6 @@
 //! The server's commands as clap arguments, ready to be flattened into the
-//! `permsnap` CLI: `server`, `import`, `export`, `apikey create`, `keys
-//! rotate`. Each runs to a JSON answer or a coded [`ServerError`]; the
+//! `permsnap` CLI: `server`, `import`, `export`, `apikey create|list|revoke`,
+//! `keys rotate`. Each runs to a JSON answer or a coded [`ServerError`]; the
 //! binary prints either with its usual conventions.
 
 use super::{Clock, Config, DemoConfig, EventOptions, Limits, Result, ServerError};
@@ -42,6 +42,14 @@ pub enum ApikeyCommand {
         after_help = "Scopes: snapshots, check, admin, sso, read.\n\nExample:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots"
     )]
     Create(ApikeyCreateArgs),
+    /// List the stored API keys: prefix, scopes, creation time (never a key)
+    #[command(after_help = "Example:\n  permsnap apikey list --db sqlite:permsnap.db")]
+    List(DbArgs),
+    /// Revoke an API key, named by the prefix `create` and `list` print or by the whole key
+    #[command(
+        after_help = "Every server instance on the store refuses the key from its next request on.\n\nExamples:\n  permsnap apikey revoke --db sqlite:permsnap.db psk_AbC123\n  permsnap apikey revoke --db sqlite:permsnap.db \"$KEY\""
+    )]
+    Revoke(ApikeyRevokeArgs),
 }
 
 /// `keys` subcommands.
@@ -147,6 +155,16 @@ pub struct ImportArgs {
     pub sso_config: Option<String>,
 }
 
+/// `apikey revoke` arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ApikeyRevokeArgs {
+    /// the store: sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(long, default_value = "sqlite:permsnap.db")]
+    pub db: String,
+    /// the key's prefix (`psk_` and six characters, as `apikey list` prints it) or the whole key
+    pub key: String,
+}
+
 /// `apikey create` arguments.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct ApikeyCreateArgs {
@@ -205,11 +223,32 @@ impl ServerCommand {
                     json!({"key": key, "scopes": a.scopes.split(',').map(str::trim).collect::<Vec<_>>()}),
                 )
             }
+            ServerCommand::Apikey(ApikeyCommand::List(a)) => {
+                let keys: Vec<Value> = super::apikey_list(&a.db)
+                    .await?
+                    .iter()
+                    .map(key_json)
+                    .collect();
+                Ok(json!({ "api_keys": keys }))
+            }
+            ServerCommand::Apikey(ApikeyCommand::Revoke(a)) => {
+                let revoked = super::apikey_revoke(&a.db, &a.key).await?;
+                Ok(json!({ "revoked": key_json(&revoked) }))
+            }
             ServerCommand::Keys(KeysCommand::Rotate(a)) => {
                 Ok(json!({"kid": super::keys_rotate(&a.db).await?}))
             }
         }
     }
+}
+
+/// An API key as the CLI prints it: prefix, scopes, creation time (RFC 3339).
+fn key_json(k: &super::store::ApiKeyInfo) -> Value {
+    json!({
+        "prefix": k.prefix,
+        "scopes": k.scopes.split(',').collect::<Vec<_>>(),
+        "created_at": super::model::format_time(k.created_at),
+    })
 }
 
 #[cfg(test)]
@@ -266,7 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn import_apikey_rotate_export_run_on_a_store() {
+    fn import_apikey_create_list_revoke_rotate_export_run_on_a_store() {
         let dir = std::env::temp_dir().join(format!("permsnap-server-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = format!("sqlite:{}", dir.join("s.db").display());
@@ -287,7 +326,21 @@ mod tests {
             (Some("smartico-crm"), Some(9))
         );
         let r = run(&["apikey", "create", "--db", &db, "--scopes", "check,read"]).unwrap();
-        assert!(r["key"].as_str().unwrap().starts_with("psk_"));
+        let key = r["key"].as_str().unwrap().to_string();
+        assert!(key.starts_with("psk_"));
+        let r = run(&["apikey", "list", "--db", &db]).unwrap();
+        let listed = &r["api_keys"][0];
+        assert_eq!(listed["prefix"].as_str(), Some(&key[..10]));
+        assert_eq!(listed["scopes"], serde_json::json!(["check", "read"]));
+        assert!(listed["created_at"].as_str().unwrap().ends_with('Z'));
+        let r = run(&["apikey", "revoke", "--db", &db, &key[..10]]).unwrap();
+        assert_eq!(r["revoked"]["prefix"].as_str(), Some(&key[..10]));
+        let e = run(&["apikey", "revoke", "--db", &db, &key]).unwrap_err();
+        assert_eq!(e.code(), "unknown_api_key");
+        assert_eq!(
+            run(&["apikey", "list", "--db", &db]).unwrap()["api_keys"],
+            serde_json::json!([])
+        );
         let e = run(&["apikey", "create", "--db", &db, "--scopes", "chek"]).unwrap_err();
         assert_eq!(e.code(), "bad_config");
         let r = run(&["keys", "rotate", "--db", &db]).unwrap();

@@ -61,6 +61,17 @@ pub enum ServerError {
     /// No manifest with this hash (the store's catalog has another).
     #[error("no manifest `{0}`: the current one is at /v1/manifest")]
     UnknownManifest(String),
+    /// No API key with this prefix (or this key) is stored.
+    #[error("no API key `{0}` is stored (`permsnap apikey list` shows them)")]
+    UnknownApiKey(String),
+    /// More than one stored API key starts with this prefix.
+    #[error("{count} API keys start with `{prefix}`: revoke with the whole key")]
+    AmbiguousApiKey {
+        /// the prefix given
+        prefix: String,
+        /// how many keys have it
+        count: usize,
+    },
     /// No such route.
     #[error("no such route")]
     NotFound,
@@ -119,6 +130,8 @@ impl ServerError {
             ServerError::ForbiddenScope(_) => "forbidden_scope",
             ServerError::UnknownUser(_) => "unknown_user",
             ServerError::UnknownManifest(_) => "unknown_manifest",
+            ServerError::UnknownApiKey(_) => "unknown_api_key",
+            ServerError::AmbiguousApiKey { .. } => "ambiguous_api_key",
             ServerError::NotFound => "not_found",
             ServerError::MethodNotAllowed => "method_not_allowed",
             ServerError::NotImported => "not_imported",
@@ -142,9 +155,10 @@ impl ServerError {
             ServerError::ForbiddenScope(_) | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
             ServerError::UnknownUser(_)
             | ServerError::UnknownManifest(_)
+            | ServerError::UnknownApiKey(_)
             | ServerError::NotFound => StatusCode::NOT_FOUND,
             ServerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ServerError::NotImported => StatusCode::CONFLICT,
+            ServerError::NotImported | ServerError::AmbiguousApiKey { .. } => StatusCode::CONFLICT,
             ServerError::Busy | ServerError::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Store(_) | ServerError::Io(_) | ServerError::Corrupt(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -126,11 +126,14 @@ pub fn api_key_hash(key: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
 }
 
+/// How many characters of a key its stored prefix keeps (`psk_` and six).
+pub const API_KEY_PREFIX_LEN: usize = 10;
+
 /// A new API key: (the key, shown once; its hash; a short prefix for operators).
 pub fn new_api_key() -> Result<(String, String, String)> {
     let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random32()?);
     let key = format!("psk_{secret}");
-    let prefix = key.chars().take(10).collect();
+    let prefix = key.chars().take(API_KEY_PREFIX_LEN).collect();
     Ok((api_key_hash(&key), key, prefix))
 }
 

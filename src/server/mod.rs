@@ -267,6 +267,19 @@ pub async fn apikey_create(db_url: &str, scopes: &str) -> Result<String> {
     ops::apikey_create(&db, &scopes, state::system_now()).await
 }
 
+/// `permsnap apikey list`: the stored API keys (prefixes and scopes, never a key).
+pub async fn apikey_list(db_url: &str) -> Result<Vec<store::ApiKeyInfo>> {
+    let db = db::Db::connect(db_url, 1).await?;
+    ops::apikey_list(&db).await
+}
+
+/// `permsnap apikey revoke KEY|PREFIX`: forgets one API key; every instance
+/// refuses it from its next request on.
+pub async fn apikey_revoke(db_url: &str, which: &str) -> Result<store::ApiKeyInfo> {
+    let db = db::Db::connect(db_url, 1).await?;
+    ops::apikey_revoke(&db, which, state::system_now()).await
+}
+
 /// `permsnap keys rotate`: a new current signing key; returns its `kid`.
 pub async fn keys_rotate(db_url: &str) -> Result<String> {
     let db = db::Db::connect(db_url, 1).await?;

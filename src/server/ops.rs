@@ -365,6 +365,43 @@ pub async fn apikey_create(db: &Db, scopes: &[Scope], now: i64) -> Result<String
     Ok(key)
 }
 
+/// The stored API keys, oldest first (prefixes and scopes only).
+pub async fn apikey_list(db: &Db) -> Result<Vec<store::ApiKeyInfo>> {
+    let mut conn = db.pool.acquire().await?;
+    store::api_keys(&mut conn).await
+}
+
+/// Revokes the API key `which` names: the whole key, or the prefix
+/// `apikey create` and `apikey list` print (it must name one key only).
+/// Every instance refuses it from its next request on (the keys version
+/// moves, so their caches of keys are dropped). Returns what was revoked.
+pub async fn apikey_revoke(db: &Db, which: &str, now: i64) -> Result<store::ApiKeyInfo> {
+    let which = which.trim();
+    let prefix: String = which.chars().take(keys::API_KEY_PREFIX_LEN).collect();
+    let mut w = db.begin_write().await?;
+    let named = store::api_keys_named(&mut w.tx, &keys::api_key_hash(which), which).await?;
+    let (hash, info) = match named.len() {
+        0 => return Err(ServerError::UnknownApiKey(prefix)),
+        1 => named
+            .into_iter()
+            .next()
+            .ok_or(ServerError::UnknownApiKey(prefix))?,
+        count => return Err(ServerError::AmbiguousApiKey { prefix, count }),
+    };
+    store::delete_api_key(&mut w.tx, &hash).await?;
+    w.bump_keys_version().await?;
+    let detail =
+        json!({"prefix": info.prefix, "scopes": info.scopes.split(',').collect::<Vec<_>>()});
+    store::insert_audit(
+        &mut w.tx,
+        &record("cli", "apikey_revoke", None, w.version, detail),
+        now,
+    )
+    .await?;
+    w.commit().await?;
+    Ok(info)
+}
+
 /// Makes a new current signing key; the old one stays published until the
 /// tokens it signed have expired. Returns the new `kid`.
 pub async fn keys_rotate(db: &Db, now: i64) -> Result<String> {

@@ -444,6 +444,68 @@ pub async fn api_key_scopes(c: &mut AnyConnection, hash: &str) -> Result<Option<
     })
 }
 
+/// An API key as operators see it: never its hash, never the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiKeyInfo {
+    /// the key's first characters (`psk_` and six more), printed at creation
+    pub prefix: String,
+    /// comma-separated scopes
+    pub scopes: String,
+    /// when it was made, milliseconds since the epoch
+    pub created_at: i64,
+}
+
+/// Every stored API key, oldest first.
+pub async fn api_keys(c: &mut AnyConnection) -> Result<Vec<ApiKeyInfo>> {
+    let rows =
+        sqlx::query("SELECT prefix, scopes, created_at FROM api_keys ORDER BY created_at, prefix")
+            .fetch_all(&mut *c)
+            .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ApiKeyInfo {
+                prefix: r.try_get(0)?,
+                scopes: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+            })
+        })
+        .collect()
+}
+
+/// The hashes and infos of the keys this hash or prefix names.
+pub async fn api_keys_named(
+    c: &mut AnyConnection,
+    hash: &str,
+    prefix: &str,
+) -> Result<Vec<(String, ApiKeyInfo)>> {
+    let rows = sqlx::query(
+        "SELECT hash, prefix, scopes, created_at FROM api_keys WHERE hash = $1 OR prefix = $2",
+    )
+    .bind(hash)
+    .bind(prefix)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let info = ApiKeyInfo {
+                prefix: r.try_get(1)?,
+                scopes: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+            };
+            Ok((r.try_get(0)?, info))
+        })
+        .collect()
+}
+
+/// Forgets the API key with this hash.
+pub async fn delete_api_key(c: &mut AnyConnection, hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM api_keys WHERE hash = $1")
+        .bind(hash)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// One stored change event: a change that concerns `user` (or everyone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {

@@ -263,6 +263,29 @@ fn help_exits_0_for_the_tool_and_every_command_and_shows_examples() {
     assert!(String::from_utf8_lossy(&kg.stdout).contains("--kid"));
 }
 
+#[cfg(feature = "server")]
+#[test]
+fn help_exits_0_with_examples_for_every_server_command() {
+    let commands: [&[&str]; 7] = [
+        &["server"],
+        &["import"],
+        &["export"],
+        &["apikey", "create"],
+        &["apikey", "list"],
+        &["apikey", "revoke"],
+        &["keys", "rotate"],
+    ];
+    for c in commands {
+        let out = run(&[c, &["--help"]].concat());
+        assert_eq!(out.status.code(), Some(0), "{c:?} --help: {out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Example"),
+            "`{c:?} --help` has no example: {text}"
+        );
+    }
+}
+
 #[test]
 fn an_unknown_option_is_a_usage_error_not_ignored() {
     // `verify --isuer other` (a typo) once verified a token for another issuer.

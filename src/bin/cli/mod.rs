@@ -314,7 +314,7 @@ pub fn main(args: Vec<String>) -> i32 {
     print_result(result)
 }
 
-/// `server`, `import`, `export`, `apikey create`, `keys rotate`.
+/// `server`, `import`, `export`, `apikey create|list|revoke`, `keys rotate`.
 #[cfg(feature = "server")]
 fn server(c: permsnap::server::cli::ServerCommand) -> i32 {
     let bare = c.bare_answer();

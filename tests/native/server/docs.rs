@@ -107,6 +107,18 @@ async fn the_readme_server_examples_run_as_written() {
         "user"
     );
     assert!(find(&|v| v["records"].is_array()), "audit");
+    assert!(
+        find(&|v| v["api_keys"].as_array().is_some_and(|k| k.len() == 1)),
+        "apikey list"
+    );
+    assert!(
+        find(&|v| v["revoked"]["scopes"][0] == "check"),
+        "apikey revoke"
+    );
+    assert!(
+        find(&|v| v["error"]["code"] == "unauthorized"),
+        "a revoked key is refused"
+    );
     let causes: Vec<&str> = events.iter().filter_map(|e| e["cause"].as_str()).collect();
     assert_eq!(
         causes,

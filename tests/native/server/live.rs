@@ -14,23 +14,6 @@ use std::time::{Duration, Instant};
 
 const SECOND: Duration = Duration::from_secs(1);
 
-/// Runs an async test body on SQLite and on PostgreSQL.
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            use crate::server::common::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await
-            }
-        }
-    };
-}
-
 fn signed_ms(later: Instant, earlier: Instant) -> f64 {
     if later >= earlier {
         (later - earlier).as_secs_f64() * 1000.0

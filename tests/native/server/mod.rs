@@ -4,6 +4,24 @@
 //! parity with the library over every vector file, the OpenAPI document
 //! and the README's curl examples, live change events, and demo mode.
 
+/// Runs an async test body on SQLite and on PostgreSQL (a module per
+/// backend, named after the body).
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            use crate::server::common::Backend;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await
+            }
+        }
+    };
+}
+
 mod abuse;
 mod api;
 mod common;
