@@ -355,14 +355,15 @@ pub async fn apikey_create(db: &Db, scopes: &[Scope], now: i64) -> Result<String
     store::insert_api_key(&mut w.tx, &hash, &prefix, &names.join(","), now).await?;
     w.bump_keys_version().await?;
     let detail = json!({"prefix": prefix, "scopes": names});
-    store::insert_audit(
-        &mut w.tx,
-        &record("cli", "apikey_create", None, w.version, detail),
-        now,
-    )
-    .await?;
-    w.commit().await?;
+    commit_cli(w, "apikey_create", detail, now).await?;
     Ok(key)
+}
+
+/// Audits a command's change (actor `cli`) and commits it.
+async fn commit_cli(mut w: WriteTx<'_>, action: &str, detail: Value, now: i64) -> Result<()> {
+    let r = record("cli", action, None, w.version, detail);
+    store::insert_audit(&mut w.tx, &r, now).await?;
+    w.commit().await
 }
 
 /// The stored API keys, oldest first (prefixes and scopes only).
@@ -392,13 +393,7 @@ pub async fn apikey_revoke(db: &Db, which: &str, now: i64) -> Result<store::ApiK
     w.bump_keys_version().await?;
     let detail =
         json!({"prefix": info.prefix, "scopes": info.scopes.split(',').collect::<Vec<_>>()});
-    store::insert_audit(
-        &mut w.tx,
-        &record("cli", "apikey_revoke", None, w.version, detail),
-        now,
-    )
-    .await?;
-    w.commit().await?;
+    commit_cli(w, "apikey_revoke", detail, now).await?;
     Ok(info)
 }
 
@@ -409,14 +404,7 @@ pub async fn keys_rotate(db: &Db, now: i64) -> Result<String> {
     let kid = rotate_in(&mut w, now).await?;
     let version = w.version;
     events::record(&mut w, version, &[Change::everyone("keys_rotate")], now).await?;
-    let detail = json!({"kid": kid});
-    store::insert_audit(
-        &mut w.tx,
-        &record("cli", "keys_rotate", None, w.version, detail),
-        now,
-    )
-    .await?;
-    w.commit().await?;
+    commit_cli(w, "keys_rotate", json!({"kid": kid}), now).await?;
     Ok(kid)
 }
 

@@ -461,15 +461,16 @@ pub async fn api_keys(c: &mut AnyConnection) -> Result<Vec<ApiKeyInfo>> {
         sqlx::query("SELECT prefix, scopes, created_at FROM api_keys ORDER BY created_at, prefix")
             .fetch_all(&mut *c)
             .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ApiKeyInfo {
-                prefix: r.try_get(0)?,
-                scopes: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| api_key_info(r, 0)).collect()
+}
+
+/// The prefix, scopes and creation time in a row's columns from `at` on.
+fn api_key_info(r: &sqlx::any::AnyRow, at: usize) -> Result<ApiKeyInfo> {
+    Ok(ApiKeyInfo {
+        prefix: r.try_get(at)?,
+        scopes: r.try_get(at + 1)?,
+        created_at: r.try_get(at + 2)?,
+    })
 }
 
 /// The hashes and infos of the keys this hash or prefix names.
@@ -486,14 +487,7 @@ pub async fn api_keys_named(
     .fetch_all(&mut *c)
     .await?;
     rows.iter()
-        .map(|r| {
-            let info = ApiKeyInfo {
-                prefix: r.try_get(1)?,
-                scopes: r.try_get(2)?,
-                created_at: r.try_get(3)?,
-            };
-            Ok((r.try_get(0)?, info))
-        })
+        .map(|r| Ok((r.try_get(0)?, api_key_info(r, 1)?)))
         .collect()
 }
 
