@@ -3,9 +3,9 @@
 //! conditions, resources, reasons, and the evaluation of one access entry's
 //! deny and grant sources.
 //!
-//! Both paths call [`decide_sources`], so that the order "restriction, then
-//! grant, then condition_failed, then not_granted" and the choice of `by`
-//! exist once. This is browser core: it is on the wasm hot path, and no
+//! Both paths call [`decide`] (the engine through [`decide_sources`]), so
+//! that the order "restriction, then grant, then condition_failed, then
+//! not_granted" and the choice of `by` exist once. This is browser core: it is on the wasm hot path, and no
 //! native module may be imported here.
 
 use crate::error::codes;
@@ -607,26 +607,34 @@ pub fn decide_sources<'a, R: ResourceView + ?Sized>(
     resource: Option<&R>,
     subject: &str,
 ) -> Verdict<'a> {
+    let (reason, by) = decide(p, denies, grants, resource, subject);
+    Verdict { reason, by }
+}
+
+/// [`decide_sources`] with sources named as the caller names them (`K`: an
+/// id, or an index the caller can turn into one): the reason and, for
+/// `restricted` and `granted`, the source that decided it.
+pub fn decide<'a, K, R: ResourceView + ?Sized>(
+    p: usize,
+    denies: impl IntoIterator<Item = (K, &'a RuleSet)>,
+    grants: impl IntoIterator<Item = (K, &'a RuleSet)> + Clone,
+    resource: Option<&R>,
+    subject: &str,
+) -> (Reason, Option<K>) {
     for (by, rules) in denies {
         if rules.denies(p, resource, subject) {
-            return Verdict {
-                reason: Reason::Restricted,
-                by: Some(by),
-            };
+            return (Reason::Restricted, Some(by));
         }
     }
     for (by, rules) in grants.clone() {
         if rules.grants(p, resource, subject) {
-            return Verdict {
-                reason: Reason::Granted,
-                by: Some(by),
-            };
+            return (Reason::Granted, Some(by));
         }
     }
     if grants.into_iter().any(|(_, rules)| rules.mentions(p)) {
-        Verdict::of(Reason::ConditionFailed)
+        (Reason::ConditionFailed, None)
     } else {
-        Verdict::of(Reason::NotGranted)
+        (Reason::NotGranted, None)
     }
 }
 

@@ -2,8 +2,8 @@
 //! `wasm_bindgen`. The wasm module holds the decision and nothing else: a
 //! catalog manifest and a snapshot claim, rebuilt into the browser core's
 //! types and checked by the core ([`Manifest::new`], [`Snapshot::new`]),
-//! then checks in the core's check order ([`Snapshot::check_index`], which
-//! calls [`decide_sources`](crate::rules::decide_sources)), and the byte
+//! then checks in the core's check order ([`Snapshot::check_source`], which
+//! calls [`decide`](crate::rules::decide)), and the byte
 //! checks of a strict Ed25519 verification ([`strict_signature_prechecks`],
 //! [`is_small_order`]).
 //!
@@ -233,11 +233,11 @@ pub fn detail() -> u32 {
 }
 
 /// One answer of checker `checker` at `now` (milliseconds), packed: the
-/// reason index in bits 0 to 6; bit 7 set when a resource could change the
-/// answer (the label's sources decided it, and one of them has a
-/// conditional rule for the permission: JS keeps the answers without a
-/// resource, and asks again only for those); above, the index + 1 of the
-/// source `by` names (0 for none). `scoped`: the resource is in the slots
+/// reason index in bits 0 to 6; bit 7, for a check without a resource, set
+/// when a resource could change the answer (the label's sources decided it,
+/// and one of them has a conditional rule for the permission: JS keeps the
+/// answers without a resource, and asks again only for those); above, the
+/// index + 1 of the source that decided (0 for none). `scoped`: the resource is in the slots
 /// at the start of the buffer; otherwise there is none. JS passes only a
 /// safe non-negative integer `label` and a permission of the manifest.
 #[wasm_bindgen]
@@ -252,13 +252,13 @@ pub fn check(checker: u32, permission: u32, label: f64, now: f64, scoped: bool) 
         };
         let (p, label) = (permission as usize, label as u64);
         let snapshot = &c.snapshot;
-        let v = snapshot.check_index(p, label, scoped.then_some(&slots), now as i64);
-        let by = snapshot.by_source(&v).map_or(0, |i| i as u32 + 1);
+        let (v, by) = snapshot.check_source(p, label, scoped.then_some(&slots), now as i64);
+        let by = by.map_or(0, |i| i as u32 + 1);
         let by_sources = matches!(
             v.reason,
             Reason::Restricted | Reason::Granted | Reason::ConditionFailed | Reason::NotGranted
         );
-        let depends = by_sources && conditional(snapshot, label, p);
+        let depends = !scoped && by_sources && conditional(snapshot, label, p);
         v.reason as u32 | u32::from(depends) << 7 | by << 8
     })
 }

@@ -8,7 +8,7 @@
 //! * [`keys`]: public JWKs and the byte checks of a strict Ed25519 verification;
 //! * [`Snapshot`]: a claim checked against its manifest, answering checks
 //!   exactly as the server rules would (`docs/rules.md`, "Parity"), through
-//!   the same [`decide_sources`] core.
+//!   the same [`decide`] core.
 
 pub mod claim;
 pub mod keys;
@@ -19,7 +19,7 @@ pub use claim::{LabelEntry, SnapshotClaim};
 pub use manifest::{Manifest, ManifestData, PermissionEntry, SourceEntry, SourceKind};
 
 use crate::error::VerifyError;
-use crate::rules::{decide_sources, Reason, Resource, ResourceView, RuleSet, Verdict};
+use crate::rules::{decide, Reason, Resource, ResourceView, RuleSet, Verdict};
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -206,46 +206,62 @@ impl Snapshot {
         resource: Option<&R>,
         now: i64,
     ) -> Verdict<'_> {
+        self.check_source(p, label, resource, now).0
+    }
+
+    /// [`check_index`](Self::check_index), and the index (as [`source`](Self::source)
+    /// numbers them) of the source that decided a `restricted` or `granted`
+    /// verdict: the one whose rules decided, not looked up again by `by`.
+    pub fn check_source<R: ResourceView + ?Sized>(
+        &self,
+        p: usize,
+        label: u64,
+        resource: Option<&R>,
+        now: i64,
+    ) -> (Verdict<'_>, Option<usize>) {
+        let of = |reason| (Verdict::of(reason), None);
         if p >= self.manifest.permissions().len() {
-            return Verdict::of(Reason::UnknownAction);
+            return of(Reason::UnknownAction);
         }
         if now >= self.expires_at {
-            return Verdict::of(Reason::Expired);
+            return of(Reason::Expired);
         }
         // A label the snapshot does not know is one the user has no access to
         // (the server may say `unknown_label`; `docs/rules.md`, "Parity").
         let Some(l) = self.label(label) else {
-            return Verdict::of(Reason::NoLabelAccess);
+            return of(Reason::NoLabelAccess);
         };
         if let Some(d) = self.denial {
-            return Verdict::of(d);
+            return of(d);
         }
         if l.closed {
-            return Verdict::of(Reason::LabelClosed);
+            return of(Reason::LabelClosed);
         }
         if self.owner {
-            return Verdict::of(Reason::Owner);
+            return of(Reason::Owner);
         }
         let Some((grants, denies)) = &l.access else {
-            return Verdict::of(Reason::NoLabelAccess);
+            return of(Reason::NoLabelAccess);
         };
-        decide_sources(
+        let (reason, by) = decide(
             p,
             self.sources_of(denies),
             self.sources_of(grants),
             resource,
             &self.subject,
-        )
+        );
+        let by_id = by.and_then(|i| self.source(i)).map(|(id, _, _)| id);
+        (Verdict { reason, by: by_id }, by)
     }
 
-    /// The `(by, rules)` of source indices, without allocating (checks run per permission).
+    /// The `(index, rules)` of source indices, without allocating (checks run per permission).
     fn sources_of<'a>(
         &'a self,
         ids: &'a [u32],
-    ) -> impl Iterator<Item = (&'a str, &'a RuleSet)> + Clone + 'a {
+    ) -> impl Iterator<Item = (usize, &'a RuleSet)> + Clone + 'a {
         ids.iter()
-            .filter_map(|&i| self.source(i as usize))
-            .map(|(by, _, rules)| (by, rules))
+            .map(|&i| i as usize)
+            .filter_map(|i| self.source(i).map(|(_, _, rules)| (i, rules)))
     }
 
     /// Every permission allowed in `label` at `now` without a resource, in catalog order.
