@@ -29,6 +29,23 @@ fn tmp(name: &str, text: &str) -> PathBuf {
 
 const CRM: &str = "src/demo/crm-directory.json";
 
+/// `permsnap issue` of Sue's smartico-crm snapshot with the key in `key`, then `extra`.
+fn issue_sue(key: &std::path::Path, extra: &[&str]) -> Output {
+    let key = key.to_str().unwrap();
+    let base = [
+        "issue",
+        "--catalog",
+        "smartico-crm",
+        "--directory",
+        CRM,
+        "--user",
+        "sue",
+        "--key",
+        key,
+    ];
+    run(&[&base[..], extra].concat())
+}
+
 #[test]
 fn check_answers_json_with_reason_by_and_message() {
     let out = run(&[
@@ -122,21 +139,10 @@ fn keygen_issue_verify_round_trip_and_expiry_is_a_coded_error() {
     let keys = json(&run(&["keygen", "--kid", "k1"]));
     let key = tmp("bare-key.json", &keys.get("private").unwrap().to_string());
     let jwks = tmp("jwks.json", &keys.get("jwks").unwrap().to_string());
-    let issued = json(&run(&[
-        "issue",
-        "--catalog",
-        "smartico-crm",
-        "--directory",
-        CRM,
-        "--user",
-        "sue",
-        "--key",
-        key.to_str().unwrap(),
-        "--now",
-        "2026-11-23T12:00:00Z",
-        "--ttl",
-        "60",
-    ]));
+    let issued = json(&issue_sue(
+        &key,
+        &["--now", "2026-11-23T12:00:00Z", "--ttl", "60"],
+    ));
     let token = issued
         .get("token")
         .and_then(Json::as_str)
@@ -316,19 +322,7 @@ fn keygen_output_issue_output_and_bare_tokens_chain_without_reshaping() {
     );
     let keys = json(&keygen);
     let jwks = tmp("chain-jwks.json", &keys["jwks"].to_string());
-    let issued = run(&[
-        "issue",
-        "--catalog",
-        "smartico-crm",
-        "--directory",
-        CRM,
-        "--user",
-        "sue",
-        "--key",
-        key_file.to_str().unwrap(),
-        "--now",
-        "2026-11-23T12:00:00Z",
-    ]);
+    let issued = issue_sue(&key_file, &["--now", "2026-11-23T12:00:00Z"]);
     assert!(issued.status.success(), "{issued:?}");
     let issue_output = tmp(
         "issue-output.json",
@@ -368,23 +362,14 @@ fn issue_writes_eddsa_by_default_and_ed25519_on_request_and_whole_second_dates()
     let keys = json(&run(&["keygen", "--kid", "alg"]));
     let key = tmp("alg-key.json", &keys.to_string());
     let header = |alg: Option<&str>| {
-        let mut args = vec![
-            "issue",
-            "--catalog",
-            "smartico-crm",
-            "--directory",
-            CRM,
-            "--user",
-            "sue",
-            "--key",
-            key.to_str().unwrap(),
-            "--now",
-            "2026-11-23T12:00:00.750Z",
-        ];
+        let mut args = vec!["--now", "2026-11-23T12:00:00.750Z"];
         if let Some(a) = alg {
             args.extend(["--alg", a]);
         }
-        let token = json(&run(&args))["token"].as_str().unwrap().to_string();
+        let token = json(&issue_sue(&key, &args))["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let part = |i: usize| -> Json {
             serde_json::from_slice(
                 &permsnap::jws::b64::decode(token.split('.').nth(i).unwrap()).unwrap(),
@@ -398,19 +383,7 @@ fn issue_writes_eddsa_by_default_and_ed25519_on_request_and_whole_second_dates()
     assert!(claims["iat"].is_i64() && claims["exp"].is_i64(), "{claims}");
     assert_eq!(claims["iat"], 1_795_435_200);
     assert_eq!(header(Some("Ed25519")).0["alg"], "Ed25519");
-    let bad = run(&[
-        "issue",
-        "--catalog",
-        "smartico-crm",
-        "--directory",
-        CRM,
-        "--user",
-        "sue",
-        "--key",
-        key.to_str().unwrap(),
-        "--alg",
-        "HS256",
-    ]);
+    let bad = issue_sue(&key, &["--alg", "HS256"]);
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -425,17 +398,7 @@ fn manifest_prints_the_exact_text_whose_hash_tokens_name() {
     assert_eq!(m["catalog"], "smartico-crm");
     let keys = json(&run(&["keygen"]));
     let key = tmp("m-key.json", &keys.to_string());
-    let issued = json(&run(&[
-        "issue",
-        "--catalog",
-        "smartico-crm",
-        "--directory",
-        CRM,
-        "--user",
-        "sue",
-        "--key",
-        key.to_str().unwrap(),
-    ]));
+    let issued = json(&issue_sue(&key, &[]));
     assert_eq!(issued["manifest"], hash.as_str());
 }
 
@@ -485,17 +448,7 @@ fn a_key_made_for_ed25519_publishes_that_alg_and_issues_tokens_that_say_it() {
     assert_eq!(keys["jwks"]["keys"][0]["alg"], "Ed25519");
     assert_eq!(keys["private"]["alg"], "Ed25519");
     let key = tmp("ed25519-key.json", &keys.to_string());
-    let token = json(&run(&[
-        "issue",
-        "--catalog",
-        "smartico-crm",
-        "--directory",
-        CRM,
-        "--user",
-        "sue",
-        "--key",
-        key.to_str().unwrap(),
-    ]))["token"]
+    let token = json(&issue_sue(&key, &[]))["token"]
         .as_str()
         .unwrap()
         .to_string();

@@ -353,3 +353,20 @@ impl Conn {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+/// `permsnap server` as a child process on `db` and `port`, its stdout
+/// (the request log) into `log`.
+pub fn spawn_server(db: &str, port: u16, log: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_permsnap"))
+        .args([
+            "server",
+            "--db",
+            db,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::fs::File::create(log).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}

@@ -14,22 +14,6 @@ const WRITES: usize = 1000;
 const KILL_AFTER: usize = 300;
 const WORKERS: usize = 32;
 
-/// `permsnap server` on `db` and `port`, its stdout (the log) into `log`.
-fn spawn_server(db: &str, port: u16, log: &std::path::Path) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_permsnap"))
-        .args([
-            "server",
-            "--db",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(std::fs::File::create(log).unwrap())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 async fn wait_ready(addr: std::net::SocketAddr) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
@@ -177,7 +161,9 @@ async fn kill_during_writes(b: Backend) {
     let log = temp_dir().join("server.log");
     let port = crate::server::common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Arc::new(Mutex::new(spawn_server(&db, port, &log)));
+    let child = Arc::new(Mutex::new(crate::server::common::spawn_server(
+        &db, port, &log,
+    )));
     wait_ready(addr).await;
     let token = request(
         addr,

@@ -441,28 +441,12 @@ async fn streams_beyond_the_limit_get_503_and_idle_streams_get_heartbeats() {
     three.until_ready().await;
 }
 
-/// `permsnap server` as a child process with its log in `log`.
-fn spawn_logged(db: &str, port: u16, log: &std::path::Path) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_permsnap"))
-        .args([
-            "server",
-            "--db",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(std::fs::File::create(log).unwrap())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_log_never_contains_a_token() {
     let env = Env::new(Backend::Sqlite, "smartico-crm", CRM).await;
     let log = crate::server::common::temp_dir().join("server.log");
     let port = crate::server::common::free_port();
-    let mut child = spawn_logged(&env.db, port, &log);
+    let mut child = crate::server::common::spawn_server(&env.db, port, &log);
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let start = Instant::now();
     while tokio::net::TcpStream::connect(addr).await.is_err() {
