@@ -142,7 +142,7 @@ const tapPerms = await Permissions.verify(tapToken, jwksText, { ...OPTS, manifes
 
 // The CASL rules equivalent to the snapshot: CRM Support's grants minus the
 // restriction role's denies plus the additional role's grants, per label.
-const crm = JSON.parse(readFileSync(join(root, "src/presets/smartico-crm.json"), "utf8"));
+const crm = JSON.parse(readFileSync(join(root, "src/native/presets/smartico-crm.json"), "utf8"));
 const plain = (list) =>
   list.map((g) => {
     if (typeof g !== "string" || g.includes("*")) throw new Error(`not a plain permission id: ${JSON.stringify(g)}`);
@@ -165,7 +165,7 @@ const LABEL_SUBJECT = labelSubjects.get(LABEL);
 
 // The scoped check: tap-affiliate's Affiliate Manager u7 may view the
 // affiliates they manage; CASL `{ manager: userId }`.
-const tap = JSON.parse(readFileSync(join(root, "src/presets/tap-affiliate.json"), "utf8"));
+const tap = JSON.parse(readFileSync(join(root, "src/native/presets/tap-affiliate.json"), "utf8"));
 const managerRules = tap.roles
   .find((r) => r.id === "affiliate_manager")
   .grants.map((g) => {

@@ -14,7 +14,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use permsnap::time::{parse_rfc3339, Millis};
+use permsnap::native::time::{parse_rfc3339, Millis};
 use permsnap::{
     issue, verify, Catalog, Directory, IssueOptions, Jwks, Model, PrivateKey, VerifyOptions,
 };
@@ -312,7 +312,8 @@ fn measure_model(
         u64::from(model.check(user, *label, action, None, now).allowed)
     });
     let compile = measure(cfg, sink, |_| {
-        let snap = permsnap::issue::compile(model, user, now, opts.ttl_secs).expect("the user");
+        let snap =
+            permsnap::native::issue::compile(model, user, now, opts.ttl_secs).expect("the user");
         snap.claim.labels.len() as u64
     });
     let issue_stats = measure(cfg, sink, |_| {
@@ -337,7 +338,7 @@ fn measure_model(
 /// The `smartico-crm` scenario of bench/js.mjs: user `jane`, CRM Support +
 /// `complete_missions` + `no_give_bonus` in 10 labels; checks in label 4444.
 fn crm_scenario(cfg: &Config, sink: &mut u64) {
-    let catalog = permsnap::presets::preset("smartico-crm").expect("the preset");
+    let catalog = permsnap::native::presets::preset("smartico-crm").expect("the preset");
     let labels: Vec<String> = (0..10)
         .map(|i| {
             format!(
@@ -405,7 +406,7 @@ fn crm_scenario(cfg: &Config, sink: &mut u64) {
         snap_check,
     );
     line("snapshot compile `issue::compile`", row.compile);
-    line("compile + sign `permsnap::issue`", row.issue);
+    line("compile + sign `permsnap::native::issue`", row.issue);
     line(
         "verify `permsnap::verify` + `Verified::snapshot` (signature, claims, checker)",
         row.verify,
@@ -467,7 +468,7 @@ fn scaling(cfg: &Config, sink: &mut u64) {
 /// in a JWKS and in a resource.
 fn crafted_inputs(cfg: &Config, sink: &mut u64) {
     let n = 16_634;
-    let crafted = permsnap::testgen::crafted_keys(n);
+    let crafted = permsnap::testing::testgen::crafted_keys(n);
     let plain: Vec<String> = (0..n).map(|i| format!("key{i}")).collect();
     let object = |keys: &[String]| {
         let fields: Vec<String> = keys.iter().map(|k| format!(r#""{k}":0"#)).collect();
@@ -496,10 +497,10 @@ fn crafted_inputs(cfg: &Config, sink: &mut u64) {
     };
     let (co, po) = (object(&crafted), object(&plain));
     let c = measure(cfg, sink, |_| {
-        u64::from(permsnap::load::check_json(&co).is_ok())
+        u64::from(permsnap::native::load::check_json(&co).is_ok())
     });
     let p = measure(cfg, sink, |_| {
-        u64::from(permsnap::load::check_json(&po).is_ok())
+        u64::from(permsnap::native::load::check_json(&po).is_ok())
     });
     row("one JSON object (strict read)", co.len(), c, p);
     let (cj, pj) = (jwks(&crafted), jwks(&plain));
@@ -511,10 +512,10 @@ fn crafted_inputs(cfg: &Config, sink: &mut u64) {
         serde_json::from_str(&po).unwrap_or_default(),
     );
     let c = measure(cfg, sink, |_| {
-        permsnap::load::resource(&cv, "$").map_or(0, |r| r.len() as u64)
+        permsnap::native::load::resource(&cv, "$").map_or(0, |r| r.len() as u64)
     });
     let p = measure(cfg, sink, |_| {
-        permsnap::load::resource(&pv, "$").map_or(0, |r| r.len() as u64)
+        permsnap::native::load::resource(&pv, "$").map_or(0, |r| r.len() as u64)
     });
     row("a resource of the keys", co.len(), c, p);
     println!();

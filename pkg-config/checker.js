@@ -20,7 +20,7 @@ import { buffer, check, release } from "./wasm.js";
 const ALLOW = 1;
 const DEPENDS = 2; // a resource could change the answer: ask wasm when one is given
 
-// Slot tags (src/wasm.rs, `tag`).
+// Slot tags (src/wasm/mod.rs, `tag`).
 const ABSENT = 0;
 const NUM = 1;
 const BOOL = 2;
@@ -248,7 +248,7 @@ export class Permissions {
     return this.#answer(check(c.handle, p, label, this.#now(), scoped));
   }
 
-  /** A packed answer (src/wasm.rs, `check`) as `{allowed, reason, by?, message}`. */
+  /** A packed answer (src/wasm/mod.rs, `check`) as `{allowed, reason, by?, message}`. */
   #answer(packed) {
     const r = packed & 0x7f;
     const i = (packed >>> 8) - 1;

@@ -1,5 +1,5 @@
 // The JWK rules of the Rust browser core (`Jwk::public_key`,
-// `JwkSet::ed25519_keys` in src/snapshot/keys.rs) on a parsed JWKS: the
+// `JwkSet::ed25519_keys` in src/core/snapshot/keys.rs) on a parsed JWKS: the
 // Ed25519 keys it holds, as `[kid, bytes]`, or `bad_jwks`. The small-order
 // check is the core's own, in wasm (`smallOrder`).
 

@@ -1,6 +1,6 @@
 // The parts of a token both rooms read, with the rules each must pass: the
 // Rust browser core's `Header::check` and `Claims::check`
-// (src/snapshot/token.rs), and the shapes its serde types accept (a shape
+// (src/core/snapshot/token.rs), and the shapes its serde types accept (a shape
 // permsnap does not write is `malformed`). The package and `permsnap
 // verify` give the same code for every crafted token of
 // test/crossroom.test.mjs; the differences `JSON.parse` makes are in the
@@ -9,7 +9,7 @@
 import { malformed, refuse } from "./errors.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const MAX_DEPTH = 64; // the native reader's nesting limit (src/load.rs)
+const MAX_DEPTH = 64; // the native reader's nesting limit (src/native/load.rs)
 const DAY = 86_400;
 
 /** Whether `v` is a JSON object (not an array, not null). */

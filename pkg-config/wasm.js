@@ -1,7 +1,7 @@
 // Loading the wasm module (once: from beside this file by default, or from
 // where `init(input)` says; synchronously from bytes in Node) and the
 // numbers that cross its boundary. The module holds the decision and
-// nothing else (src/wasm.rs): inputs are written into its exchange buffer,
+// nothing else (src/wasm/mod.rs): inputs are written into its exchange buffer,
 // a view of its memory that `buffer(n)` keeps valid; answers and refusals
 // come back as numbers.
 
@@ -73,7 +73,7 @@ export function buffer(n) {
   return view;
 }
 
-/** Whether `key` (32 bytes) and `signature` (64 bytes) pass the strict byte checks (src/wasm.rs). */
+/** Whether `key` (32 bytes) and `signature` (64 bytes) pass the strict byte checks (src/wasm/mod.rs). */
 export function strictPrechecks(key, signature) {
   const v = buffer(96);
   v.set(key);

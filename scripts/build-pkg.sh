@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles the npm package in pkg/ from the browser build (only the
-# browser core and src/wasm.rs: --no-default-features --features wasm) and
+# browser core and src/wasm/mod.rs: --no-default-features --features wasm) and
 # pkg-config/. Needs the wasm32 target, wasm-bindgen of the version pinned
 # in Cargo.toml, and node_modules (npm binaryen for wasm-opt, esbuild);
 # scripts/setup.sh installs them.

@@ -4,11 +4,11 @@
 # `permsnap server --demo` on its own fresh SQLite store (a store holds one
 # catalog), serving www/ and pkg/:
 # * the CRM (smartico-crm) on http://127.0.0.1:${PORT:-8080}/, seeded with
-#   src/demo/crm-directory.json (Eve's access ends two minutes after start)
+#   src/server/demo/crm-directory.json (Eve's access ends two minutes after start)
 #   and an SSO config that lets a mycompany.com Google login create users
-#   (src/demo/crm-sso.json);
+#   (src/server/demo/crm-sso.json);
 # * the affiliate platform (tap-affiliate) on the next port, seeded with
-#   src/demo/tap-directory.json (Affiliate Managers see only their own
+#   src/server/demo/tap-directory.json (Affiliate Managers see only their own
 #   affiliates: scoped checks).
 # The pages link to each other. Request logs go to target/demo/*.log.
 # Ctrl-C stops both.
@@ -23,11 +23,11 @@ port=${PORT:-8080}
 mkdir -p "$dir"
 rm -f "$dir"/*.db "$dir"/*.db-*
 eve=$(date -u -d '+2 minutes' +%Y-%m-%dT%H:%M:%SZ)
-sed "s/2030-01-01T00:00:00Z/$eve/" src/demo/crm-directory.json >"$dir/crm-directory.json"
+sed "s/2030-01-01T00:00:00Z/$eve/" src/server/demo/crm-directory.json >"$dir/crm-directory.json"
 "$bin" import --db "sqlite:$dir/crm.db" --catalog smartico-crm \
-  --directory "$dir/crm-directory.json" --sso-config src/demo/crm-sso.json >/dev/null
+  --directory "$dir/crm-directory.json" --sso-config src/server/demo/crm-sso.json >/dev/null
 "$bin" import --db "sqlite:$dir/tap.db" --catalog tap-affiliate \
-  --directory src/demo/tap-directory.json >/dev/null
+  --directory src/server/demo/tap-directory.json >/dev/null
 echo "request logs: $dir/crm.log, $dir/tap.log"
 # Each server prints its page's URL (on stderr) once it listens.
 serve() { # STORE PORT

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The browser side of scripts/test.sh: the browser build (only the browser
-# core and src/wasm.rs; code that reaches a native module fails to compile
+# core and src/wasm/mod.rs; code that reaches a native module fails to compile
 # there) and its lints, the npm package built from scratch, the wasm
 # boundary tests in Node and headless Chromium, and the package's own tests
 # (Node, jose interop, TypeScript types, React server rendering, Vite,
@@ -21,7 +21,7 @@ browser=(--target wasm32-unknown-unknown --no-default-features --features wasm)
 # std's panic handler instead of the browser build's trap.
 boundary=(--target wasm32-unknown-unknown --no-default-features --features wasm,std)
 
-step "the browser build and its lints (browser core + src/wasm.rs only)"
+step "the browser build and its lints (browser core + src/wasm/mod.rs only)"
 cargo build --lib "${browser[@]}"
 cargo clippy --lib "${browser[@]}" -- -D warnings
 

@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "format and lints"
+step "format, lints, and no import circle or upward import between the files of src/"
 cargo fmt --all -- --check
+python3 scripts/circles.py src
 cargo clippy --all-targets --features cli,test-util,server -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 

@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 // The browser build (`wasm` without `std`) links no std: its panic handler
-// traps, so no formatting machinery is linked (src/wasm.rs).
+// traps, so no formatting machinery is linked (src/wasm/mod.rs).
 #![cfg_attr(all(feature = "wasm", not(feature = "std")), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -11,61 +11,39 @@
 
 extern crate alloc;
 
-// The browser core: always compiled, and all the browser build compiles.
-pub mod error;
-pub mod rules;
+// The source tree shows the rooms (`docs/architecture.md`):
+// * `core/`: the browser core, compiled in every build (wasm and native);
+// * `wasm/`: the JavaScript boundary, the browser build only;
+// * `native/`: the native side (feature `native`);
+// * `server/`: `permsnap server` and its store (feature `server`);
+// * `testing/`: vector files and the seeded generator (feature `test-util`).
+pub mod core;
+#[cfg(feature = "native")]
+pub mod native;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 pub mod server;
-pub mod snapshot;
-
+#[cfg(feature = "test-util")]
+pub mod testing;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-// The native side (`docs/architecture.md`).
-#[cfg(feature = "native")]
-pub mod admin;
-#[cfg(feature = "native")]
-pub mod catalog;
-#[cfg(feature = "native")]
-pub mod directory;
-#[cfg(feature = "native")]
-pub mod engine;
-#[cfg(feature = "native")]
-pub mod issue;
-#[cfg(feature = "native")]
-pub mod jws;
-#[cfg(feature = "native")]
-pub mod load;
-#[cfg(feature = "native")]
-pub mod presets;
-#[cfg(feature = "native")]
-pub mod sso;
-#[cfg(feature = "native")]
-pub mod time;
-
-// Test support: vector files and the seeded generator.
-#[cfg(feature = "test-util")]
-pub mod testgen;
-#[cfg(feature = "test-util")]
-pub mod vectors;
-
-pub use error::{KeyError, VerifyError};
-pub use rules::{Reason, Resource, Scalar, Value};
-pub use snapshot::{Manifest, Snapshot};
+pub use crate::core::error::{KeyError, VerifyError};
+pub use crate::core::rules::{Reason, Resource, Scalar, Value};
+pub use crate::core::snapshot::{Manifest, Snapshot};
 
 #[cfg(feature = "native")]
-pub use admin::{AdminDecision, AdminOp, AdminReason};
+pub use native::admin::{AdminDecision, AdminOp, AdminReason};
 #[cfg(feature = "native")]
-pub use catalog::Catalog;
+pub use native::catalog::Catalog;
 #[cfg(feature = "native")]
-pub use directory::Directory;
+pub use native::directory::Directory;
 #[cfg(feature = "native")]
-pub use engine::{Decision, Model};
+pub use native::engine::{Decision, Model};
 #[cfg(feature = "native")]
-pub use issue::{issue, IssueError, IssueOptions};
+pub use native::issue::{issue, IssueError, IssueOptions};
 #[cfg(feature = "native")]
-pub use jws::{verify, Jwks, PrivateKey, Verified, VerifyOptions};
+pub use native::jws::{verify, Jwks, PrivateKey, Verified, VerifyOptions};
 #[cfg(feature = "native")]
-pub use load::{LoadError, LoadErrorKind};
+pub use native::load::{LoadError, LoadErrorKind};
 #[cfg(feature = "native")]
-pub use sso::{Login, SsoConfig, SsoOutcome, SsoReason};
+pub use native::sso::{Login, SsoConfig, SsoOutcome, SsoReason};

@@ -11,9 +11,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Float64Array, Object, Reflect, WebAssembly};
-use permsnap::error::{KeyError, VerifyError};
-use permsnap::rules::{Cond, CondRule, Op, PermSet, Reason, RuleSet, Scalar};
-use permsnap::snapshot::{
+use permsnap::core::error::{KeyError, VerifyError};
+use permsnap::core::rules::{Cond, CondRule, Op, PermSet, Reason, RuleSet, Scalar};
+use permsnap::core::snapshot::{
     LabelEntry, Manifest, ManifestData, PermissionEntry, Snapshot, SnapshotClaim, SourceEntry,
     SourceKind,
 };

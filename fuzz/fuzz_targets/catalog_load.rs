@@ -8,7 +8,7 @@ mod common;
 use libfuzzer_sys::fuzz_target;
 use permsnap::{Catalog, Directory, Model};
 
-fn ids(list: &[permsnap::catalog::Grantor], take: usize) -> String {
+fn ids(list: &[permsnap::native::catalog::Grantor], take: usize) -> String {
     list.iter()
         .take(take)
         .map(|g| format!("\"{}\"", g.id))

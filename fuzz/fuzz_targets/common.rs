@@ -4,12 +4,12 @@
 //! answer every check as the server rules do.
 #![allow(dead_code)]
 
-use permsnap::engine::{Decision, Model};
-use permsnap::issue::{compile, ManifestFile};
-use permsnap::jws::strict_json;
-use permsnap::rules::Scalar;
-use permsnap::snapshot::{Manifest, Snapshot, SnapshotClaim};
-use permsnap::vectors::{parity_agrees_in, Scenario};
+use permsnap::native::engine::{Decision, Model};
+use permsnap::native::issue::{compile, ManifestFile};
+use permsnap::native::jws::strict_json;
+use permsnap::core::rules::Scalar;
+use permsnap::core::snapshot::{Manifest, Snapshot, SnapshotClaim};
+use permsnap::testing::vectors::{parity_agrees_in, Scenario};
 use permsnap::{Resource, Value};
 use std::sync::Arc;
 

@@ -6,8 +6,9 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use permsnap::admin::AdminOp;
-use permsnap::{presets, Directory, Login, Model, SsoConfig};
+use permsnap::native::admin::AdminOp;
+use permsnap::native::presets;
+use permsnap::{Directory, Login, Model, SsoConfig};
 use std::sync::OnceLock;
 
 fn catalogs() -> &'static Vec<permsnap::Catalog> {

@@ -7,7 +7,7 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use permsnap::issue::{issue, Alg, IssueOptions};
+use permsnap::native::issue::{issue, Alg, IssueOptions};
 use permsnap::{verify, Catalog, Directory, Jwks, Model, PrivateKey, VerifyOptions};
 use std::sync::OnceLock;
 

@@ -9,9 +9,10 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use permsnap::issue::ManifestFile;
-use permsnap::snapshot::token::{ALG_ED25519, ALG_EDDSA, TYP};
-use permsnap::{presets, verify, Jwks, PrivateKey, VerifyError, VerifyOptions};
+use permsnap::native::issue::ManifestFile;
+use permsnap::core::snapshot::token::{ALG_ED25519, ALG_EDDSA, TYP};
+use permsnap::native::presets;
+use permsnap::{verify, Jwks, PrivateKey, VerifyError, VerifyOptions};
 use std::sync::OnceLock;
 
 /// A test key (made with `permsnap keygen --kid fuzz`); the seed tokens in

@@ -6,7 +6,7 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use permsnap::vectors::{SnapshotParity, VectorFile};
+use permsnap::testing::vectors::{SnapshotParity, VectorFile};
 use std::sync::OnceLock;
 
 fn parity() -> &'static SnapshotParity {

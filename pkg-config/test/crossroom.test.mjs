@@ -1,5 +1,5 @@
 // Both rooms refuse the same tokens. The header, key and claim rules exist
-// twice (Rust in src/snapshot/, JS in pkg-config/token.js and keys.js), so
+// twice (Rust in src/core/snapshot/, JS in pkg-config/token.js and keys.js), so
 // every refusal of docs/rules.md's token error table is crafted here,
 // signed with node:crypto's own Ed25519, and given to the package
 // (`Permissions.verify`) and to the native verifier (`permsnap verify

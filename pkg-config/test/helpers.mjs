@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const bin = process.env.PERMSNAP_BIN ?? join(root, "target/debug/permsnap");
-export const CRM = join(root, "src/demo/crm-directory.json");
-export const TAP = join(root, "src/demo/tap-directory.json");
+export const CRM = join(root, "src/server/demo/crm-directory.json");
+export const TAP = join(root, "src/server/demo/tap-directory.json");
 export const NOW = Date.parse("2026-11-23T12:00:00Z");
 export const AUDIENCE = "backoffice";
 

@@ -91,7 +91,7 @@ test("an unknown action is denied, never thrown", async () => {
 });
 
 test("allowed() lists exactly the actions the server allows, in catalog order", async () => {
-  const catalog = JSON.parse(readFileSync(join(root, "src/presets/smartico-crm.json"), "utf8"));
+  const catalog = JSON.parse(readFileSync(join(root, "src/native/presets/smartico-crm.json"), "utf8"));
   const p = await verify("sam");
   const list = p.allowed(4444);
   const serverAllowed = catalog.permissions.map((x) => x.id).filter((action) =>

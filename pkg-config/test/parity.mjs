@@ -7,7 +7,7 @@
 // may be `expired` when the snapshot says `d: "expired"` while the server
 // does not: `exp` is whole seconds rounded down, so a user whose access
 // ends less than a second after `now` is already expired in the snapshot
-// (never later than on the server; src/vectors.rs `parity_agrees_in`).
+// (never later than on the server; src/testing/vectors.rs `parity_agrees_in`).
 
 function claimOf(token) {
   const b64 = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");

@@ -18,7 +18,7 @@ const run = (args) => spawnSync(tsc, args, { cwd: root, encoding: "utf8" });
 const errors = (r) => (r.stdout + r.stderr).split("\n").filter((l) => / error TS\d+:/.test(l));
 
 const typesBin = join(root, "pkg/bin/permsnap-types.js");
-const catalogFile = (id) => join(root, `src/presets/${id}.json`);
+const catalogFile = (id) => join(root, `src/native/presets/${id}.json`);
 
 // Every test here needs the generated type, so it is written first, by the package's bin.
 test.before(() => {

@@ -309,7 +309,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("permsnap-server-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = format!("sqlite:{}", dir.join("s.db").display());
-        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo/crm-directory.json");
+        let directory = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/server/demo/crm-directory.json"
+        );
         let run = |args: &[&str]| parse(args).unwrap().run();
         let r = run(&[
             "import",

@@ -174,7 +174,7 @@ impl Db {
             }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(*version)
-                .bind(super::state::system_now())
+                .bind(super::clock::system_now())
                 .execute(&mut *tx)
                 .await?;
         }

@@ -8,6 +8,7 @@
 //! It owns the demo routes' shapes and the static files; everything they do
 //! goes through the same code as the API (`http`, `ops`), without API keys.
 
+use super::config::DemoConfig;
 use super::error::{Result, ServerError};
 use super::http::{self, answer, Ctx, LogRoute, Outcome};
 use super::model;
@@ -33,15 +34,6 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/demo/sso"),
     ("GET", "/demo/audit"),
 ];
-
-/// Where the demo page and the package are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoConfig {
-    /// the page: `index.html` at `/`, other files at their paths
-    pub www: PathBuf,
-    /// the npm package, at `/pkg/`
-    pub pkg: PathBuf,
-}
 
 type S = State<Arc<Ctx>>;
 

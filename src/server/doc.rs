@@ -23,7 +23,7 @@ pub fn label_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u
 }
 
 /// Labels, identities and statuses are the library's own documents.
-pub use crate::directory::{Identity as IdentityDoc, Label as LabelDoc, Status};
+pub use crate::native::directory::{Identity as IdentityDoc, Label as LabelDoc, Status};
 
 /// A user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

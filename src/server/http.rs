@@ -3,19 +3,19 @@
 //! per request. Handlers are thin: they parse, authorize, and call `ops`,
 //! the cache in `state`, or the glue in `model`.
 
-use super::demo::DemoConfig;
+use super::config::DemoConfig;
 use super::doc::OpRequest;
 use super::error::{Result, ServerError};
-use super::events::{self, EventOptions, Start, Subscription};
+use super::events::{self, Start, Subscription};
+use super::hub::EventOptions;
 use super::keys::{Scope, MAX_TTL_SECS};
 use super::model::{self, SsoAnswer};
 use super::ops::{self, LoginFields};
 use super::state::App;
 use super::store::{self, AuditFilter};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Every route: (method, path template). The OpenAPI document describes each.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -88,9 +88,10 @@ impl IntoResponse for ServerError {
     }
 }
 
-/// The routes (and, in demo mode, the demo's), with logging and panic containment.
-pub fn router(ctx: Arc<Ctx>) -> Router {
-    let api = Router::new()
+/// The API's routes, without state, fallbacks or layers ([`super::router`]
+/// adds those, and demo mode's routes).
+pub fn api() -> Router<Arc<Ctx>> {
+    Router::new()
         .route("/healthz", get(healthz))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/openapi.json", get(openapi))
@@ -102,63 +103,7 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
         .route("/v1/sso/login", post(sso))
         .route("/v1/users/{id}", get(user))
         .route("/v1/audit", get(audit))
-        .route("/v1/events", get(events));
-    let routes = match ctx.demo {
-        Some(_) => super::demo::routes(api),
-        None => api.fallback(|| async { ServerError::NotFound }),
-    };
-    routes
-        .method_not_allowed_fallback(|| async { ServerError::MethodNotAllowed })
-        .with_state(ctx)
-        .layer(axum::middleware::from_fn(log_request))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                ServerError::Corrupt("a handler panicked".into()).into_response()
-            },
-        ))
-}
-
-/// The route template a path belongs to: logs never carry raw path text
-/// (a user id segment could be anything, an email included).
-pub fn route_label(path: &str) -> &'static str {
-    if path.starts_with("/v1/users/") {
-        return "/v1/users/{id}";
-    }
-    if path.starts_with("/v1/manifest/") {
-        return "/v1/manifest/{hash}";
-    }
-    if path.starts_with("/pkg/") {
-        return "/pkg/{*file}";
-    }
-    ROUTES
-        .iter()
-        .chain(super::demo::ROUTES)
-        .find(|(_, p)| *p == path)
-        .map_or("(unmatched)", |(_, p)| p)
-}
-
-/// One line per request. The path is the route's template, never the raw
-/// path or its query (`/v1/events?token=...` logs as `/v1/events`).
-async fn log_request(req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().clone();
-    let route = route_label(req.uri().path());
-    let res = next.run(req).await;
-    let route = res.extensions().get::<LogRoute>().map_or(route, |r| r.0);
-    let outcome = res
-        .extensions()
-        .get::<Outcome>()
-        .map_or("", |o| o.0.as_str());
-    tracing::info!(
-        target: "permsnap::http",
-        method = %method,
-        path = route,
-        status = res.status().as_u16(),
-        latency_us = start.elapsed().as_micros() as u64,
-        outcome,
-        "request"
-    );
-    res
+        .route("/v1/events", get(events))
 }
 
 pub(super) async fn read_body(ctx: &Ctx, body: Body) -> Result<Bytes> {

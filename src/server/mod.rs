@@ -6,101 +6,43 @@
 //! JSON/HTTP (see `openapi.json` beside this file and the README), with API
 //! keys and scopes, signing-key rotation, and an audit log.
 //!
-//! Layout: [`model`] is the only module that touches the permsnap model;
-//! [`doc`] is the directory as stored; [`db`] and [`store`] the database;
-//! [`state`] the cache and freshness; [`ops`] what changes the store;
-//! [`events`] live change events; [`http`] the routes; [`demo`] demo
-//! mode's routes and files; [`serve`] the listener; [`cli`] the commands
-//! as clap arguments for the `permsnap` binary. Never compiled for wasm.
+//! Layout: [`config`] how to run one and [`clock`] its clock; [`model`] is
+//! the only module that touches the permsnap model; [`doc`] is the
+//! directory as stored; [`db`] and [`store`] the database; [`state`] the
+//! cache and freshness; [`ops`] what changes the store; [`hub`] the change
+//! feed's write side and this instance's broadcast, [`events`] the pump and
+//! the streams; [`http`] the API's handlers, [`demo`] demo mode's routes
+//! and files, [`router`] both with logging; [`serve`] the listener; [`cli`]
+//! the commands as clap arguments for the `permsnap` binary. Never
+//! compiled for wasm.
 
 pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod db;
 pub mod demo;
 pub mod doc;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod hub;
 pub mod keys;
 pub mod model;
 pub mod ops;
+pub mod router;
 pub mod serve;
 pub mod state;
 pub mod store;
 
-pub use demo::DemoConfig;
+pub use clock::Clock;
+pub use config::{Config, DemoConfig, Limits};
 pub use error::{Result, ServerError};
-pub use events::EventOptions;
+pub use hub::EventOptions;
 pub use keys::Scope;
 pub use ops::ImportReport;
-pub use state::Clock;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Limits on connections and requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// largest request body (413 above it)
-    pub max_body_bytes: usize,
-    /// largest request head: request line and headers (hyper answers 431
-    /// above it; at least 8 KiB)
-    pub max_head_bytes: usize,
-    /// open connections at once; more are closed at accept
-    pub max_connections: usize,
-    /// time to receive a request head; also closes an idle keep-alive connection
-    pub header_timeout: Duration,
-    /// time to receive a request body (408 past it)
-    pub body_timeout: Duration,
-    /// how long shutdown waits for open requests
-    pub shutdown_grace: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_body_bytes: 64 * 1024,
-            max_head_bytes: 16 * 1024,
-            max_connections: 1024,
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(10),
-            shutdown_grace: Duration::from_secs(5),
-        }
-    }
-}
-
-/// How to run a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    /// `sqlite:PATH` or `postgres://...`
-    pub db: String,
-    /// where to listen
-    pub listen: SocketAddr,
-    /// limits
-    pub limits: Limits,
-    /// database connections
-    pub db_connections: u32,
-    /// the clock (`Clock::System` except in conformance runs)
-    pub clock: Clock,
-    /// live change events (`GET /v1/events`)
-    pub events: EventOptions,
-    /// demo mode: a demo page, the package and the demo routes (never in production)
-    pub demo: Option<DemoConfig>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            db: "sqlite:permsnap.db".into(),
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            limits: Limits::default(),
-            db_connections: 8,
-            clock: Clock::System,
-            events: EventOptions::default(),
-            demo: None,
-        }
-    }
-}
 
 /// A started server.
 pub struct Running {
@@ -131,7 +73,7 @@ pub async fn start(config: Config) -> Result<Running> {
     ops::ensure_signing_key(&db, config.clock.now()).await?;
     let backend = db.backend;
     let (stop, rx) = tokio::sync::watch::channel(false);
-    let hub = events::Hub::new(config.events.clone(), rx.clone());
+    let hub = hub::Hub::new(config.events.clone(), rx.clone());
     let app = Arc::new(state::App::new(db, config.clock, hub));
     let last = events::last_event_id(&app).await?;
     tokio::spawn(events::pump(app.clone(), last));
@@ -148,7 +90,12 @@ pub async fn start(config: Config) -> Result<Running> {
     let addr = listener
         .local_addr()
         .map_err(|e| ServerError::Io(e.to_string()))?;
-    let task = tokio::spawn(serve::serve(listener, http::router(ctx), config.limits, rx));
+    let task = tokio::spawn(serve::serve(
+        listener,
+        router::router(ctx),
+        config.limits,
+        rx,
+    ));
     Ok(Running { addr, stop, task })
 }
 
@@ -238,7 +185,7 @@ pub async fn import(
     let directory = read_file(directory_file)?;
     let sso = sso_config_file.map(read_file).transpose()?;
     let db = db::Db::connect(db_url, 1).await?;
-    ops::import(&db, record, &directory, sso.as_deref(), state::system_now()).await
+    ops::import(&db, record, &directory, sso.as_deref(), clock::system_now()).await
 }
 
 /// [`import`] from texts (for tests and embedding).
@@ -249,7 +196,7 @@ pub async fn import_text(
     sso_config: Option<&str>,
 ) -> Result<ImportReport> {
     let db = db::Db::connect(db_url, 1).await?;
-    ops::import(&db, catalog, directory, sso_config, state::system_now()).await
+    ops::import(&db, catalog, directory, sso_config, clock::system_now()).await
 }
 
 /// `permsnap export`: the store's directory in the directory file format.
@@ -264,7 +211,7 @@ pub async fn export(db_url: &str) -> Result<String> {
 pub async fn apikey_create(db_url: &str, scopes: &str) -> Result<String> {
     let scopes = Scope::parse_list(scopes)?;
     let db = db::Db::connect(db_url, 1).await?;
-    ops::apikey_create(&db, &scopes, state::system_now()).await
+    ops::apikey_create(&db, &scopes, clock::system_now()).await
 }
 
 /// `permsnap apikey list`: the stored API keys (prefixes and scopes, never a key).
@@ -277,11 +224,11 @@ pub async fn apikey_list(db_url: &str) -> Result<Vec<store::ApiKeyInfo>> {
 /// refuses it from its next request on.
 pub async fn apikey_revoke(db_url: &str, which: &str) -> Result<store::ApiKeyInfo> {
     let db = db::Db::connect(db_url, 1).await?;
-    ops::apikey_revoke(&db, which, state::system_now()).await
+    ops::apikey_revoke(&db, which, clock::system_now()).await
 }
 
 /// `permsnap keys rotate`: a new current signing key; returns its `kid`.
 pub async fn keys_rotate(db_url: &str) -> Result<String> {
     let db = db::Db::connect(db_url, 1).await?;
-    ops::keys_rotate(&db, state::system_now()).await
+    ops::keys_rotate(&db, clock::system_now()).await
 }

@@ -27,17 +27,17 @@ pub fn bad_input(e: LoadError, prefix: Option<&str>) -> ServerError {
 
 /// Refuses JSON text with a duplicate key (serde would keep the last one).
 pub fn reject_duplicate_keys(text: &str) -> Result<()> {
-    crate::load::check_json(text).map_err(|e| bad_input(e, None))
+    crate::native::load::check_json(text).map_err(|e| bad_input(e, None))
 }
 
 /// A preset catalog by id.
 pub fn preset_catalog(id: &str) -> Result<Catalog> {
-    crate::presets::preset(id).map_err(|e| bad_input(e, None))
+    crate::native::presets::preset(id).map_err(|e| bad_input(e, None))
 }
 
 /// Whether `id` names a preset.
 pub fn is_preset(id: &str) -> bool {
-    crate::presets::preset_text(id).is_some()
+    crate::native::presets::preset_text(id).is_some()
 }
 
 /// A catalog from its JSON text; `file` names it in errors.
@@ -67,7 +67,7 @@ pub fn model_of_value(catalog: &Catalog, directory: &serde_json::Value) -> Resul
 /// Whether `username` is `name@suffix` of a label with that suffix (the
 /// admin rules' `bad_username`).
 pub fn username_fits(username: &str, suffix: &str) -> bool {
-    crate::admin::username_fits(username, suffix)
+    crate::native::admin::username_fits(username, suffix)
 }
 
 /// A decision of `/v1/check`, as `permsnap check` prints it.
@@ -97,7 +97,7 @@ pub fn check(
     let res = match res {
         None => None,
         Some(fields) => Some(
-            crate::load::resource(&serde_json::Value::Object(fields.clone()), "resource")
+            crate::native::load::resource(&serde_json::Value::Object(fields.clone()), "resource")
                 .map_err(|e| bad_input(e, None))?,
         ),
     };
@@ -186,10 +186,10 @@ pub fn issue(
     if let Some(t) = ttl_secs {
         opts.ttl_secs = t;
     }
-    let compiled = crate::issue::compile(m, user, now, opts.ttl_secs)
+    let compiled = crate::native::issue::compile(m, user, now, opts.ttl_secs)
         .ok_or_else(|| ServerError::UnknownUser(user.to_string()))?;
     Ok(Issued {
-        token: crate::issue::sign(&compiled, user, now, &opts, key),
+        token: crate::native::issue::sign(&compiled, user, now, &opts, key),
         expires_at_ms: compiled.expires_at,
     })
 }
@@ -228,12 +228,12 @@ pub fn manifest(m: &Model) -> (&str, &str) {
 
 /// Parses an RFC 3339 time to milliseconds.
 pub fn parse_time(s: &str) -> Option<i64> {
-    crate::time::parse_rfc3339(s)
+    crate::native::time::parse_rfc3339(s)
 }
 
 /// Formats milliseconds as RFC 3339 (whole seconds, `Z`).
 pub fn format_time(ms: i64) -> String {
-    crate::time::format_rfc3339(ms)
+    crate::native::time::format_rfc3339(ms)
 }
 
 /// The keys a snapshot token is verified with (the server's own).

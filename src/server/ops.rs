@@ -6,7 +6,7 @@
 use super::db::{Db, WriteTx};
 use super::doc::{self, DirectoryDoc, IdentityDoc, OpRequest};
 use super::error::{Result, ServerError};
-use super::events::{self, Change};
+use super::hub::{self, Change};
 use super::keys::{self, Scope};
 use super::model::{self, SsoAnswer};
 use super::state::{catalog_of, App, Loaded};
@@ -114,7 +114,7 @@ pub async fn admin(app: &App, actor: &str, op: &OpRequest, raw: &Value) -> Resul
     store::write_user(&mut w.tx, target, next.user(target)).await?;
     let version = w.version + 1;
     // An op changes what its target holds, and no one else's snapshot.
-    events::record(&mut w, version, &[Change::of(target, op.name())], now).await?;
+    hub::record(&mut w, version, &[Change::of(target, op.name())], now).await?;
     let detail = raw.clone();
     let audit_id = commit_change(
         app,
@@ -279,7 +279,7 @@ async fn apply_sso(
     };
     store::write_user(&mut w.tx, &user, next.user(&user)).await?;
     let version = w.version + 1;
-    events::record(&mut w, version, &[Change::of(&user, action)], now).await?;
+    hub::record(&mut w, version, &[Change::of(&user, action)], now).await?;
     let detail = json!({"provider": login.provider, "iss": login.iss, "sub": login.sub});
     let audit = record("sso", action, Some(&user), version, detail);
     commit_change(app, w, &loaded, next, version, audit, now).await?;
@@ -330,7 +330,7 @@ pub async fn import(
     let version = w.version + 1;
     w.set_version(version).await?;
     // A new directory or catalog: every page refetches.
-    events::record(&mut w, version, &[Change::everyone("import")], now).await?;
+    hub::record(&mut w, version, &[Change::everyone("import")], now).await?;
     let detail = json!({"catalog": model::catalog_id(&parsed), "labels": doc.labels.len(), "users": doc.users.len()});
     store::insert_audit(
         &mut w.tx,
@@ -403,7 +403,7 @@ pub async fn keys_rotate(db: &Db, now: i64) -> Result<String> {
     let mut w = db.begin_write().await?;
     let kid = rotate_in(&mut w, now).await?;
     let version = w.version;
-    events::record(&mut w, version, &[Change::everyone("keys_rotate")], now).await?;
+    hub::record(&mut w, version, &[Change::everyone("keys_rotate")], now).await?;
     commit_cli(w, "keys_rotate", json!({"kid": kid}), now).await?;
     Ok(kid)
 }

@@ -9,43 +9,17 @@
 //! one cheap query serves a whole batch of requests. When the stored
 //! version moved, the model is rebuilt once from the store.
 
+pub use super::clock::{system_now, Clock};
 use super::db::Db;
 use super::doc::DirectoryDoc;
 use super::error::{Result, ServerError};
-use super::events::Hub;
+use super::hub::Hub;
 use super::keys::{KeyRing, Scopes};
 use super::model::{self, LoadedCatalog, LoadedModel};
 use super::store::{self, CatalogRecord};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-
-/// Milliseconds since the epoch, from the system clock.
-pub fn system_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// Where `now` comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clock {
-    /// the system clock
-    System,
-    /// a fixed instant (ms): for conformance runs and tests only
-    Fixed(i64),
-}
-
-impl Clock {
-    /// Now, in milliseconds.
-    pub fn now(self) -> i64 {
-        match self {
-            Clock::System => system_now(),
-            Clock::Fixed(ms) => ms,
-        }
-    }
-}
 
 /// The directory as loaded at one version.
 pub struct Loaded {

@@ -30,8 +30,8 @@
 //! The claim's last two lists are the scoped checks' slots and intern
 //! table: slot `i` holds attribute `i`, and a string slot names string `i`.
 
-use crate::rules::{Cond, CondRule, Op, PermSet, Reason, RuleSet, Scalar, MAX_SAFE_INTEGER};
-use crate::snapshot::{
+use crate::core::rules::{Cond, CondRule, Op, PermSet, Reason, RuleSet, Scalar, MAX_SAFE_INTEGER};
+use crate::core::snapshot::{
     LabelEntry, ManifestData, PermissionEntry, SnapshotClaim, SourceEntry, SourceKind,
 };
 use alloc::string::String;

@@ -20,7 +20,7 @@ import { root, bin, CRM } from "../../pkg-config/test/helpers.mjs";
 import { launchChromium, newPage } from "../../pkg-config/test/serve.mjs";
 import { BACKSTOP, editAccess, adminOp, openDemo, startDemoServer, stopDemoServer } from "./demo-server.mjs";
 
-const SSO = join(root, "src/demo/crm-sso.json");
+const SSO = join(root, "src/server/demo/crm-sso.json");
 const RESTRICTED = "Restricted: Don't allow to give bonus from user profile";
 
 const work = mkdtempSync(join(tmpdir(), "permsnap-e2e-"));

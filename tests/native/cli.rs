@@ -27,7 +27,7 @@ fn tmp(name: &str, text: &str) -> PathBuf {
     p
 }
 
-const CRM: &str = "src/demo/crm-directory.json";
+const CRM: &str = "src/server/demo/crm-directory.json";
 
 /// `permsnap issue` of Sue's smartico-crm snapshot with the key in `key`, then `extra`.
 fn issue_sue(key: &std::path::Path, extra: &[&str]) -> Output {
@@ -217,7 +217,7 @@ fn codegen_writes_a_typescript_union_of_the_catalog_permissions() {
     let ts = String::from_utf8_lossy(&out.stdout);
     assert!(ts.contains("export type SmarticoCrmPermission ="));
     assert!(ts.contains("| \"player.give_bonus\""));
-    let n = permsnap::presets::preset("smartico-crm")
+    let n = permsnap::native::presets::preset("smartico-crm")
         .unwrap()
         .permissions
         .len();
@@ -372,7 +372,7 @@ fn issue_writes_eddsa_by_default_and_ed25519_on_request_and_whole_second_dates()
             .to_string();
         let part = |i: usize| -> Json {
             serde_json::from_slice(
-                &permsnap::jws::b64::decode(token.split('.').nth(i).unwrap()).unwrap(),
+                &permsnap::native::jws::b64::decode(token.split('.').nth(i).unwrap()).unwrap(),
             )
             .unwrap()
         };
@@ -393,7 +393,10 @@ fn manifest_prints_the_exact_text_whose_hash_tokens_name() {
     let hash = run(&["manifest", "smartico-crm", "--hash"]);
     let body = String::from_utf8_lossy(&text.stdout).trim_end().to_string();
     let hash = String::from_utf8_lossy(&hash.stdout).trim().to_string();
-    assert_eq!(permsnap::issue::manifest_hash(body.as_bytes()), hash);
+    assert_eq!(
+        permsnap::native::issue::manifest_hash(body.as_bytes()),
+        hash
+    );
     let m: Json = serde_json::from_str(&body).unwrap();
     assert_eq!(m["catalog"], "smartico-crm");
     let keys = json(&run(&["keygen"]));
@@ -428,7 +431,7 @@ fn samples_of_the_vectors_hold_a_token_and_the_server_answers_per_user() {
         let text = doc["manifests"][s["manifest"].as_str().unwrap()]
             .as_str()
             .unwrap();
-        let m = permsnap::issue::ManifestFile::from_text(text).unwrap();
+        let m = permsnap::native::issue::ManifestFile::from_text(text).unwrap();
         let snap = v.snapshot(m.manifest()).unwrap();
         for c in s["checks"].as_array().unwrap() {
             let verdict = snap.check(
@@ -453,7 +456,7 @@ fn a_key_made_for_ed25519_publishes_that_alg_and_issues_tokens_that_say_it() {
         .unwrap()
         .to_string();
     let header: Json = serde_json::from_slice(
-        &permsnap::jws::b64::decode(token.split('.').next().unwrap()).unwrap(),
+        &permsnap::native::jws::b64::decode(token.split('.').next().unwrap()).unwrap(),
     )
     .unwrap();
     assert_eq!(header["alg"], "Ed25519");

@@ -2,9 +2,9 @@
 //! issue → verify → check (parity); plus coverage of the reason and error
 //! codes, so that a vector set that silently stopped covering something fails.
 
-use permsnap::admin::AdminReason;
-use permsnap::sso::{SsoOutcome, SsoReason};
-use permsnap::vectors::{run_texts, SnapshotParity, VectorFile};
+use permsnap::native::admin::AdminReason;
+use permsnap::native::sso::{SsoOutcome, SsoReason};
+use permsnap::testing::vectors::{run_texts, SnapshotParity, VectorFile};
 use permsnap::{LoadErrorKind, Reason};
 use std::collections::HashSet;
 
@@ -122,8 +122,8 @@ fn preset_vectors_name_every_role_additional_and_restriction_role_as_by() {
         }
     }
     let mut missing = Vec::new();
-    for (id, _) in permsnap::presets::PRESETS {
-        let c = permsnap::presets::preset(id).unwrap();
+    for (id, _) in permsnap::native::presets::PRESETS {
+        let c = permsnap::native::presets::preset(id).unwrap();
         for g in c.roles.iter().chain(&c.additional).chain(&c.restrictions) {
             if !by.contains(&(c.id.clone(), g.id.clone())) {
                 missing.push(format!("{id}/{}", g.id));

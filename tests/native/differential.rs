@@ -1,5 +1,5 @@
 //! Differential testing: seeded random catalogs, directories and checks
-//! (`permsnap::testgen`) through the server rules and through issue → verify
+//! (`permsnap::testing::testgen`) through the server rules and through issue → verify
 //! → check of a snapshot; every answer must agree (`docs/rules.md`, "Parity").
 //!
 //! The CI-sized run is 100,000 checks (`PERMSNAP_DIFF_CHECKS` scales it;
@@ -7,9 +7,9 @@
 //! `cargo run --release --features cli --bin permsnap -- differential --seed 1 --checks 1000000`.
 //! A disagreement is minimized and written to `target/differential/`.
 
-use permsnap::engine::Decision;
-use permsnap::testgen::{self, DiffConfig};
-use permsnap::vectors::{CheckCase, Parity, Scenario, SnapshotParity, VectorFile};
+use permsnap::native::engine::Decision;
+use permsnap::testing::testgen::{self, DiffConfig};
+use permsnap::testing::vectors::{CheckCase, Parity, Scenario, SnapshotParity, VectorFile};
 use permsnap::Reason;
 use serde_json::Value as Json;
 use std::collections::HashSet;

@@ -13,10 +13,14 @@
 //! test, it never skips it.
 
 use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
-use permsnap::error::{KeyError, VerifyError};
-use permsnap::jws::{b64, thumbprint, verify, verify_ed25519, Jwks, PrivateKey, VerifyOptions};
-use permsnap::snapshot::keys::{is_canonical_scalar, is_small_order, strict_signature_prechecks};
-use permsnap::snapshot::token::TYP;
+use permsnap::core::error::{KeyError, VerifyError};
+use permsnap::core::snapshot::keys::{
+    is_canonical_scalar, is_small_order, strict_signature_prechecks,
+};
+use permsnap::core::snapshot::token::TYP;
+use permsnap::native::jws::{
+    b64, thumbprint, verify, verify_ed25519, Jwks, PrivateKey, VerifyOptions,
+};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,9 +1,9 @@
 //! Inputs the fuzz targets (`fuzz/`) found, replayed as tests.
 
-use permsnap::issue::{issue, IssueOptions};
-use permsnap::jws::{verify, Jwks, PrivateKey, VerifyOptions};
-use permsnap::snapshot::token::TYP;
-use permsnap::time::parse_rfc3339;
+use permsnap::core::snapshot::token::TYP;
+use permsnap::native::issue::{issue, IssueOptions};
+use permsnap::native::jws::{verify, Jwks, PrivateKey, VerifyOptions};
+use permsnap::native::time::parse_rfc3339;
 use permsnap::{Catalog, Directory, Model, Resource, Value};
 
 /// token_verify, input `U9e-20` (base64 `VTllLTIw`): signing the claims
@@ -62,7 +62,8 @@ fn numbers_with_20_to_22_decimals_are_written_and_read_back_without_overflow() {
         let token = issue(&model, "u", now, &IssueOptions::default(), &key).unwrap();
         let verified = verify(&token, &jwks, &VerifyOptions::new("backoffice", now)).unwrap();
         assert_eq!(verified.claim.direct.len(), 1, "{text}");
-        let served = permsnap::issue::ManifestFile::from_text(model.manifest().text()).unwrap();
+        let served =
+            permsnap::native::issue::ManifestFile::from_text(model.manifest().text()).unwrap();
         let snapshot = verified.snapshot(served.manifest()).unwrap();
         let r = Resource::new().with("x", Value::Num(n));
         for action in ["a.b", "a.c"] {
@@ -117,7 +118,7 @@ fn a_condition_on_a_tiny_number_is_issued_verified_and_answered_as_the_server_do
     let v = verify(&token, &jwks, &VerifyOptions::new("backoffice", now)).unwrap();
     // the condition lives in the catalog manifest now, not in the token:
     // the manifest text must carry the tiny number exactly as well
-    let served = permsnap::issue::ManifestFile::from_text(model.manifest().text()).unwrap();
+    let served = permsnap::native::issue::ManifestFile::from_text(model.manifest().text()).unwrap();
     assert_eq!(served.hash(), model.manifest().hash());
     let snapshot = v.snapshot(served.manifest()).unwrap();
     let r = Resource::new().with("x", Value::Num(1e-22));

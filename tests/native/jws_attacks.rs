@@ -10,15 +10,15 @@
 //! one only by the defect under test.
 
 use ed25519_dalek::{Signer, SigningKey};
-use permsnap::error::{KeyError, VerifyError};
-use permsnap::issue::{issue, Alg, IssueOptions};
-use permsnap::jws::{
+use permsnap::core::error::{KeyError, VerifyError};
+use permsnap::core::snapshot::keys::is_canonical_scalar;
+use permsnap::core::snapshot::token::{ALG_ED25519, ALG_EDDSA, TYP};
+use permsnap::native::issue::{issue, Alg, IssueOptions};
+use permsnap::native::jws::{
     b64, verify, verify_ed25519, Jwks, PrivateKey, VerifyOptions, DEFAULT_MAX_LEN,
 };
-use permsnap::presets::preset;
-use permsnap::snapshot::keys::is_canonical_scalar;
-use permsnap::snapshot::token::{ALG_ED25519, ALG_EDDSA, TYP};
-use permsnap::time::parse_rfc3339;
+use permsnap::native::presets::preset;
+use permsnap::native::time::parse_rfc3339;
 use permsnap::{Directory, Model, Reason, Snapshot, Verified};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -1104,7 +1104,7 @@ fn an_unsupported_snapshot_version_is_refused() {
     }
     let token = with_claims(|c| set(&mut c["psnap"], "v", json!(2)));
     assert!(verify(&token, &jwks(), &opts()).is_ok());
-    assert_eq!(permsnap::snapshot::VERSION, 2);
+    assert_eq!(permsnap::core::snapshot::VERSION, 2);
 
     // a whole version 1 claim, as the issuer before the refactor wrote it:
     // `unsupported_version`, not `malformed`, so the page can say why

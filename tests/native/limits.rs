@@ -4,10 +4,10 @@
 //! here are generous (debug builds on a shared 2-core machine); they catch a
 //! blow-up, not a few percent.
 
-use permsnap::issue::ManifestFile;
-use permsnap::jws::{b64, DEFAULT_MAX_LEN};
-use permsnap::load::MAX_DEPTH;
-use permsnap::time::parse_rfc3339;
+use permsnap::native::issue::ManifestFile;
+use permsnap::native::jws::{b64, DEFAULT_MAX_LEN};
+use permsnap::native::load::MAX_DEPTH;
+use permsnap::native::time::parse_rfc3339;
 use permsnap::{
     issue, verify, Catalog, Directory, IssueOptions, Jwks, Model, PrivateKey, VerifyOptions,
 };
@@ -158,7 +158,7 @@ fn big_directory(users: usize) -> String {
 
 #[test]
 fn a_directory_of_100000_users_loads_in_bounded_time_and_memory() {
-    let catalog = permsnap::presets::preset("smartico-crm").unwrap();
+    let catalog = permsnap::native::presets::preset("smartico-crm").unwrap();
     let (text, gen) = timed(|| big_directory(100_000));
     let (dir, load) = timed(|| Directory::from_json_text(&text, "big.json", &catalog).unwrap());
     assert_eq!(dir.users.len(), 100_000);
@@ -206,7 +206,7 @@ fn a_token_at_the_size_limit_is_verified_or_refused_in_bounded_time_and_one_byte
     let jwks = Jwks::of(&[&key]);
     let opts = VerifyOptions::new("backoffice", now());
     // A validly signed token padded to exactly the limit.
-    let catalog = permsnap::presets::preset("smartico-crm").unwrap();
+    let catalog = permsnap::native::presets::preset("smartico-crm").unwrap();
     let model = Model::new(
         catalog.clone(),
         Directory::from_json_text(
@@ -353,17 +353,19 @@ fn an_inheritance_chain_of_conditional_grants_grows_cubically_measured() {
 #[test]
 fn json_nested_past_64_levels_is_refused_too_large_by_every_loader() {
     let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
-    assert!(permsnap::load::check_json(&ok).is_ok());
+    assert!(permsnap::native::load::check_json(&ok).is_ok());
     let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
     assert_eq!(
-        permsnap::load::check_json(&deep).unwrap_err().code(),
+        permsnap::native::load::check_json(&deep)
+            .unwrap_err()
+            .code(),
         "too_large"
     );
     // a megabyte of `[` is refused at level 65, not read to the end
     let huge = "[".repeat(1 << 20);
-    let (e, t) = timed(|| permsnap::load::check_json(&huge).unwrap_err());
+    let (e, t) = timed(|| permsnap::native::load::check_json(&huge).unwrap_err());
     assert_eq!(e.code(), "too_large");
-    let catalog = permsnap::presets::preset("smartico-crm").unwrap();
+    let catalog = permsnap::native::presets::preset("smartico-crm").unwrap();
     let nested = format!(r#"{{"id":"c","title":{deep}}}"#);
     assert_eq!(
         Catalog::from_json_text(&nested, "c.json")
@@ -378,7 +380,7 @@ fn json_nested_past_64_levels_is_refused_too_large_by_every_loader() {
         "too_large"
     );
     let vector = format!(r#"{{"description":"deep","catalog":{deep}}}"#);
-    let vf = permsnap::vectors::VectorFile::from_text(&vector, "v.json");
+    let vf = permsnap::testing::vectors::VectorFile::from_text(&vector, "v.json");
     assert_eq!(vf.map(|_| ()).unwrap_err().code(), "too_large");
     assert_eq!(
         Jwks::from_json_text(&format!(r#"{{"keys":{deep}}}"#))
@@ -408,7 +410,7 @@ fn best_of_three<T>(mut f: impl FnMut() -> T) -> Duration {
 #[test]
 fn crafted_colliding_keys_cost_what_plain_keys_cost_in_objects_jwks_and_resources() {
     let n = 16_634;
-    let (crafted, plain) = (permsnap::testgen::crafted_keys(n), plain_keys(n));
+    let (crafted, plain) = (permsnap::testing::testgen::crafted_keys(n), plain_keys(n));
     let object = |keys: &[String]| {
         let fields: Vec<String> = keys.iter().map(|k| format!(r#""{k}":0"#)).collect();
         format!("{{{}}}", fields.join(","))
@@ -436,13 +438,13 @@ fn crafted_colliding_keys_cost_what_plain_keys_cost_in_objects_jwks_and_resource
             "JWKS" => Jwks::from_json_text(&crafted_text)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            _ => permsnap::load::check_json(&crafted_text).map_err(|e| e.to_string()),
+            _ => permsnap::native::load::check_json(&crafted_text).map_err(|e| e.to_string()),
         });
         let p = best_of_three(|| match what {
             "JWKS" => Jwks::from_json_text(&plain_text)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            _ => permsnap::load::check_json(&plain_text).map_err(|e| e.to_string()),
+            _ => permsnap::native::load::check_json(&plain_text).map_err(|e| e.to_string()),
         });
         let ratio = c.as_secs_f64() / p.as_secs_f64().max(1e-6);
         worst = worst.max(ratio);
@@ -455,7 +457,7 @@ fn crafted_colliding_keys_cost_what_plain_keys_cost_in_objects_jwks_and_resource
     }
     let resource = |keys: &[String]| {
         let v: Value = serde_json::from_str(&object(keys)).unwrap();
-        move || permsnap::load::resource(&v, "$").unwrap().len()
+        move || permsnap::native::load::resource(&v, "$").unwrap().len()
     };
     let c = best_of_three(resource(&crafted));
     let p = best_of_three(resource(&plain));
@@ -483,7 +485,7 @@ fn an_object_with_many_keys_costs_linear_time() {
             let _ = write!(t, r#"{}"key{i}":0"#, if i > 0 { "," } else { "" });
         }
         t.push('}');
-        let d = best_of_three(|| permsnap::load::check_json(&t).unwrap());
+        let d = best_of_three(|| permsnap::native::load::check_json(&t).unwrap());
         let _ = write!(line, " {n} keys {:.1} ms;", ms(d));
         times.push(d.as_secs_f64());
     }

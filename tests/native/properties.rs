@@ -1,16 +1,16 @@
 //! Property tests (proptest) of the promises the rules make, over scenarios
-//! from the seeded generator (`permsnap::testgen`), edited as JSON and read
+//! from the seeded generator (`permsnap::testing::testgen`), edited as JSON and read
 //! back through the real loaders. Each property also asks the snapshot
 //! (issue → verify → check) where it says something about checks.
 //!
 //! Proptest draws the seeds and the choices; a failure prints the seed, and
 //! `testgen::generate(seed, ..)` rebuilds the scenario.
 
-use permsnap::admin::{AdminOp, AdminReason};
-use permsnap::directory::{Access, AccessDoc, User, UserDoc};
-use permsnap::sso::{Login, SsoConfig, SsoOutcome, PUBLIC_DOMAINS};
-use permsnap::testgen::{self, Rng};
-use permsnap::vectors::{Parity, Scenario, SnapshotParity};
+use permsnap::native::admin::{AdminOp, AdminReason};
+use permsnap::native::directory::{Access, AccessDoc, User, UserDoc};
+use permsnap::native::sso::{Login, SsoConfig, SsoOutcome, PUBLIC_DOMAINS};
+use permsnap::testing::testgen::{self, Rng};
+use permsnap::testing::vectors::{Parity, Scenario, SnapshotParity};
 use permsnap::{Reason, Resource, Value};
 use proptest::prelude::*;
 use serde_json::{json, Value as Json};
@@ -222,7 +222,7 @@ proptest! {
             1 => {
                 let at = now - r.below(5) as i64 * 1000;
                 *field(&mut users(&mut doc)[ui], "status") = s("active");
-                *field(&mut users(&mut doc)[ui], "expires_at") = s(&permsnap::time::format_rfc3339(at));
+                *field(&mut users(&mut doc)[ui], "expires_at") = s(&permsnap::native::time::format_rfc3339(at));
                 Reason::Expired
             }
             _ => {
@@ -280,7 +280,7 @@ proptest! {
             };
             prop_assert_eq!(server.reason, want, "{} {}", l, p);
             prop_assert_eq!(server.allowed, want == Reason::Owner);
-            prop_assert!(permsnap::vectors::parity_agrees(&server, &client), "{} {}: {:?} / {:?}", l, p, server, client);
+            prop_assert!(permsnap::testing::vectors::parity_agrees(&server, &client), "{} {}: {:?} / {:?}", l, p, server, client);
         }
     }
 }
@@ -288,7 +288,7 @@ proptest! {
 fn with_checks(mut s: Scenario, user: &str, label: u64, action: &str) -> Scenario {
     s.checks = resources(user)
         .into_iter()
-        .map(|resource| permsnap::vectors::CheckCase {
+        .map(|resource| permsnap::testing::vectors::CheckCase {
             user: user.to_string(),
             label,
             action: action.to_string(),
@@ -363,7 +363,7 @@ fn random_access_json(r: &mut Rng, sc: &Scenario) -> Json {
 
 fn access_of(json: &Json, s: &Scenario) -> Access {
     let doc: AccessDoc = serde_json::from_value(json.clone()).unwrap();
-    permsnap::directory::access_entry(doc, &s.model.catalog, "$").unwrap()
+    permsnap::native::directory::access_entry(doc, &s.model.catalog, "$").unwrap()
 }
 
 proptest! {

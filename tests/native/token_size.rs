@@ -2,8 +2,9 @@
 //! target is at most 1.5 KB), measured on realistic and on unfavourable
 //! access entries. Sizes are deterministic, so they are asserted.
 
-use permsnap::time::parse_rfc3339;
-use permsnap::{issue, presets, Directory, IssueOptions, Model, PrivateKey};
+use permsnap::native::presets;
+use permsnap::native::time::parse_rfc3339;
+use permsnap::{issue, Directory, IssueOptions, Model, PrivateKey};
 
 fn largest_preset() -> permsnap::Catalog {
     presets::PRESETS

@@ -6,9 +6,9 @@
 mod samples;
 
 use clap::{Args, Parser, Subcommand};
-use permsnap::issue::Alg;
-use permsnap::time::{format_rfc3339, parse_rfc3339, Millis};
-use permsnap::vectors::{SnapshotParity, VectorFile};
+use permsnap::native::issue::Alg;
+use permsnap::native::time::{format_rfc3339, parse_rfc3339, Millis};
+use permsnap::testing::vectors::{SnapshotParity, VectorFile};
 use permsnap::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -342,7 +342,7 @@ fn print_result(result: Out) -> i32 {
 
 /// The system clock.
 pub fn system_now() -> Millis {
-    permsnap::time::now()
+    permsnap::native::time::now()
 }
 
 /// The text of a file, as a coded error when it cannot be read.
@@ -356,7 +356,7 @@ pub fn load_catalog(name: &str) -> Result<Catalog, CliError> {
     if Path::new(name).is_file() {
         Ok(Catalog::from_json_text(&read(Path::new(name))?, name)?)
     } else {
-        Ok(permsnap::presets::preset(name)?)
+        Ok(permsnap::native::presets::preset(name)?)
     }
 }
 
@@ -392,9 +392,9 @@ fn check(a: &CheckArgs) -> Out {
     let resource = match &a.resource {
         None => None,
         Some(r) => {
-            let value: Value = permsnap::load::from_text(&json_arg(r, "--resource")?)
+            let value: Value = permsnap::native::load::from_text(&json_arg(r, "--resource")?)
                 .map_err(in_arg("--resource"))?;
-            Some(permsnap::load::resource(&value, "$").map_err(in_arg("--resource"))?)
+            Some(permsnap::native::load::resource(&value, "$").map_err(in_arg("--resource"))?)
         }
     };
     let d = model.check(
@@ -473,13 +473,11 @@ fn issue(a: &IssueArgs) -> Out {
         alg: a.alg.as_deref().map_or(key.alg(), alg_named),
     };
     let now = a.model.now();
-    let compiled =
-        permsnap::issue::compile(&model, &a.user, now, opts.ttl_secs).ok_or_else(|| {
-            permsnap::IssueError::UnknownUser {
-                user: a.user.clone(),
-            }
+    let compiled = permsnap::native::issue::compile(&model, &a.user, now, opts.ttl_secs)
+        .ok_or_else(|| permsnap::IssueError::UnknownUser {
+            user: a.user.clone(),
         })?;
-    let token = permsnap::issue::sign(&compiled, &a.user, now, &opts, &key);
+    let token = permsnap::native::issue::sign(&compiled, &a.user, now, &opts, &key);
     Ok(json!({
         "token": token, "bytes": token.len(), "kid": key.kid(),
         "expires_at": format_rfc3339(compiled.expires_at),
@@ -507,7 +505,7 @@ fn token_arg(arg: &str) -> Result<String, CliError> {
     if !text.starts_with('{') {
         return Ok(text.to_string());
     }
-    let v: Value = permsnap::load::from_text(text).map_err(in_arg("--token"))?;
+    let v: Value = permsnap::native::load::from_text(text).map_err(in_arg("--token"))?;
     v.get("token")
         .and_then(Value::as_str)
         .map(str::to_string)
@@ -523,7 +521,7 @@ fn verify(a: &VerifyArgs) -> Out {
     opts.max_clock_skew_secs = a.clock_skew;
     let v = permsnap::verify(&token, &jwks, &opts)?;
     if let Some(catalog) = &a.catalog {
-        let manifest = permsnap::issue::ManifestFile::of(&load_catalog(catalog)?);
+        let manifest = permsnap::native::issue::ManifestFile::of(&load_catalog(catalog)?);
         v.snapshot(manifest.manifest())?;
     }
     let c = &v.claims;
@@ -543,7 +541,7 @@ fn manifest(catalog: &str, hash: bool) -> i32 {
         Ok(c) => {
             // The exact text, without a final newline: a file written from
             // it has the hash tokens name.
-            let m = permsnap::issue::ManifestFile::of(&c);
+            let m = permsnap::native::issue::ManifestFile::of(&c);
             print!("{}", if hash { m.hash() } else { m.text() });
             0
         }
@@ -660,10 +658,10 @@ fn conformance(paths: &[PathBuf]) -> i32 {
 /// `differential`: seeded random scenarios through the server rules and the
 /// native snapshot path; prints a JSON summary and exits 1 on a disagreement.
 fn differential(a: &DifferentialArgs) -> i32 {
-    let mut cfg = permsnap::testgen::DiffConfig::new(a.seed, a.checks);
+    let mut cfg = permsnap::testing::testgen::DiffConfig::new(a.seed, a.checks);
     cfg.checks_per_scenario = a.per_scenario.max(1);
     let started = std::time::Instant::now();
-    let report = permsnap::testgen::differential(&SnapshotParity::new(), &cfg);
+    let report = permsnap::testing::testgen::differential(&SnapshotParity::new(), &cfg);
     let seconds = started.elapsed().as_secs_f64();
     let mut files = Vec::new();
     for f in &report.failures {

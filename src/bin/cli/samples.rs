@@ -6,8 +6,8 @@
 
 use super::{vector_files, CliError};
 use clap::Subcommand;
-use permsnap::testgen;
-use permsnap::vectors::{Scenario, SnapshotParity, VectorFile};
+use permsnap::testing::testgen;
+use permsnap::testing::vectors::{Scenario, SnapshotParity, VectorFile};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 

@@ -6,7 +6,7 @@ use permsnap::server;
 use serde_json::{json, Value};
 
 fn now_ms() -> i64 {
-    permsnap::server::state::system_now()
+    permsnap::server::clock::system_now()
 }
 
 /// Verifies a token as a page does: the JWKS and the manifest from the server.
@@ -21,8 +21,8 @@ async fn verify(env: &Env, token: &str) -> permsnap::Snapshot {
     )
     .unwrap();
     let m = request(env.addr(), "GET", "/v1/manifest", None, None).await;
-    let m =
-        permsnap::issue::ManifestFile::from_text(std::str::from_utf8(&m.body).unwrap()).unwrap();
+    let m = permsnap::native::issue::ManifestFile::from_text(std::str::from_utf8(&m.body).unwrap())
+        .unwrap();
     v.snapshot(m.manifest()).unwrap()
 }
 
@@ -651,7 +651,10 @@ async fn import_records_a_catalog_file_and_the_default_sso_config() {
     let directory = dir.join("directory.json");
     std::fs::write(&directory, CRM).unwrap();
     let db = crate::server::common::fresh_db(Backend::Sqlite).await;
-    let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/src/presets/smartico-crm.json");
+    let catalog = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/native/presets/smartico-crm.json"
+    );
     let report = server::import(
         &db,
         catalog,
@@ -816,13 +819,13 @@ async fn the_manifest_is_served_with_its_hash_and_cached_by_it(b: Backend) {
     let r = request(env.addr(), "GET", "/v1/manifest", None, None).await;
     assert_eq!(r.status, 200);
     let text = std::str::from_utf8(&r.body).unwrap();
-    let file = permsnap::issue::ManifestFile::from_text(text).unwrap();
+    let file = permsnap::native::issue::ManifestFile::from_text(text).unwrap();
     let hash = file.hash().to_string();
     assert_eq!(r.header("etag"), Some(format!("\"{hash}\"").as_str()));
     assert_eq!(r.header("cache-control"), Some("no-cache"));
     assert_eq!(
         hash,
-        permsnap::issue::manifest_hash(&r.body),
+        permsnap::native::issue::manifest_hash(&r.body),
         "the hash of the exact bytes"
     );
     // Revalidation, and the immutable address.

@@ -160,7 +160,7 @@ pub fn config(db: &str) -> Config {
 }
 
 /// The CRM demo directory used by most tests.
-pub const CRM: &str = include_str!("../../../src/demo/crm-directory.json");
+pub const CRM: &str = include_str!("../../../src/server/demo/crm-directory.json");
 
 /// A store with `directory` under `catalog` (a preset id) and a started server.
 pub struct Env {

@@ -6,14 +6,14 @@
 
 use crate::server::common::{config, fresh_db, Backend, Conn};
 use permsnap::server::{self, store::CatalogRecord, Clock};
-use permsnap::vectors::VectorFile;
+use permsnap::testing::vectors::VectorFile;
 use permsnap::SsoOutcome;
 use serde_json::{json, Value};
 
 struct Case<'a> {
     file: &'a str,
     raw: &'a Value,
-    scenario: &'a permsnap::vectors::Scenario,
+    scenario: &'a permsnap::testing::vectors::Scenario,
 }
 
 fn catalog_record(raw: &Value) -> CatalogRecord {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-const SSO: &str = include_str!("../../../src/demo/crm-sso.json");
+const SSO: &str = include_str!("../../../src/server/demo/crm-sso.json");
 const WASM: &[u8] = b"\0asm\x01\0\0\0";
 
 /// A demo server on the CRM directory with the demo's SSO config, and a page.

@@ -39,8 +39,8 @@ fn readme_block(marker: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_server_examples_run_as_written() {
     let dir = crate::server::common::temp_dir();
-    std::fs::create_dir_all(dir.join("src/demo")).unwrap();
-    std::fs::write(dir.join("src/demo/crm-directory.json"), CRM).unwrap();
+    std::fs::create_dir_all(dir.join("src/server/demo")).unwrap();
+    std::fs::write(dir.join("src/server/demo/crm-directory.json"), CRM).unwrap();
     let setup: String = readme_block("<!-- server-setup -->")
         .lines()
         .filter(|l| !l.starts_with("cargo build"))
@@ -175,7 +175,7 @@ async fn the_openapi_document_describes_every_route_and_no_other() {
 async fn the_readme_demo_examples_run_as_written() {
     use permsnap::server::{self, store::CatalogRecord, DemoConfig};
     let db = crate::server::common::fresh_db(Backend::Sqlite).await;
-    let sso = include_str!("../../../src/demo/crm-sso.json");
+    let sso = include_str!("../../../src/server/demo/crm-sso.json");
     let record = CatalogRecord::Preset("smartico-crm".into());
     server::import_text(&db, record, CRM, Some(sso))
         .await

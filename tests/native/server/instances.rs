@@ -18,12 +18,12 @@ async fn snapshot_from(conn: &mut Conn, key: &str, now: i64) -> permsnap::Snapsh
         &token,
         &jwks,
         // Read the clock now: the token's `iat` may be a second past the test's start.
-        &permsnap::VerifyOptions::new("backoffice", now.max(server::state::system_now())),
+        &permsnap::VerifyOptions::new("backoffice", now.max(server::clock::system_now())),
     )
     .unwrap();
     let m = conn.call("GET", "/v1/manifest", None, None).await;
-    let m =
-        permsnap::issue::ManifestFile::from_text(std::str::from_utf8(&m.body).unwrap()).unwrap();
+    let m = permsnap::native::issue::ManifestFile::from_text(std::str::from_utf8(&m.body).unwrap())
+        .unwrap();
     v.snapshot(m.manifest()).unwrap()
 }
 
@@ -33,7 +33,7 @@ async fn a_write_through_one_instance_shows_in_a_snapshot_issued_by_the_other() 
     let b = server::start(config(&a.db)).await.unwrap();
     let mut to_b = Conn::open(b.addr).await;
     let key = Some(a.key.as_str());
-    let now = server::state::system_now();
+    let now = server::clock::system_now();
     // B has loaded and cached the directory before the write.
     let before = snapshot_from(&mut to_b, &a.key, now).await;
     assert!(!before

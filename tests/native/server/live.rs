@@ -298,11 +298,11 @@ async fn refused(
 /// A token for `user` signed by another key: unknown to the server, or
 /// claiming the server's own `kid`.
 fn foreign_token(user: &str, kid: Option<&str>) -> String {
-    let catalog = permsnap::presets::preset("smartico-crm").unwrap();
+    let catalog = permsnap::native::presets::preset("smartico-crm").unwrap();
     let dir = permsnap::Directory::from_json_text(CRM, "crm", &catalog).unwrap();
     let model = permsnap::Model::new(catalog, dir);
     let key = permsnap::PrivateKey::from_seed(&[7; 32], kid);
-    let now = server::state::system_now();
+    let now = server::clock::system_now();
     permsnap::issue(&model, user, now, &permsnap::IssueOptions::default(), &key).unwrap()
 }
 
@@ -369,7 +369,7 @@ async fn bad_or_foreign_tokens_are_refused_with_their_code() {
 /// A token for Sue that expired `ago` seconds ago, signed by the store's key
 /// (issued by an instance whose clock is behind).
 async fn expired_token(env: &Env, ago: i64) -> String {
-    let then = server::state::system_now() - (ago + 60) * 1000;
+    let then = server::clock::system_now() - (ago + 60) * 1000;
     let past = server::start(server::Config {
         clock: Clock::Fixed(then),
         ..config(&env.db)

@@ -20,7 +20,7 @@
 //! JavaScript cannot hold) is checked after deserialization by the loaders,
 //! which build the JSON path themselves.
 
-use crate::error::codes;
+use crate::core::error::codes;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -358,7 +358,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
 /// Whether `n` is a number JavaScript holds exactly: not an integer beyond
 /// ±(2^53 − 1) (a larger integer would be another number in the browser).
 pub fn js_exact(n: f64) -> bool {
-    n.is_finite() && (n.fract() != 0.0 || n.abs() <= crate::rules::MAX_SAFE_INTEGER)
+    n.is_finite() && (n.fract() != 0.0 || n.abs() <= crate::core::rules::MAX_SAFE_INTEGER)
 }
 
 /// A label id JavaScript holds exactly, or `bad_value` at `path`.
@@ -380,7 +380,7 @@ pub fn label_id(id: u64, path: &str) -> Result<u64, LoadError> {
 /// holds exactly count (`bad_value` for a larger integer); any other value
 /// is as if absent (conditions on it cannot be evaluated).
 pub fn resource(value: &serde_json::Value, path: &str) -> Result<crate::Resource, LoadError> {
-    use crate::rules::Value as V;
+    use crate::core::rules::Value as V;
     use serde_json::Value as J;
     let Some(fields) = value.as_object() else {
         return Err(LoadError::new(

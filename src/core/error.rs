@@ -282,7 +282,7 @@ impl fmt::Display for VerifyError {
             VerifyError::UnsupportedVersion { version } => write!(
                 f,
                 "snapshot version {version} is not supported (this build reads version {})",
-                crate::snapshot::VERSION
+                super::SNAPSHOT_VERSION
             ),
             VerifyError::ManifestMismatch { expected, found } => write!(
                 f,

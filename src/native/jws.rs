@@ -4,11 +4,10 @@
 //! core's ([`Header::check`], [`Claims::check`]), so both rooms refuse the same
 //! tokens with the same codes.
 
-use crate::error::{KeyError, VerifyError};
-use crate::issue::Alg;
-use crate::snapshot::keys::{Jwk, JwkSet};
-use crate::snapshot::token::{ClaimRules, Claims, Header, ALG_ED25519};
-use crate::snapshot::{Manifest, Snapshot, SnapshotClaim};
+use crate::core::error::{KeyError, VerifyError};
+use crate::core::snapshot::keys::{Jwk, JwkSet};
+use crate::core::snapshot::token::{ClaimRules, Claims, Header, ALG_ED25519, ALG_EDDSA};
+use crate::core::snapshot::{Manifest, Snapshot, SnapshotClaim};
 use ed25519_dalek::hazmat::{raw_sign, ExpandedSecretKey};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use serde::de::DeserializeOwned;
@@ -16,6 +15,27 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha512};
 use std::sync::Arc;
 use zeroize::Zeroizing;
+
+/// The `alg` a token is signed under: the same Ed25519 signature either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Alg {
+    /// `EdDSA` (RFC 8037): what JWT libraries in every language read today
+    /// (PyJWT 2.15 refuses `Ed25519`)
+    #[default]
+    EdDsa,
+    /// `Ed25519` (RFC 9864's fully specified name)
+    Ed25519,
+}
+
+impl Alg {
+    /// The header value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::EdDsa => ALG_EDDSA,
+            Alg::Ed25519 => ALG_ED25519,
+        }
+    }
+}
 
 /// base64url without padding (RFC 4648 section 5), strict: no padding, no
 /// white space, no other alphabet, canonical trailing bits; one byte string
@@ -44,7 +64,7 @@ pub const DEFAULT_MAX_LEN: usize = 64 * 1024;
 pub fn strict_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, VerifyError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| VerifyError::malformed(format!("{what} is not UTF-8")))?;
-    crate::load::from_text(text).map_err(|e| {
+    crate::native::load::from_text(text).map_err(|e| {
         VerifyError::malformed(format!(
             "{what} is not what permsnap reads: {}: {}",
             e.path, e.message
@@ -134,11 +154,12 @@ impl PrivateKey {
         let not_a_key = |e: crate::LoadError| KeyError::NotAKey {
             detail: format!("{}: {}", e.path, e.message),
         };
-        let mut value: serde_json::Value = crate::load::from_text(text).map_err(not_a_key)?;
+        let mut value: serde_json::Value =
+            crate::native::load::from_text(text).map_err(not_a_key)?;
         if let Some(private) = value.get_mut("private") {
             value = private.take();
         }
-        let jwk: PrivateJwk = crate::load::from_value(&value).map_err(not_a_key)?;
+        let jwk: PrivateJwk = crate::native::load::from_value(&value).map_err(not_a_key)?;
         let x = jwk.public.x.as_deref().and_then(b64::decode);
         let (kid, public) = jwk.public.public_key(x.as_deref())?;
         let d = jwk
@@ -232,7 +253,7 @@ impl Jwks {
     /// Reads a JWKS (`{"keys": [...]}`) with the browser core's rules
     /// ([`JwkSet::ed25519_keys`]); each key must also be a point of the curve.
     pub fn from_json_text(text: &str) -> Result<Jwks, KeyError> {
-        let set: JwkSet = crate::load::from_text(text).map_err(|e| KeyError::NotAJwks {
+        let set: JwkSet = crate::native::load::from_text(text).map_err(|e| KeyError::NotAJwks {
             detail: format!("{}: {}", e.path, e.message),
         })?;
         // A key that is not a point of the curve refuses the set, as any

@@ -1,9 +1,9 @@
 //! The four seed products as embedded catalogs, selectable by id.
-//! The JSON files beside this module are the source; `src/presets/README.md`
+//! The JSON files beside this module are the source; `src/native/presets/README.md`
 //! maps each seed sentence to the permissions and roles.
 
-use crate::catalog::Catalog;
-use crate::load::{LoadError, LoadErrorKind};
+use crate::native::catalog::Catalog;
+use crate::native::load::{LoadError, LoadErrorKind};
 
 /// Preset ids with their catalog JSON.
 pub const PRESETS: &[(&str, &str)] = &[

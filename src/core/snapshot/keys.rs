@@ -4,7 +4,7 @@
 //! each room's own (ed25519-dalek natively, WebCrypto in the browser).
 
 use super::token::Present;
-use crate::error::KeyError;
+use crate::core::error::KeyError;
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -242,4 +242,4 @@ mod tests {
     }
 }
 
-crate::error::map_only!(Jwk, JwkSet);
+crate::core::error::map_only!(Jwk, JwkSet);

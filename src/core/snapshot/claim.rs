@@ -2,7 +2,7 @@
 //! manifest sources and direct lists that apply, in the user's order. The
 //! format is in `docs/architecture.md`; this is its one serde definition.
 
-use crate::rules::{Reason, RuleSet, MAX_SAFE_INTEGER};
+use crate::core::rules::{Reason, RuleSet, MAX_SAFE_INTEGER};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -142,5 +142,5 @@ pub struct VersionProbe {
     pub v: u64,
 }
 
-crate::error::map_only!(SnapshotClaim, VersionProbe);
-crate::error::serialize_derived!(SnapshotClaim);
+crate::core::error::map_only!(SnapshotClaim, VersionProbe);
+crate::core::error::serialize_derived!(SnapshotClaim);

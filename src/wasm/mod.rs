@@ -3,7 +3,7 @@
 //! catalog manifest and a snapshot claim, rebuilt into the browser core's
 //! types and checked by the core ([`Manifest::new`], [`Snapshot::new`]),
 //! then checks in the core's check order ([`Snapshot::check_source`], which
-//! calls [`decide`](crate::rules::decide)), and the byte
+//! calls [`decide`](crate::core::rules::decide)), and the byte
 //! checks of a strict Ed25519 verification ([`strict_signature_prechecks`],
 //! [`is_small_order`]).
 //!
@@ -27,10 +27,10 @@
 //! indexing that could panic: its panic handler traps, so nothing of
 //! `core::fmt` is linked (`pkg-config/README.md`, "Design notes").
 
-use crate::error::VerifyError;
-use crate::rules::{AttrValue, Reason, ResourceView};
-use crate::snapshot::keys::{is_small_order, strict_signature_prechecks};
-use crate::snapshot::{Manifest, Snapshot};
+use crate::core::error::VerifyError;
+use crate::core::rules::{AttrValue, Reason, ResourceView};
+use crate::core::snapshot::keys::{is_small_order, strict_signature_prechecks};
+use crate::core::snapshot::{Manifest, Snapshot};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;

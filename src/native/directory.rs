@@ -3,10 +3,10 @@
 //! every role, additional role and restriction id resolved, every grant
 //! expanded, every label id one JavaScript holds exactly.
 
-use crate::catalog::{is_plain_id, Catalog, RuleDoc};
-use crate::load::{self, Entries, LoadError, LoadErrorKind as K};
-use crate::rules::RuleSet;
-use crate::time::{parse_rfc3339, Millis};
+use crate::core::rules::RuleSet;
+use crate::native::catalog::{is_plain_id, Catalog, RuleDoc};
+use crate::native::load::{self, Entries, LoadError, LoadErrorKind as K};
+use crate::native::time::{parse_rfc3339, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -585,5 +585,5 @@ mod tests {
     }
 }
 
-crate::error::map_only!(Label, Identity, AccessDoc, UserDoc, DirectoryDoc);
-crate::error::serialize_derived!(Label, Identity);
+crate::core::error::map_only!(Label, Identity, AccessDoc, UserDoc, DirectoryDoc);
+crate::core::error::serialize_derived!(Label, Identity);

@@ -1,12 +1,12 @@
 //! The server rules: a catalog and a directory together ([`Model`]) decide
 //! any check in the fixed order of `docs/rules.md`. Admin rules and SSO
-//! provisioning build on this in [`crate::admin`] and [`crate::sso`].
+//! provisioning build on this in [`crate::native::admin`] and [`crate::native::sso`].
 
-use crate::catalog::Catalog;
-use crate::directory::{Directory, Status, User};
-use crate::issue::ManifestFile;
-use crate::rules::{decide_sources, Reason, Resource, Verdict};
-use crate::time::Millis;
+use crate::core::rules::{decide_sources, Reason, Resource, Verdict};
+use crate::native::catalog::Catalog;
+use crate::native::directory::{Directory, Status, User};
+use crate::native::manifest::ManifestFile;
+use crate::native::time::Millis;
 use std::sync::OnceLock;
 
 /// A decision of the server rules.
@@ -145,7 +145,7 @@ impl Model {
     pub fn by_title(&self, d: &Decision) -> Option<&str> {
         let by = d.by.as_deref()?;
         let c = &self.catalog;
-        let list: Vec<&crate::catalog::Grantor> = match d.reason {
+        let list: Vec<&crate::native::catalog::Grantor> = match d.reason {
             Reason::Restricted => c.restrictions.iter().collect(),
             Reason::Granted => c.roles.iter().chain(&c.additional).collect(),
             _ => Vec::new(),

@@ -2,11 +2,11 @@
 //! a user, or create one, in the order of `docs/rules.md` ("SSO"). Nothing
 //! is changed here: the outcome says what the host should do.
 
-use crate::directory::Status;
-use crate::engine::Model;
-use crate::error::codes;
-use crate::load::{self, LoadError};
-use crate::time::Millis;
+use crate::core::error::codes;
+use crate::native::directory::Status;
+use crate::native::engine::Model;
+use crate::native::load::{self, LoadError};
+use crate::native::time::Millis;
 use serde::Deserialize;
 
 /// Email domains of public mail services: never accepted for SSO.
@@ -267,7 +267,7 @@ impl Model {
 }
 
 /// A matched user, unless disabled or expired.
-fn usable(u: &crate::directory::User, linked: bool, now: Millis) -> SsoOutcome {
+fn usable(u: &crate::native::directory::User, linked: bool, now: Millis) -> SsoOutcome {
     if u.status == Status::Disabled {
         SsoOutcome::Rejected(SsoReason::Disabled)
     } else if u.expires_at.is_some_and(|e| now >= e) {
@@ -308,4 +308,4 @@ fn email_parts(config: &SsoConfig, login: &Login) -> Result<(String, String), Ss
     Ok((local.to_string(), domain.to_string()))
 }
 
-crate::error::map_only!(SsoConfig, Login);
+crate::core::error::map_only!(SsoConfig, Login);

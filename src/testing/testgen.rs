@@ -19,12 +19,12 @@
 //! scenarios on every platform (the PRNG is SplitMix64, written here so the
 //! crate needs no dependency for it).
 
-use crate::catalog::Catalog;
-use crate::directory::Directory;
-use crate::engine::{Decision, Model};
-use crate::load::{self, LoadError, LoadErrorKind};
-use crate::time::{format_rfc3339, Millis};
-use crate::vectors::{parity_agrees_in, CheckDoc, Parity, Scenario};
+use crate::native::catalog::Catalog;
+use crate::native::directory::Directory;
+use crate::native::engine::{Decision, Model};
+use crate::native::load::{self, LoadError, LoadErrorKind};
+use crate::native::time::{format_rfc3339, Millis};
+use crate::testing::vectors::{parity_agrees_in, CheckDoc, Parity, Scenario};
 use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
 
@@ -542,7 +542,7 @@ pub fn load(doc: &Json) -> Result<Scenario, LoadError> {
     let directory =
         Directory::from_json_text(&text(field(doc, "directory")?), "directory", &catalog)?;
     let now = match field(doc, "now")? {
-        Json::String(t) => crate::directory::timestamp(t, "now")?,
+        Json::String(t) => crate::native::directory::timestamp(t, "now")?,
         other => {
             return Err(LoadError::new(
                 LoadErrorKind::WrongType,

@@ -3,15 +3,15 @@
 //! The CLI's `conformance`, the native tests and the package's parity
 //! samples all use this (feature `test-util`).
 
-use crate::admin::{AdminOp, AdminOpDoc, AdminReason};
-use crate::catalog::Catalog;
-use crate::directory::{timestamp, Directory};
-use crate::engine::{Decision, Model};
-use crate::load::{self, LoadError, LoadErrorKind as K};
-use crate::presets::preset;
-use crate::rules::{Reason, Resource};
-use crate::sso::{Login, SsoConfig, SsoOutcome, SsoReason};
-use crate::time::Millis;
+use crate::core::rules::{Reason, Resource};
+use crate::native::admin::{AdminOp, AdminOpDoc, AdminReason};
+use crate::native::catalog::Catalog;
+use crate::native::directory::{timestamp, Directory};
+use crate::native::engine::{Decision, Model};
+use crate::native::load::{self, LoadError, LoadErrorKind as K};
+use crate::native::presets::preset;
+use crate::native::sso::{Login, SsoConfig, SsoOutcome, SsoReason};
+use crate::native::time::Millis;
 use serde::Deserialize;
 use serde_json::Value;
 /// One check case.
@@ -669,4 +669,4 @@ impl Parity for SnapshotParity {
     }
 }
 
-crate::error::map_only!(CheckDoc, SsoExpectDoc, SsoCaseDoc, VectorDoc);
+crate::core::error::map_only!(CheckDoc, SsoExpectDoc, SsoCaseDoc, VectorDoc);

@@ -1,5 +1,5 @@
 //! The decision core shared by the server rules (`engine`, native) and the
-//! snapshot checker ([`crate::snapshot`], both rooms): permission sets,
+//! snapshot checker ([`crate::core::snapshot`], both rooms): permission sets,
 //! conditions, resources, reasons, and the evaluation of one access entry's
 //! deny and grant sources.
 //!
@@ -8,7 +8,7 @@
 //! not_granted" and the choice of `by` exist once. This is browser core: it is on the wasm hot path, and no
 //! native module may be imported here.
 
-use crate::error::codes;
+use crate::core::error::codes;
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -249,8 +249,8 @@ struct CondWire {
     not_in: Option<Vec<Scalar>>,
 }
 
-crate::error::map_only!(CondWire);
-crate::error::serialize_derived!(CondWire);
+crate::core::error::map_only!(CondWire);
+crate::core::error::serialize_derived!(CondWire);
 
 impl TryFrom<CondWire> for Cond {
     type Error = &'static str;

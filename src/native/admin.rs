@@ -2,12 +2,12 @@
 //! `docs/rules.md` ("Admin rules"); nothing is changed here: the host (or
 //! `permsnap server`) applies an allowed op itself.
 
-use crate::directory::{access_entry, timestamp, Access, AccessDoc, Status, User, UserDoc};
-use crate::engine::Model;
-use crate::error::codes;
-use crate::load::{self, LoadError};
-use crate::rules::{decide_sources, PermSet, Reason, Resource};
-use crate::time::Millis;
+use crate::core::error::codes;
+use crate::core::rules::{decide_sources, PermSet, Reason, Resource};
+use crate::native::directory::{access_entry, timestamp, Access, AccessDoc, Status, User, UserDoc};
+use crate::native::engine::Model;
+use crate::native::load::{self, LoadError};
+use crate::native::time::Millis;
 use crate::Catalog;
 use serde::Deserialize;
 
@@ -466,4 +466,4 @@ pub fn username_fits(username: &str, suffix: &str) -> bool {
         && s.eq_ignore_ascii_case(suffix)
 }
 
-crate::error::map_only!(AdminOpDoc);
+crate::core::error::map_only!(AdminOpDoc);

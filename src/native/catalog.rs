@@ -6,8 +6,8 @@
 //! that match nothing, numbers JavaScript cannot hold) with a [`LoadError`]
 //! naming the JSON path; it never skips silently.
 
-use crate::load::{self, LoadError, LoadErrorKind as K};
-use crate::rules::{Cond, CondRule, Op, PermSet, RuleSet, Scalar};
+use crate::core::rules::{Cond, CondRule, Op, PermSet, RuleSet, Scalar};
+use crate::native::load::{self, LoadError, LoadErrorKind as K};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -952,7 +952,7 @@ mod tests {
     }
 }
 
-crate::error::map_only!(
+crate::core::error::map_only!(
     CatalogDoc,
     SectionDoc,
     PermissionDoc,

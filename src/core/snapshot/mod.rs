@@ -18,14 +18,13 @@ pub mod token;
 pub use claim::{LabelEntry, SnapshotClaim};
 pub use manifest::{Manifest, ManifestData, PermissionEntry, SourceEntry, SourceKind};
 
-use crate::error::VerifyError;
-use crate::rules::{decide, Reason, Resource, ResourceView, RuleSet, Verdict};
+use crate::core::error::VerifyError;
+use crate::core::rules::{decide, Reason, Resource, ResourceView, RuleSet, Verdict};
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-/// The snapshot format version this build reads and writes (claim and manifest).
-pub const VERSION: u64 = 2;
+pub use super::SNAPSHOT_VERSION as VERSION;
 
 /// The claim that carries the snapshot.
 pub const CLAIM: &str = "psnap";
@@ -309,7 +308,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Cond, CondRule, Op, PermSet, Scalar, Value};
+    use crate::core::rules::{Cond, CondRule, Op, PermSet, Scalar, Value};
 
     fn rules(perms: &[usize]) -> RuleSet {
         let mut always = PermSet::default();

@@ -6,8 +6,8 @@
 //! natively and by serde-wasm-bindgen in the browser); [`Manifest`] is a
 //! checked one with its hash, ready for [`crate::Snapshot::new`].
 
-use crate::error::VerifyError;
-use crate::rules::{CondRule, PermSet, RuleSet};
+use crate::core::error::VerifyError;
+use crate::core::rules::{CondRule, PermSet, RuleSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -254,5 +254,5 @@ impl<'de> Deserialize<'de> for RuleSet {
     }
 }
 
-crate::error::map_only!(PermissionEntry, SourceEntry, ManifestData);
-crate::error::serialize_derived!(PermissionEntry, SourceEntry, ManifestData);
+crate::core::error::map_only!(PermissionEntry, SourceEntry, ManifestData);
+crate::core::error::serialize_derived!(PermissionEntry, SourceEntry, ManifestData);

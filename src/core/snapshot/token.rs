@@ -4,7 +4,7 @@
 //! the bytes are split, decoded and signature-checked is each room's own.
 
 use super::claim::VersionProbe;
-use crate::error::VerifyError;
+use crate::core::error::VerifyError;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -424,4 +424,4 @@ mod tests {
     }
 }
 
-crate::error::map_only!(Header, Claims);
+crate::core::error::map_only!(Header, Claims);

@@ -1,39 +1,16 @@
 //! Issuing (native): the catalog manifest a page fetches once, and one
 //! user's snapshot compiled from a [`Model`], signed as a compact JWS.
 
-use crate::engine::Model;
-use crate::jws::{b64, PrivateKey};
-use crate::rules::RuleSet;
-use crate::snapshot::token::{ALG_ED25519, ALG_EDDSA, TYP};
-use crate::snapshot::{
-    LabelEntry, Manifest, ManifestData, PermissionEntry, SnapshotClaim, SourceEntry, SourceKind,
-    VERSION,
-};
-use crate::time::Millis;
+use crate::core::rules::RuleSet;
+use crate::core::snapshot::token::TYP;
+use crate::core::snapshot::{LabelEntry, SnapshotClaim, VERSION};
+use crate::native::engine::Model;
+pub use crate::native::jws::Alg;
+use crate::native::jws::{b64, PrivateKey};
+pub use crate::native::manifest::{manifest_hash, ManifestFile};
+use crate::native::time::Millis;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
-
-/// The `alg` a token is signed under: the same Ed25519 signature either way.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Alg {
-    /// `EdDSA` (RFC 8037): what JWT libraries in every language read today
-    /// (PyJWT 2.15 refuses `Ed25519`)
-    #[default]
-    EdDsa,
-    /// `Ed25519` (RFC 9864's fully specified name)
-    Ed25519,
-}
-
-impl Alg {
-    /// The header value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Alg::EdDsa => ALG_EDDSA,
-            Alg::Ed25519 => ALG_ED25519,
-        }
-    }
-}
 
 /// What the issuer puts around the snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,96 +54,6 @@ impl IssueError {
         match self {
             IssueError::UnknownUser { .. } => "unknown_user",
         }
-    }
-}
-
-/// A catalog manifest as it is served: its exact text, and the manifest
-/// checked and hashed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ManifestFile {
-    text: String,
-    manifest: Arc<Manifest>,
-}
-
-/// The hash of a manifest text: base64url of the first 16 bytes of its SHA-256.
-pub fn manifest_hash(text: &[u8]) -> String {
-    b64::encode(&Sha256::digest(text)[..16])
-}
-
-impl ManifestFile {
-    /// The manifest of `catalog`.
-    pub fn of(catalog: &crate::Catalog) -> ManifestFile {
-        let grantor = |g: &crate::catalog::Grantor, kind| SourceEntry {
-            id: g.id.clone(),
-            kind,
-            title: g.title.clone(),
-            rules: g.rules.clone(),
-        };
-        let sources = catalog
-            .roles
-            .iter()
-            .map(|g| grantor(g, SourceKind::Role))
-            .chain(
-                catalog
-                    .additional
-                    .iter()
-                    .map(|g| grantor(g, SourceKind::Additional)),
-            )
-            .chain(
-                catalog
-                    .restrictions
-                    .iter()
-                    .map(|g| grantor(g, SourceKind::Restriction)),
-            )
-            .collect();
-        let data = ManifestData {
-            v: VERSION,
-            catalog: catalog.id.clone(),
-            title: catalog.title.clone(),
-            permissions: catalog
-                .permissions
-                .iter()
-                .map(|p| PermissionEntry {
-                    id: p.id.clone(),
-                    title: p.title.clone(),
-                })
-                .collect(),
-            sources,
-        };
-        // Serializing plain data to a string cannot fail; the fallback is
-        // an empty text whose hash no token names.
-        let text = serde_json::to_string(&data).unwrap_or_default();
-        let hash = manifest_hash(text.as_bytes());
-        let manifest = Manifest::from_compiled(data, hash);
-        ManifestFile {
-            text,
-            manifest: Arc::new(manifest),
-        }
-    }
-
-    /// Reads a served manifest text (strict JSON), hashing its exact bytes.
-    pub fn from_text(text: &str) -> Result<ManifestFile, crate::VerifyError> {
-        let data: ManifestData = crate::jws::strict_json(text.as_bytes(), "the manifest")?;
-        let manifest = Manifest::new(data, manifest_hash(text.as_bytes()))?;
-        Ok(ManifestFile {
-            text: text.to_string(),
-            manifest: Arc::new(manifest),
-        })
-    }
-
-    /// The exact text (what is served and hashed).
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// The hash a token names.
-    pub fn hash(&self) -> &str {
-        self.manifest.hash()
-    }
-
-    /// The checked manifest, to build snapshots against.
-    pub fn manifest(&self) -> &Arc<Manifest> {
-        &self.manifest
     }
 }
 
@@ -233,7 +120,7 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
 /// appended to `direct` once each (an empty one never decides anything).
 fn label_sources(
     model: &Model,
-    a: &crate::directory::Access,
+    a: &crate::native::directory::Access,
     direct: &mut Vec<RuleSet>,
 ) -> (Vec<u32>, Vec<u32>) {
     let c = &model.catalog;
@@ -335,11 +222,11 @@ pub fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::parse_rfc3339;
+    use crate::native::time::parse_rfc3339;
     use crate::{Directory, Model};
 
     fn model(expires_at: &str) -> Model {
-        let catalog = crate::presets::preset("smartico-crm").unwrap();
+        let catalog = crate::native::presets::preset("smartico-crm").unwrap();
         let dir = format!(
             r#"{{"labels":[{{"id":1,"name":"One","suffix":"one"}}],
             "users":[{{"id":"u1","username":"a@one","email":"a@x.com","home_label":1,
