@@ -269,7 +269,7 @@ fn start(
         )
         .await
         .expect("import");
-        let key = server::apikey_create(db, "snapshots,check,admin")
+        let key = server::apikey_create(db, "snapshots,check,admin", Some("default"))
             .await
             .expect("key");
         let mut running = Vec::new();

@@ -7,7 +7,7 @@ use crate::native::catalog::Catalog;
 use crate::native::directory::{Directory, Status, User};
 use crate::native::manifest::ManifestFile;
 use crate::native::time::Millis;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// A decision of the server rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +34,9 @@ impl From<Verdict<'_>> for Decision {
 /// A catalog and a directory: everything the server rules need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
-    /// the product's catalog (do not change it once the model is built:
-    /// its manifest is computed once)
-    pub catalog: Catalog,
+    /// the product's catalog, shared by every model built on it (do not
+    /// change it once the model is built: its manifest is computed once)
+    pub catalog: Arc<Catalog>,
     /// the host's labels and users
     pub directory: Directory,
     manifest: OnceLock<ManifestFile>,
@@ -44,11 +44,26 @@ pub struct Model {
 
 impl Model {
     /// A model from a loaded catalog and a directory loaded against it.
-    pub fn new(catalog: Catalog, directory: Directory) -> Self {
+    pub fn new(catalog: impl Into<Arc<Catalog>>, directory: Directory) -> Self {
+        Model {
+            catalog: catalog.into(),
+            directory,
+            manifest: OnceLock::new(),
+        }
+    }
+
+    /// A model whose catalog's manifest is already known (`manifest` must be
+    /// [`ManifestFile::of`] this catalog): a server that builds a model per
+    /// user shares one catalog and one manifest among them.
+    pub fn with_manifest(
+        catalog: Arc<Catalog>,
+        manifest: ManifestFile,
+        directory: Directory,
+    ) -> Self {
         Model {
             catalog,
             directory,
-            manifest: OnceLock::new(),
+            manifest: OnceLock::from(manifest),
         }
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// checked and hashed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestFile {
-    text: String,
+    text: Arc<str>,
     manifest: Arc<Manifest>,
 }
 
@@ -68,7 +68,7 @@ impl ManifestFile {
         let hash = manifest_hash(text.as_bytes());
         let manifest = Manifest::from_compiled(data, hash);
         ManifestFile {
-            text,
+            text: text.into(),
             manifest: Arc::new(manifest),
         }
     }
@@ -78,7 +78,7 @@ impl ManifestFile {
         let data: ManifestData = crate::native::jws::strict_json(text.as_bytes(), "the manifest")?;
         let manifest = Manifest::new(data, manifest_hash(text.as_bytes()))?;
         Ok(ManifestFile {
-            text: text.to_string(),
+            text: text.into(),
             manifest: Arc::new(manifest),
         })
     }

@@ -18,14 +18,19 @@ pub enum ServerCommand {
         after_help = "Logs one JSON line per request on stdout. Stops on Ctrl-C or SIGTERM.\n\nExamples:\n  permsnap server --db sqlite:permsnap.db --listen 127.0.0.1:8080\n  permsnap server --db sqlite:demo.db --demo --www www --pkg pkg   # the demo page; not for production"
     )]
     Server(ServerArgs),
-    /// Replace the store's catalog and directory (and default SSO config)
+    /// Replace a tenant's catalog and directory (and default SSO config)
     #[command(
-        after_help = "Example:\n  permsnap import --db sqlite:permsnap.db --catalog smartico-crm --directory directory.json"
+        after_help = "Without --tenant: tenant `default`. A tenant that does not exist yet is made (it needs --catalog).\n\nExamples:\n  permsnap import --db sqlite:permsnap.db --catalog smartico-crm --directory directory.json\n  permsnap import --db sqlite:permsnap.db --tenant acme --directory acme.json"
     )]
     Import(ImportArgs),
-    /// Print the store's directory in the directory file format
-    #[command(after_help = "Example:\n  permsnap export --db sqlite:permsnap.db > directory.json")]
-    Export(DbArgs),
+    /// Print a tenant's directory in the directory file format
+    #[command(
+        after_help = "Examples:\n  permsnap export --db sqlite:permsnap.db > directory.json\n  permsnap export --db sqlite:permsnap.db --tenant acme > acme.json"
+    )]
+    Export(TenantDbArgs),
+    /// Tenants: customer accounts, each on one catalog
+    #[command(subcommand)]
+    Tenant(TenantCommand),
     /// API keys
     #[command(subcommand)]
     Apikey(ApikeyCommand),
@@ -34,12 +39,52 @@ pub enum ServerCommand {
     Keys(KeysCommand),
 }
 
+/// `tenant` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum TenantCommand {
+    /// Make a tenant on a catalog, with an empty directory (`import --tenant` fills it)
+    #[command(
+        after_help = "A tenant id is 1 to 64 characters of a-z, 0-9, `-` and `_`.\n\nExample:\n  permsnap tenant create acme --db sqlite:permsnap.db --catalog smartico-crm"
+    )]
+    Create(TenantCreateArgs),
+    /// List the tenants: id and catalog
+    #[command(after_help = "Example:\n  permsnap tenant list --db sqlite:permsnap.db")]
+    List(DbArgs),
+}
+
+/// `tenant create` arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct TenantCreateArgs {
+    /// the tenant id
+    pub id: String,
+    /// the store: sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(long, default_value = "sqlite:permsnap.db")]
+    pub db: String,
+    /// a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog file
+    #[arg(long)]
+    pub catalog: String,
+    /// the SSO config `/v1/tenants/{id}/sso/login` uses when a request carries none
+    #[arg(long)]
+    pub sso_config: Option<String>,
+}
+
+/// A store and a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct TenantDbArgs {
+    /// the store: sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(long, default_value = "sqlite:permsnap.db")]
+    pub db: String,
+    /// the tenant
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+}
+
 /// `apikey` subcommands.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum ApikeyCommand {
     /// Make an API key; it is printed once and stored hashed
     #[command(
-        after_help = "Scopes: snapshots, check, admin, sso, read.\n\nExample:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots"
+        after_help = "Scopes: snapshots, check, admin, sso, read, tenants. A key is good for one tenant (--tenant, `default` when not given) or, for the vendor's own backend, every tenant (--all-tenants).\n\nExamples:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots\n  permsnap apikey create --db sqlite:permsnap.db --tenant acme --scopes admin,read\n  permsnap apikey create --db sqlite:permsnap.db --all-tenants --scopes tenants,snapshots"
     )]
     Create(ApikeyCreateArgs),
     /// List the stored API keys: prefix, scopes, creation time (never a key)
@@ -98,6 +143,9 @@ pub struct ServerArgs {
     /// seconds of silence on an event stream before a heartbeat comment
     #[arg(long, default_value_t = 15)]
     pub heartbeat: u64,
+    /// how many users' views (their rows and model) this instance caches
+    #[arg(long, default_value_t = 8192)]
+    pub cache_users: usize,
     /// demo mode, NOT FOR PRODUCTION: serve a demo page and the npm package,
     /// with routes that act as any user without a login (loopback only)
     #[arg(long)]
@@ -134,6 +182,10 @@ impl ServerArgs {
                 www: self.www.clone(),
                 pkg: self.pkg.clone(),
             }),
+            cache: super::CacheLimits {
+                users: self.cache_users.max(1),
+                ..super::CacheLimits::default()
+            },
         }
     }
 }
@@ -144,9 +196,13 @@ pub struct ImportArgs {
     /// the store: sqlite:PATH or postgres://USER@HOST/DB
     #[arg(long, default_value = "sqlite:permsnap.db")]
     pub db: String,
+    /// the tenant
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
     /// a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog file
+    /// (required for a new tenant; else the tenant's own)
     #[arg(long)]
-    pub catalog: String,
+    pub catalog: Option<String>,
     /// a directory file
     #[arg(long)]
     pub directory: String,
@@ -171,9 +227,15 @@ pub struct ApikeyCreateArgs {
     /// the store: sqlite:PATH or postgres://USER@HOST/DB
     #[arg(long, default_value = "sqlite:permsnap.db")]
     pub db: String,
-    /// comma-separated: snapshots, check, admin, sso, read
+    /// comma-separated: snapshots, check, admin, sso, read, tenants
     #[arg(long)]
     pub scopes: String,
+    /// the one tenant the key is good for (`default` when neither this nor --all-tenants)
+    #[arg(long, conflicts_with = "all_tenants")]
+    pub tenant: Option<String>,
+    /// a key good for every tenant (the vendor's own backend)
+    #[arg(long)]
+    pub all_tenants: bool,
     /// print only the key (for `export KEY=$(...)`), not the JSON answer
     #[arg(long)]
     pub key_only: bool,
@@ -204,24 +266,37 @@ impl ServerCommand {
                 Ok(json!({"stopped": true}))
             }
             ServerCommand::Import(a) => {
-                let r =
-                    super::import(&a.db, &a.catalog, &a.directory, a.sso_config.as_deref()).await?;
+                let (catalog, sso) = (a.catalog.as_deref(), a.sso_config.as_deref());
+                let r = super::import(&a.db, &a.tenant, catalog, &a.directory, sso).await?;
                 Ok(
-                    json!({"catalog": r.catalog, "labels": r.labels, "users": r.users, "version": r.version}),
+                    json!({"tenant": a.tenant, "catalog": r.catalog, "labels": r.labels, "users": r.users, "version": r.version}),
                 )
             }
             ServerCommand::Export(a) => {
-                let text = super::export(&a.db).await?;
+                let text = super::export(&a.db, &a.tenant).await?;
                 serde_json::from_str(&text).map_err(|e| ServerError::Corrupt(e.to_string()))
             }
+            ServerCommand::Tenant(TenantCommand::Create(a)) => {
+                let t =
+                    super::tenant_create(&a.db, &a.id, &a.catalog, a.sso_config.as_deref()).await?;
+                Ok(tenant_json(&t))
+            }
+            ServerCommand::Tenant(TenantCommand::List(a)) => {
+                let list = super::tenant_list(&a.db).await?;
+                Ok(json!({"tenants": list.iter().map(tenant_json).collect::<Vec<_>>()}))
+            }
             ServerCommand::Apikey(ApikeyCommand::Create(a)) => {
-                let key = super::apikey_create(&a.db, &a.scopes).await?;
+                let tenant = match (&a.tenant, a.all_tenants) {
+                    (_, true) => None,
+                    (Some(t), false) => Some(t.as_str()),
+                    (None, false) => Some(super::state::DEFAULT_TENANT),
+                };
+                let key = super::apikey_create(&a.db, &a.scopes, tenant).await?;
                 if a.key_only {
                     return Ok(Value::String(key));
                 }
-                Ok(
-                    json!({"key": key, "scopes": a.scopes.split(',').map(str::trim).collect::<Vec<_>>()}),
-                )
+                let scopes: Vec<_> = a.scopes.split(',').map(str::trim).collect();
+                Ok(json!({"key": key, "scopes": scopes, "tenant": tenant}))
             }
             ServerCommand::Apikey(ApikeyCommand::List(a)) => {
                 let keys: Vec<Value> = super::apikey_list(&a.db)
@@ -242,12 +317,28 @@ impl ServerCommand {
     }
 }
 
-/// An API key as the CLI prints it: prefix, scopes, creation time (RFC 3339).
+/// An API key as the CLI prints it: prefix, scopes, creation time (RFC
+/// 3339), tenant (`null`: every tenant).
 fn key_json(k: &super::store::ApiKeyInfo) -> Value {
     json!({
         "prefix": k.prefix,
         "scopes": k.scopes.split(',').collect::<Vec<_>>(),
         "created_at": super::model::format_time(k.created_at),
+        "tenant": k.tenant,
+    })
+}
+
+/// A tenant as the CLI and `GET /v1/tenants` show it.
+pub fn tenant_json(t: &super::store::TenantRecord) -> Value {
+    let catalog = match &t.catalog {
+        super::store::CatalogRecord::Preset(p) => json!({"preset": p}),
+        super::store::CatalogRecord::Text { file, .. } => json!({"file": file}),
+    };
+    json!({
+        "id": t.id,
+        "catalog": catalog,
+        "sso_config": t.sso_config.is_some(),
+        "created_at": super::model::format_time(t.created_at),
     })
 }
 

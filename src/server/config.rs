@@ -56,6 +56,8 @@ pub struct Config {
     pub events: EventOptions,
     /// demo mode: a demo page, the package and the demo routes (never in production)
     pub demo: Option<DemoConfig>,
+    /// how many tenant and user views the caches hold
+    pub cache: CacheLimits,
 }
 
 impl Default for Config {
@@ -68,6 +70,7 @@ impl Default for Config {
             clock: Clock::System,
             events: EventOptions::default(),
             demo: None,
+            cache: CacheLimits::default(),
         }
     }
 }
@@ -79,4 +82,25 @@ pub struct DemoConfig {
     pub www: PathBuf,
     /// the npm package, at `/pkg/`
     pub pkg: PathBuf,
+}
+
+/// How many views the caches hold at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheLimits {
+    /// tenant views
+    pub tenants: usize,
+    /// user views
+    pub users: usize,
+    /// parsed catalogs (shared by the tenants on one catalog)
+    pub catalogs: usize,
+}
+
+impl Default for CacheLimits {
+    fn default() -> Self {
+        CacheLimits {
+            tenants: 1024,
+            users: 8192,
+            catalogs: 64,
+        }
+    }
 }

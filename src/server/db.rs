@@ -90,6 +90,58 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
         "CREATE INDEX events_at ON events (at)",
         "ALTER TABLE meta ADD COLUMN event_id BIGINT NOT NULL DEFAULT 0",
     ],
+), (
+    3,
+    &[
+        // Tenants (docs/server.md, "Tenants"): one customer account each,
+        // its own catalog, SSO config, labels, users, audit and events.
+        // What the store held before is tenant `default`. The directory
+        // tables are rebuilt with the tenant in their keys; every read on
+        // the request path is an indexed lookup of one tenant's rows.
+        "CREATE TABLE tenants (id TEXT PRIMARY KEY, catalog_preset TEXT, catalog_text TEXT, \
+         catalog_file TEXT, sso_config TEXT, created_at BIGINT NOT NULL)",
+        "INSERT INTO tenants (id, catalog_preset, catalog_text, catalog_file, sso_config, created_at) \
+         SELECT 'default', catalog_preset, catalog_text, catalog_file, sso_config, 0 FROM meta \
+         WHERE id = 1 AND (catalog_preset IS NOT NULL OR catalog_text IS NOT NULL)",
+        "CREATE TABLE labels_t (tenant TEXT NOT NULL, id BIGINT NOT NULL, seq BIGINT NOT NULL, \
+         name TEXT NOT NULL, suffix TEXT NOT NULL, qa BIGINT NOT NULL, closed BIGINT NOT NULL, \
+         PRIMARY KEY (tenant, id))",
+        "INSERT INTO labels_t SELECT 'default', id, seq, name, suffix, qa, closed FROM labels",
+        "DROP TABLE labels",
+        "ALTER TABLE labels_t RENAME TO labels",
+        "CREATE TABLE users_t (tenant TEXT NOT NULL, id TEXT NOT NULL, seq BIGINT NOT NULL, \
+         version BIGINT NOT NULL, username TEXT NOT NULL, username_lc TEXT NOT NULL, \
+         email TEXT NOT NULL, email_lc TEXT NOT NULL, name TEXT NOT NULL, home_label BIGINT NOT NULL, \
+         status TEXT NOT NULL, expires_at TEXT, owner BIGINT NOT NULL, PRIMARY KEY (tenant, id))",
+        "INSERT INTO users_t SELECT 'default', id, seq, 1, username, username_lc, email, email_lc, \
+         name, home_label, status, expires_at, owner FROM users",
+        "DROP TABLE users",
+        "ALTER TABLE users_t RENAME TO users",
+        "CREATE UNIQUE INDEX users_username ON users (tenant, username_lc)",
+        "CREATE INDEX users_email ON users (tenant, email_lc)",
+        "CREATE INDEX users_seq ON users (tenant, seq)",
+        "CREATE TABLE identities_t (tenant TEXT NOT NULL, user_id TEXT NOT NULL, seq BIGINT NOT NULL, \
+         iss TEXT NOT NULL, sub TEXT NOT NULL, PRIMARY KEY (tenant, user_id, seq))",
+        "INSERT INTO identities_t SELECT 'default', user_id, seq, iss, sub FROM identities",
+        "DROP TABLE identities",
+        "ALTER TABLE identities_t RENAME TO identities",
+        "CREATE INDEX identities_iss_sub ON identities (tenant, iss, sub)",
+        "CREATE TABLE access_t (tenant TEXT NOT NULL, user_id TEXT NOT NULL, label BIGINT NOT NULL, \
+         entry TEXT NOT NULL, PRIMARY KEY (tenant, user_id, label))",
+        "INSERT INTO access_t SELECT 'default', user_id, label, entry FROM access",
+        "DROP TABLE access",
+        "ALTER TABLE access_t RENAME TO access",
+        // Events and audit name their tenant (events: NULL for a change of
+        // every tenant, a key rotation); API keys are bound to one tenant,
+        // NULL for the vendor's all-tenant keys. Keys made before tenants
+        // were made for the one directory there was: `default`.
+        "ALTER TABLE events ADD COLUMN tenant TEXT",
+        "UPDATE events SET tenant = 'default'",
+        "ALTER TABLE audit ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'",
+        "CREATE INDEX audit_tenant ON audit (tenant, id)",
+        "ALTER TABLE api_keys ADD COLUMN tenant TEXT",
+        "UPDATE api_keys SET tenant = 'default'",
+    ],
 )];
 
 /// `sqlite:PATH` gets `mode=rwc` (create the file) unless it says otherwise.

@@ -10,8 +10,9 @@
 
 use super::config::DemoConfig;
 use super::error::{Result, ServerError};
-use super::http::{self, answer, Ctx, LogRoute, Outcome};
+use super::http::{self, answer, Ctx, LogRoute, Outcome, Tenant};
 use super::model;
+use super::store;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
@@ -39,15 +40,23 @@ type S = State<Arc<Ctx>>;
 
 /// Adds the demo routes and the static files to `api`.
 pub fn routes(api: Router<Arc<Ctx>>) -> Router<Arc<Ctx>> {
-    api.route("/demo/users", get(users))
-        .route("/demo/catalog", get(catalog))
-        .route("/demo/token", post(token))
-        .route("/demo/admin", post(admin))
-        .route("/demo/sso", post(sso))
-        .route("/demo/audit", get(audit))
+    api.nest("/demo", demo_routes())
+        .nest("/demo/tenants/{tenant}", demo_routes())
         .route("/pkg/{*file}", get(pkg_file))
         .route("/", get(index))
         .fallback(www_file)
+}
+
+/// The demo routes of one tenant: under `/demo` tenant `default`'s, under
+/// `/demo/tenants/{tenant}` that tenant's.
+fn demo_routes() -> Router<Arc<Ctx>> {
+    Router::new()
+        .route("/users", get(users))
+        .route("/catalog", get(catalog))
+        .route("/token", post(token))
+        .route("/admin", post(admin))
+        .route("/sso", post(sso))
+        .route("/audit", get(audit))
 }
 
 /// Checks that demo mode listens where only this machine reaches it.
@@ -141,36 +150,40 @@ async fn www_file(State(ctx): S, method: Method, uri: Uri) -> Result<Response> {
 
 /// `GET /demo/users`: `{"labels", "users"}` as stored (the directory file
 /// format: access entries, status, expiry, owner, identities).
-async fn users(State(ctx): S) -> Result<Response> {
-    let loaded = ctx.app.loaded().await?;
-    let body = json!({"labels": loaded.doc.labels, "users": loaded.doc.users});
+async fn users(State(ctx): S, Tenant(tenant): Tenant) -> Result<Response> {
+    ctx.app.tenant(&tenant).await?;
+    let mut conn = ctx.app.db.pool.acquire().await?;
+    let doc = store::load_directory(&mut conn, &tenant).await?;
+    let body = json!({"labels": doc.labels, "users": doc.users});
     Ok(answer(StatusCode::OK, body, "ok"))
 }
 
 /// `GET /demo/catalog`: the catalog's permissions and, per role, additional
 /// role and restriction role, what it grants or denies (for pickers and
 /// a roles table).
-async fn catalog(State(ctx): S) -> Result<Response> {
-    let loaded = ctx.app.loaded().await?;
-    let body = model::catalog_table(&loaded.catalog);
+async fn catalog(State(ctx): S, Tenant(tenant): Tenant) -> Result<Response> {
+    ctx.app.versions().await?;
+    let t = ctx.app.tenant(&tenant).await?;
+    let body = model::catalog_table(&t.catalog.catalog);
     Ok(answer(StatusCode::OK, body, "ok"))
 }
 
 /// `POST /demo/token {"user", "ttl"?}`: the user's signed snapshot, as
 /// `/v1/snapshots` answers it (`{"token", "expires_at", "kid"}`).
-async fn token(State(ctx): S, body: Body) -> Result<Response> {
+async fn token(State(ctx): S, Tenant(tenant): Tenant, body: Body) -> Result<Response> {
     let versions = ctx.app.versions().await?;
     let bytes = http::read_body(&ctx, body).await?;
     let req: http::SnapshotRequest = http::parse(&bytes)?;
-    let body = http::issue_snapshot(&ctx, versions, &req).await?;
+    let body = http::issue_snapshot(&ctx, &tenant, versions, &req).await?;
     Ok(answer(StatusCode::OK, body, "issued"))
 }
 
 /// `POST /demo/admin {"actor", "op", ...}`: exactly what `/v1/admin`
 /// answers (200 with the result, 403 with the reason and nothing changed).
-async fn admin(State(ctx): S, body: Body) -> Result<Response> {
+async fn admin(State(ctx): S, Tenant(tenant): Tenant, body: Body) -> Result<Response> {
+    ctx.app.versions().await?;
     let bytes = http::read_body(&ctx, body).await?;
-    http::apply_admin(&ctx, &bytes).await
+    http::apply_admin(&ctx, &tenant, &bytes).await
 }
 
 /// `POST /demo/sso` body: an email the demo turns into a verified Google
@@ -196,7 +209,7 @@ fn google_login(email: &str) -> Value {
 /// default config (a first login may create the user); answers what
 /// `/v1/sso/login` answers and, when someone is logged in, their snapshot
 /// (`token`, `expires_at`).
-async fn sso(State(ctx): S, body: Body) -> Result<Response> {
+async fn sso(State(ctx): S, Tenant(tenant): Tenant, body: Body) -> Result<Response> {
     let bytes = http::read_body(&ctx, body).await?;
     let req: SsoRequest = http::parse(&bytes)?;
     let login = match (req.email, req.login) {
@@ -207,7 +220,8 @@ async fn sso(State(ctx): S, body: Body) -> Result<Response> {
             return Err(ServerError::bad("bad_value", msg, Some("$".into())));
         }
     };
-    let result = http::login(&ctx, None, &login).await?;
+    ctx.app.versions().await?;
+    let result = http::login(&ctx, &tenant, None, &login).await?;
     let (mut body, outcome) = http::sso_body(&result);
     if let Some(user) = &result.user {
         let req = http::SnapshotRequest {
@@ -215,7 +229,8 @@ async fn sso(State(ctx): S, body: Body) -> Result<Response> {
             audience: None,
             ttl: None,
         };
-        let issued = http::issue_snapshot(&ctx, ctx.app.versions().await?, &req).await?;
+        let v = ctx.app.versions().await?;
+        let issued = http::issue_snapshot(&ctx, &tenant, v, &req).await?;
         body["token"] = issued["token"].clone();
         body["expires_at"] = issued["expires_at"].clone();
     }
@@ -227,8 +242,9 @@ async fn sso(State(ctx): S, body: Body) -> Result<Response> {
 /// default).
 async fn audit(
     State(ctx): S,
+    Tenant(tenant): Tenant,
     query: std::result::Result<Query<http::AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
     let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
-    http::audit_records(&ctx, q).await
+    http::audit_records(&ctx, &tenant, q).await
 }

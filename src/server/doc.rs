@@ -59,6 +59,10 @@ pub struct UserDoc {
     /// the store's ordering key (not part of the format)
     #[serde(skip)]
     pub seq: i64,
+    /// the store's version of this user: moves with every change of the
+    /// user's rows (not part of the format; `GET /v1/users/{id}` answers it)
+    #[serde(skip)]
+    pub version: i64,
 }
 
 /// A directory.
@@ -316,6 +320,7 @@ pub fn sso_user(
         identities: vec![identity],
         access,
         seq: 0,
+        version: 0,
     }
 }
 

@@ -58,6 +58,30 @@ pub enum ServerError {
     /// No such user.
     #[error("user `{0}` is not in the directory")]
     UnknownUser(String),
+    /// No such tenant.
+    #[error("tenant `{0}` does not exist (`GET /v1/tenants` lists them)")]
+    UnknownTenant(String),
+    /// The API key is bound to another tenant.
+    #[error("this API key is good for tenant `{key}` only, not `{route}`")]
+    ForbiddenTenant {
+        /// the tenant the key is bound to
+        key: String,
+        /// the tenant the route names
+        route: String,
+    },
+    /// A tenant with this id exists already.
+    #[error("tenant `{0}` exists already")]
+    TenantExists(String),
+    /// The user changed since the version the op expected; nothing changed.
+    #[error("user `{user}` is at version {actual}, not the expected {expected}: read it again and retry")]
+    VersionConflict {
+        /// the target
+        user: String,
+        /// the version the op carried
+        expected: i64,
+        /// the stored version (0: the user no longer exists)
+        actual: i64,
+    },
     /// No manifest with this hash (the store's catalog has another).
     #[error("no manifest `{0}`: the current one is at /v1/manifest")]
     UnknownManifest(String),
@@ -129,6 +153,10 @@ impl ServerError {
             ServerError::Unauthorized => "unauthorized",
             ServerError::ForbiddenScope(_) => "forbidden_scope",
             ServerError::UnknownUser(_) => "unknown_user",
+            ServerError::UnknownTenant(_) => "unknown_tenant",
+            ServerError::ForbiddenTenant { .. } => "forbidden_tenant",
+            ServerError::TenantExists(_) => "tenant_exists",
+            ServerError::VersionConflict { .. } => "version_conflict",
             ServerError::UnknownManifest(_) => "unknown_manifest",
             ServerError::UnknownApiKey(_) => "unknown_api_key",
             ServerError::AmbiguousApiKey { .. } => "ambiguous_api_key",
@@ -152,8 +180,14 @@ impl ServerError {
             ServerError::Unauthorized | ServerError::TokenRefused { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            ServerError::ForbiddenScope(_) | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
-            ServerError::UnknownUser(_)
+            ServerError::ForbiddenScope(_)
+            | ServerError::ForbiddenTenant { .. }
+            | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
+            ServerError::TenantExists(_) | ServerError::VersionConflict { .. } => {
+                StatusCode::CONFLICT
+            }
+            ServerError::UnknownTenant(_)
+            | ServerError::UnknownUser(_)
             | ServerError::UnknownManifest(_)
             | ServerError::UnknownApiKey(_)
             | ServerError::NotFound => StatusCode::NOT_FOUND,

@@ -22,7 +22,7 @@
 use super::error::{Result, ServerError};
 use super::hub::{CHANNEL, ISSUE_SKEW_MS, REPLAY_LIMIT};
 use super::state::App;
-use super::store::{self, EventBounds, EventRow};
+use super::store::{self, EventBounds, EventRow, Whose};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -151,6 +151,7 @@ pub struct Message {
 /// One page's stream: its user's events, in id order, after where it started.
 pub struct Subscription {
     app: Arc<App>,
+    tenant: String,
     user: String,
     cursor: i64,
     pending: VecDeque<Message>,
@@ -165,9 +166,14 @@ fn gap(after: i64, b: &EventBounds) -> bool {
     after > b.last || (after < b.last && b.oldest.is_none_or(|o| after + 1 < o))
 }
 
-/// Opens a stream for `user` (the stream limit applies): first the events
-/// it missed since `start`, then `ready`, then live events.
-pub async fn subscribe(app: &Arc<App>, user: String, start: Start) -> Result<Subscription> {
+/// Opens a stream for `user` of `tenant` (the stream limit applies): first
+/// the events it missed since `start`, then `ready`, then live events.
+pub async fn subscribe(
+    app: &Arc<App>,
+    tenant: String,
+    user: String,
+    start: Start,
+) -> Result<Subscription> {
     let permit = app
         .events
         .streams
@@ -180,16 +186,21 @@ pub async fn subscribe(app: &Arc<App>, user: String, start: Start) -> Result<Sub
     let mut conn = app.db.pool.acquire().await?;
     let b = store::event_bounds(&mut conn).await?;
     let limit = REPLAY_LIMIT + 1;
+    let whose = Whose {
+        tenant: &tenant,
+        user: &user,
+    };
     let missed = match start {
         Start::After(n) if gap(n, &b) => None,
-        Start::After(n) => Some(store::events_after(&mut conn, n, Some(&user), limit).await?),
+        Start::After(n) => Some(store::events_after(&mut conn, n, Some(whose), limit).await?),
         Start::IssuedAt(t) => {
-            Some(store::events_from(&mut conn, t - ISSUE_SKEW_MS, &user, limit).await?)
+            Some(store::events_from(&mut conn, t - ISSUE_SKEW_MS, whose, limit).await?)
         }
     };
     drop(conn);
     let mut s = Subscription {
         app: app.clone(),
+        tenant,
         user,
         cursor: b.last,
         pending: VecDeque::new(),
@@ -265,7 +276,8 @@ impl Subscription {
     /// A live row: queued when it is after the cursor and concerns the user.
     fn forward(&mut self, e: &EventRow) {
         if e.id > self.cursor {
-            if e.user.as_deref().is_none_or(|u| u == self.user) {
+            let tenant = e.tenant.as_deref().is_none_or(|t| t == self.tenant);
+            if tenant && e.user.as_deref().is_none_or(|u| u == self.user) {
                 self.pending.push_back(self.message(e));
             }
             self.cursor = e.id;
@@ -276,7 +288,11 @@ impl Subscription {
     async fn catch_up(&mut self) -> Option<()> {
         let mut conn = self.app.db.pool.acquire().await.ok()?;
         let b = store::event_bounds(&mut conn).await.ok()?;
-        let rows = store::events_after(&mut conn, self.cursor, Some(&self.user), REPLAY_LIMIT + 1)
+        let whose = Whose {
+            tenant: &self.tenant,
+            user: &self.user,
+        };
+        let rows = store::events_after(&mut conn, self.cursor, Some(whose), REPLAY_LIMIT + 1)
             .await
             .ok()?;
         if rows.len() as i64 > REPLAY_LIMIT {

@@ -8,13 +8,13 @@ use super::doc::OpRequest;
 use super::error::{Result, ServerError};
 use super::events::{self, Start, Subscription};
 use super::hub::EventOptions;
-use super::keys::{Scope, MAX_TTL_SECS};
+use super::keys::{self, Scope, MAX_TTL_SECS};
 use super::model::{self, SsoAnswer};
 use super::ops::{self, LoginFields};
-use super::state::App;
+use super::state::{App, Versions, DEFAULT_TENANT};
 use super::store::{self, AuditFilter};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Query, RawPathParams, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -40,6 +40,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/users/{id}"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/events"),
+    ("POST", "/v1/tenants"),
+    ("GET", "/v1/tenants"),
+    ("GET", "/v1/tenants/{tenant}/manifest"),
+    ("GET", "/v1/tenants/{tenant}/manifest/{hash}"),
+    ("POST", "/v1/tenants/{tenant}/snapshots"),
+    ("POST", "/v1/tenants/{tenant}/check"),
+    ("POST", "/v1/tenants/{tenant}/admin"),
+    ("POST", "/v1/tenants/{tenant}/sso/login"),
+    ("GET", "/v1/tenants/{tenant}/users/{id}"),
+    ("GET", "/v1/tenants/{tenant}/audit"),
+    ("GET", "/v1/tenants/{tenant}/events"),
 ];
 
 /// The OpenAPI 3.1 document served at `/openapi.json`.
@@ -104,6 +115,80 @@ pub fn api() -> Router<Arc<Ctx>> {
         .route("/v1/users/{id}", get(user))
         .route("/v1/audit", get(audit))
         .route("/v1/events", get(events))
+        .route("/v1/tenants", post(tenant_create).get(tenant_list))
+        .nest("/v1/tenants/{tenant}", tenant_routes())
+}
+
+/// One tenant's routes (under `/v1/tenants/{tenant}`): the unprefixed
+/// `/v1/...` routes are tenant `default`'s.
+fn tenant_routes() -> Router<Arc<Ctx>> {
+    Router::new()
+        .route("/manifest", get(manifest))
+        .route("/manifest/{hash}", get(manifest_by_hash))
+        .route("/snapshots", post(snapshots))
+        .route("/check", post(check))
+        .route("/admin", post(admin))
+        .route("/sso/login", post(sso))
+        .route("/users/{id}", get(user))
+        .route("/audit", get(audit))
+        .route("/events", get(events))
+}
+
+/// The tenant a request names: the `{tenant}` path segment, else `default`.
+pub struct Tenant(pub String);
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for Tenant {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &St,
+    ) -> Result<Self> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ServerError::NotFound)?;
+        match params.iter().find(|(k, _)| *k == "tenant") {
+            None => Ok(Tenant(DEFAULT_TENANT.to_string())),
+            Some((_, t)) => {
+                keys::check_tenant_id(t)?;
+                Ok(Tenant(t.to_string()))
+            }
+        }
+    }
+}
+
+/// The `{id}` (or `{hash}`) path segment.
+async fn path_param(parts: &mut axum::http::request::Parts, name: &str) -> Result<String> {
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| ServerError::NotFound)?;
+    params
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .ok_or(ServerError::NotFound)
+}
+
+/// The `{id}` path segment of `/users/{id}`.
+pub struct UserId(pub String);
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for UserId {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &St) -> Result<Self> {
+        Ok(UserId(path_param(parts, "id").await?))
+    }
+}
+
+/// The `{hash}` path segment of `/manifest/{hash}`.
+pub struct HashParam(pub String);
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for HashParam {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &St) -> Result<Self> {
+        Ok(HashParam(path_param(parts, "hash").await?))
+    }
 }
 
 pub(super) async fn read_body(ctx: &Ctx, body: Body) -> Result<Bytes> {
@@ -177,15 +262,34 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|k| !k.is_empty())
 }
 
-/// Checks the bearer key's scope at the keys version this request reads at.
-async fn authorize(ctx: &Ctx, headers: &HeaderMap, scope: Scope, keys_version: i64) -> Result<()> {
+/// Checks the bearer key's scope and tenant (`None`: a route of no tenant,
+/// which only an all-tenant key may use) at the keys version this request
+/// reads at.
+async fn authorize(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    scope: Scope,
+    tenant: Option<&str>,
+    keys_version: i64,
+) -> Result<()> {
     let key = bearer(headers)
         .filter(|k| k.len() <= 256)
         .ok_or(ServerError::Unauthorized)?;
-    match ctx.app.api_key(key, keys_version).await? {
-        None => Err(ServerError::Unauthorized),
-        Some(s) if !s.has(scope) => Err(ServerError::ForbiddenScope(scope.name())),
-        Some(_) => Ok(()),
+    let grant = ctx
+        .app
+        .api_key(key, keys_version)
+        .await?
+        .ok_or(ServerError::Unauthorized)?;
+    if !grant.scopes.has(scope) {
+        return Err(ServerError::ForbiddenScope(scope.name()));
+    }
+    match (&grant.tenant, tenant) {
+        (None, _) => Ok(()),
+        (Some(k), Some(t)) if k == t => Ok(()),
+        (Some(k), t) => Err(ServerError::ForbiddenTenant {
+            key: k.clone(),
+            route: t.unwrap_or("(all tenants)").to_string(),
+        }),
     }
 }
 
@@ -194,16 +298,21 @@ async fn begin(
     ctx: &Ctx,
     headers: &HeaderMap,
     scope: Scope,
+    tenant: &str,
     body: Body,
-) -> Result<((i64, i64), Bytes)> {
+) -> Result<(Versions, Bytes)> {
     let versions = ctx.app.versions().await?;
-    authorize(ctx, headers, scope, versions.1).await?;
+    authorize(ctx, headers, scope, Some(tenant), versions.keys_version).await?;
     Ok((versions, read_body(ctx, body).await?))
 }
 
 async fn healthz(State(ctx): S) -> Response {
     match ctx.app.versions().await {
-        Ok((v, _)) => answer(StatusCode::OK, json!({"status": "ok", "version": v}), "ok"),
+        Ok(v) => answer(
+            StatusCode::OK,
+            json!({"status": "ok", "version": v.version}),
+            "ok",
+        ),
         Err(_) => answer(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": {"code": "unavailable", "message": "the store does not answer"}}),
@@ -262,20 +371,23 @@ fn manifest_answer(text: &str, hash: &str, cache: &'static str, headers: &Header
 
 /// The current catalog's manifest, exact bytes; `ETag` is its hash
 /// (revalidate: the catalog changes when a new one is imported).
-async fn manifest(State(ctx): S, headers: HeaderMap) -> Result<Response> {
-    let loaded = ctx.app.loaded().await?;
-    let (text, hash) = model::manifest(&loaded.model);
-    Ok(manifest_answer(text, hash, "no-cache", &headers))
+async fn manifest(State(ctx): S, Tenant(tenant): Tenant, headers: HeaderMap) -> Result<Response> {
+    ctx.app.versions().await?;
+    let t = ctx.app.tenant(&tenant).await?;
+    let m = &t.catalog.manifest;
+    Ok(manifest_answer(m.text(), m.hash(), "no-cache", &headers))
 }
 
 /// The manifest with this hash: immutable, cacheable for a year.
 async fn manifest_by_hash(
     State(ctx): S,
+    Tenant(tenant): Tenant,
     headers: HeaderMap,
-    Path(want): Path<String>,
+    HashParam(want): HashParam,
 ) -> Result<Response> {
-    let loaded = ctx.app.loaded().await?;
-    let (text, hash) = model::manifest(&loaded.model);
+    ctx.app.versions().await?;
+    let t = ctx.app.tenant(&tenant).await?;
+    let (text, hash) = (t.catalog.manifest.text(), t.catalog.manifest.hash());
     if want != hash {
         return Err(ServerError::UnknownManifest(
             want.chars().take(64).collect(),
@@ -299,18 +411,24 @@ pub(super) struct SnapshotRequest {
     pub(super) ttl: Option<i64>,
 }
 
-async fn snapshots(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
-    let ((v, kv), bytes) = begin(&ctx, &headers, Scope::Snapshots, body).await?;
+async fn snapshots(
+    State(ctx): S,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let (v, bytes) = begin(&ctx, &headers, Scope::Snapshots, &tenant, body).await?;
     let req: SnapshotRequest = parse(&bytes)?;
-    let body = issue_snapshot(&ctx, (v, kv), &req).await?;
+    let body = issue_snapshot(&ctx, &tenant, v, &req).await?;
     Ok(answer(StatusCode::OK, body, "issued"))
 }
 
-/// `{"token", "expires_at", "kid"}` for a snapshot request, at the
-/// (directory, keys) versions the request reads at.
+/// `{"token", "expires_at", "kid"}` for a snapshot request of a tenant's
+/// user, at the versions the request reads at.
 pub(super) async fn issue_snapshot(
     ctx: &Ctx,
-    (v, kv): (i64, i64),
+    tenant: &str,
+    v: Versions,
     req: &SnapshotRequest,
 ) -> Result<Value> {
     if let Some(t) = req.ttl.filter(|t| !(1..=MAX_TTL_SECS).contains(t)) {
@@ -325,15 +443,20 @@ pub(super) async fn issue_snapshot(
         let msg = "`audience` is 1 to 256 characters";
         return Err(ServerError::bad("bad_value", msg, Some("audience".into())));
     }
-    let loaded = ctx.app.loaded_at(v).await?;
-    let ring = ctx.app.keys_at(kv).await?;
+    let t = ctx.app.tenant(tenant).await?;
+    let u = ctx
+        .app
+        .user(&t, &req.user)
+        .await?
+        .ok_or_else(|| ServerError::UnknownUser(req.user.clone()))?;
+    let ring = ctx.app.keys_at(v.keys_version).await?;
     let key = ring
         .current
         .as_ref()
         .ok_or_else(|| ServerError::Corrupt("no current signing key".into()))?;
     let now = ctx.app.now();
     let t = model::issue(
-        &loaded.model,
+        &u.model,
         &req.user,
         now,
         req.audience.as_deref(),
@@ -357,13 +480,24 @@ struct CheckRequest {
     resource: Option<Map<String, Value>>,
 }
 
-async fn check(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
-    let ((v, _), bytes) = begin(&ctx, &headers, Scope::Check, body).await?;
+async fn check(
+    State(ctx): S,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let (_, bytes) = begin(&ctx, &headers, Scope::Check, &tenant, body).await?;
     let req: CheckRequest = parse(&bytes)?;
-    let loaded = ctx.app.loaded_at(v).await?;
+    let t = ctx.app.tenant(&tenant).await?;
+    // An unknown user is a decision (`unknown_user`), made on the tenant's
+    // labels alone.
+    let m = match ctx.app.user(&t, &req.user).await? {
+        Some(u) => u.model.clone(),
+        None => t.without_users()?,
+    };
     let now = ctx.app.now();
     let d = model::check(
-        &loaded.model,
+        &m,
         &req.user,
         req.label,
         &req.action,
@@ -378,8 +512,9 @@ async fn check(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response
     Ok(answer(StatusCode::OK, body, d.reason))
 }
 
-/// Splits `{"actor", "op", ...}` into the actor and the op (vector-file shape).
-fn split_actor(bytes: &[u8]) -> Result<(String, Value)> {
+/// Splits `{"actor", "op", ...}` into the actor, the op (vector-file
+/// shape) and `expect_version` (the target's version the op expects).
+fn split_actor(bytes: &[u8]) -> Result<(String, Value, Option<i64>)> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
     model::reject_duplicate_keys(text)?;
@@ -404,20 +539,36 @@ fn split_actor(bytes: &[u8]) -> Result<(String, Value)> {
             ))
         }
     };
-    Ok((actor, v))
+    let expect = match obj.remove("expect_version") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|n| n >= 0) => n.as_i64(),
+        Some(_) => {
+            return Err(ServerError::bad(
+                "wrong_type",
+                "`expect_version` is the target's version as `GET /v1/users/{id}` answers it (an integer >= 0; 0: the user must not exist)",
+                Some("expect_version".into()),
+            ))
+        }
+    };
+    Ok((actor, v, expect))
 }
 
-async fn admin(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
-    let (_, bytes) = begin(&ctx, &headers, Scope::Admin, body).await?;
-    apply_admin(&ctx, &bytes).await
+async fn admin(
+    State(ctx): S,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let (_, bytes) = begin(&ctx, &headers, Scope::Admin, &tenant, body).await?;
+    apply_admin(&ctx, &tenant, &bytes).await
 }
 
 /// Decides and applies `{"actor", "op", ...}`: 200 with the result, or the
 /// 403 of a denial.
-pub(super) async fn apply_admin(ctx: &Ctx, bytes: &[u8]) -> Result<Response> {
-    let (actor, raw) = split_actor(bytes)?;
+pub(super) async fn apply_admin(ctx: &Ctx, tenant: &str, bytes: &[u8]) -> Result<Response> {
+    let (actor, raw, expect) = split_actor(bytes)?;
     let op: OpRequest = parse_value(&raw)?;
-    let done = ops::admin(&ctx.app, &actor, &op, &raw).await?;
+    let done = ops::admin(&ctx.app, tenant, &actor, &op, &raw, expect).await?;
     let body = json!({
         "allowed": true,
         "reason": done.reason,
@@ -463,13 +614,18 @@ pub(super) fn sso_body(r: &ops::SsoResult) -> (Value, String) {
     }
 }
 
-async fn sso(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
-    let (_, bytes) = begin(&ctx, &headers, Scope::Sso, body).await?;
+async fn sso(
+    State(ctx): S,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let (_, bytes) = begin(&ctx, &headers, Scope::Sso, &tenant, body).await?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
     model::reject_duplicate_keys(text)?;
     let req: SsoRequest = parse(&bytes)?;
-    let result = login(&ctx, req.config.as_ref(), &req.login).await?;
+    let result = login(&ctx, &tenant, req.config.as_ref(), &req.login).await?;
     let (body, outcome) = sso_body(&result);
     Ok(answer(StatusCode::OK, body, outcome))
 }
@@ -478,6 +634,7 @@ async fn sso(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> 
 /// `None`) and stores what it creates or links.
 pub(super) async fn login(
     ctx: &Ctx,
+    tenant: &str,
     config: Option<&Value>,
     login: &Value,
 ) -> Result<ops::SsoResult> {
@@ -485,7 +642,7 @@ pub(super) async fn login(
     model::login(&login_text)?;
     let fields: LoginFields = parse_value(login).map_err(|e| under("login", e))?;
     let config = config.map(Value::to_string);
-    ops::sso(&ctx.app, config.as_deref(), &login_text, &fields).await
+    ops::sso(&ctx.app, tenant, config.as_deref(), &login_text, &fields).await
 }
 
 fn under(prefix: &str, e: ServerError) -> ServerError {
@@ -505,12 +662,23 @@ fn under(prefix: &str, e: ServerError) -> ServerError {
     }
 }
 
-async fn user(State(ctx): S, headers: HeaderMap, Path(id): Path<String>) -> Result<Response> {
-    let (v, kv) = ctx.app.versions().await?;
-    authorize(&ctx, &headers, Scope::Read, kv).await?;
-    let loaded = ctx.app.loaded_at(v).await?;
-    let u = loaded.doc.user(&id).ok_or(ServerError::UnknownUser(id))?;
-    let body = serde_json::to_value(u).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+/// A user as stored, with their `version` (what `expect_version` names).
+async fn user(
+    State(ctx): S,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    UserId(id): UserId,
+) -> Result<Response> {
+    let v = ctx.app.versions().await?;
+    authorize(&ctx, &headers, Scope::Read, Some(&tenant), v.keys_version).await?;
+    let t = ctx.app.tenant(&tenant).await?;
+    let u = ctx
+        .app
+        .user(&t, &id)
+        .await?
+        .ok_or(ServerError::UnknownUser(id))?;
+    let mut body = serde_json::to_value(&u.doc).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+    body["version"] = json!(u.doc.version);
     Ok(answer(StatusCode::OK, body, "ok"))
 }
 
@@ -524,17 +692,18 @@ pub(super) struct AuditQuery {
 
 async fn audit(
     State(ctx): S,
+    Tenant(tenant): Tenant,
     headers: HeaderMap,
     query: std::result::Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
-    let (_, kv) = ctx.app.versions().await?;
-    authorize(&ctx, &headers, Scope::Read, kv).await?;
+    let v = ctx.app.versions().await?;
+    authorize(&ctx, &headers, Scope::Read, Some(&tenant), v.keys_version).await?;
     let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
-    audit_records(&ctx, q).await
+    audit_records(&ctx, &tenant, q).await
 }
 
 /// `{"records": [...]}` for an audit query.
-pub(super) async fn audit_records(ctx: &Ctx, q: AuditQuery) -> Result<Response> {
+pub(super) async fn audit_records(ctx: &Ctx, tenant: &str, q: AuditQuery) -> Result<Response> {
     let since_ms = match q.since.as_deref() {
         None => None,
         Some(s) => Some(model::parse_time(s).ok_or_else(|| {
@@ -554,6 +723,7 @@ pub(super) async fn audit_records(ctx: &Ctx, q: AuditQuery) -> Result<Response> 
         ));
     }
     let filter = AuditFilter {
+        tenant: tenant.to_string(),
         user: q.user.filter(|u| !u.is_empty()),
         since_ms,
         limit,
@@ -600,6 +770,7 @@ fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>> {
 /// server's keys; a token that expired less than the grace ago still opens.
 async fn events(
     State(ctx): S,
+    Tenant(tenant): Tenant,
     headers: HeaderMap,
     query: std::result::Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
@@ -613,7 +784,10 @@ async fn events(
         }
         None => Start::IssuedAt(subject.issued_at_ms.unwrap_or(0)),
     };
-    let sub = events::subscribe(&ctx.app, subject.user, start).await?;
+    // The token's user is read in this tenant; a token naming another
+    // tenant is refused (`wrong_tenant`) before this.
+    ctx.app.tenant(&tenant).await?;
+    let sub = events::subscribe(&ctx.app, tenant, subject.user, start).await?;
     Ok(sse(sub, &ctx.app.events.options))
 }
 
@@ -662,4 +836,74 @@ fn sse(sub: Subscription, o: &EventOptions) -> Response {
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
     r.extensions_mut().insert(Outcome("stream".into()));
     r
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TenantRequest {
+    id: String,
+    catalog: Value,
+    #[serde(default)]
+    sso_config: Option<Value>,
+}
+
+/// `POST /v1/tenants` (scope `tenants`, an all-tenant key): a new tenant on
+/// a preset (`"catalog": "smartico-crm"`) or a catalog document, with an
+/// empty directory.
+async fn tenant_create(State(ctx): S, headers: HeaderMap, body: Body) -> Result<Response> {
+    let v = ctx.app.versions().await?;
+    authorize(&ctx, &headers, Scope::Tenants, None, v.keys_version).await?;
+    let bytes = read_body(&ctx, body).await?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
+    model::reject_duplicate_keys(text)?;
+    let req: TenantRequest = parse(&bytes)?;
+    let catalog = match &req.catalog {
+        Value::String(id) if model::is_preset(id) => store::CatalogRecord::Preset(id.clone()),
+        Value::Object(_) => store::CatalogRecord::Text {
+            file: "catalog".into(),
+            text: req.catalog.to_string(),
+        },
+        _ => {
+            let msg = "`catalog` is a preset id (smartico-crm, tap-affiliate, smrtphone, loymax) or a catalog document";
+            return Err(ServerError::bad("bad_value", msg, Some("catalog".into())));
+        }
+    };
+    let sso = req.sso_config.as_ref().map(Value::to_string);
+    let now = ctx.app.now();
+    let t = ops::tenant_create(&ctx.app.db, &req.id, catalog, sso.as_deref(), now).await?;
+    Ok(answer(
+        StatusCode::CREATED,
+        super::cli::tenant_json(&t),
+        "created",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TenantListQuery {
+    after: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /v1/tenants?after=ID&limit=N` (scope `tenants`, an all-tenant key):
+/// tenants in id order, a page at a time.
+async fn tenant_list(
+    State(ctx): S,
+    headers: HeaderMap,
+    query: std::result::Result<Query<TenantListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let v = ctx.app.versions().await?;
+    authorize(&ctx, &headers, Scope::Tenants, None, v.keys_version).await?;
+    let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        let msg = "`limit` is 1 to 1000";
+        return Err(ServerError::bad("bad_value", msg, Some("limit".into())));
+    }
+    let mut conn = ctx.app.db.pool.acquire().await?;
+    let after = q.after.unwrap_or_default();
+    let page = store::tenants(&mut conn, &after, limit).await?;
+    let list: Vec<Value> = page.iter().map(super::cli::tenant_json).collect();
+    Ok(answer(StatusCode::OK, json!({ "tenants": list }), "ok"))
 }

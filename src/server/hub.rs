@@ -59,10 +59,13 @@ impl Default for EventOptions {
     }
 }
 
-/// A change as one event row: the user it concerns, or everyone.
+/// A change as one event row: the tenant and user it concerns, a whole
+/// tenant, or every tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// the user; `None`: every user
+    /// the tenant; `None`: every tenant
+    pub tenant: Option<String>,
+    /// the user; `None`: every user (of the tenant)
     pub user: Option<String>,
     /// what happened
     pub cause: String,
@@ -70,16 +73,27 @@ pub struct Change {
 
 impl Change {
     /// A change of one user's permissions.
-    pub fn of(user: &str, cause: &str) -> Change {
+    pub fn of(tenant: &str, user: &str, cause: &str) -> Change {
         Change {
+            tenant: Some(tenant.to_string()),
             user: Some(user.to_string()),
             cause: cause.to_string(),
         }
     }
 
-    /// A change that concerns every user (an import, a key rotation).
+    /// A change that concerns every user of a tenant (an import).
+    pub fn tenant(tenant: &str, cause: &str) -> Change {
+        Change {
+            tenant: Some(tenant.to_string()),
+            user: None,
+            cause: cause.to_string(),
+        }
+    }
+
+    /// A change that concerns every user of every tenant (a key rotation).
     pub fn everyone(cause: &str) -> Change {
         Change {
+            tenant: None,
             user: None,
             cause: cause.to_string(),
         }
@@ -94,6 +108,7 @@ pub async fn record(w: &mut WriteTx<'_>, version: i64, changes: &[Change], now: 
         w.event_id += 1;
         let row = EventRow {
             id: w.event_id,
+            tenant: c.tenant.clone(),
             user: c.user.clone(),
             version,
             cause: c.cause.clone(),

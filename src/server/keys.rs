@@ -10,6 +10,26 @@ use super::store::KeyRow;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
+/// Whether `id` is a tenant id: 1 to 64 characters of `a-z 0-9 - _`,
+/// starting with a letter or digit (it appears in paths, tokens and logs).
+pub fn check_tenant_id(id: &str) -> Result<()> {
+    let ok = (1..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = id.chars().take(80).collect();
+        Err(ServerError::bad(
+            "bad_tenant_id",
+            format!("a tenant id is 1 to 64 characters of a-z, 0-9, `-` and `_`, starting with a letter or digit, not `{shown}`"),
+            Some("tenant".into()),
+        ))
+    }
+}
+
 /// The longest snapshot lifetime the server issues.
 pub const MAX_TTL_SECS: i64 = 86_400;
 
@@ -32,16 +52,19 @@ pub enum Scope {
     Sso,
     /// `GET /v1/users/{id}`, `GET /v1/audit`
     Read,
+    /// `POST /v1/tenants`, `GET /v1/tenants`
+    Tenants,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Snapshots,
         Scope::Check,
         Scope::Admin,
         Scope::Sso,
         Scope::Read,
+        Scope::Tenants,
     ];
 
     /// Its name.
@@ -52,6 +75,7 @@ impl Scope {
             Scope::Admin => "admin",
             Scope::Sso => "sso",
             Scope::Read => "read",
+            Scope::Tenants => "tenants",
         }
     }
 
@@ -68,7 +92,7 @@ impl Scope {
                 .find(|s| s.name() == name)
                 .ok_or_else(|| {
                     ServerError::Config(format!(
-                        "`{name}` is not a scope (snapshots, check, admin, sso, read)"
+                        "`{name}` is not a scope (snapshots, check, admin, sso, read, tenants)"
                     ))
                 })?;
             if !out.contains(&s) {

@@ -35,7 +35,7 @@ pub mod state;
 pub mod store;
 
 pub use clock::Clock;
-pub use config::{Config, DemoConfig, Limits};
+pub use config::{CacheLimits, Config, DemoConfig, Limits};
 pub use error::{Result, ServerError};
 pub use hub::EventOptions;
 pub use keys::Scope;
@@ -74,7 +74,7 @@ pub async fn start(config: Config) -> Result<Running> {
     let backend = db.backend;
     let (stop, rx) = tokio::sync::watch::channel(false);
     let hub = hub::Hub::new(config.events.clone(), rx.clone());
-    let app = Arc::new(state::App::new(db, config.clock, hub));
+    let app = Arc::new(state::App::new(db, config.clock, hub, config.cache));
     let last = events::last_event_id(&app).await?;
     tokio::spawn(events::pump(app.clone(), last));
     if backend == db::Backend::Postgres {
@@ -172,46 +172,118 @@ pub fn catalog_arg(arg: &str) -> Result<store::CatalogRecord> {
     ))
 }
 
-/// `permsnap import`: replaces the store's catalog and directory with a
-/// catalog (preset id or file) and a directory file (and, optionally, the
-/// default SSO config file `/v1/sso/login` uses when a request has none).
+/// `permsnap import`: replaces a tenant's catalog and directory with a
+/// catalog (preset id or file; the tenant's own when omitted) and a
+/// directory file (and, optionally, the default SSO config file
+/// `/v1/sso/login` uses when a request has none). A new tenant is made.
 pub async fn import(
     db_url: &str,
-    catalog: &str,
+    tenant: &str,
+    catalog: Option<&str>,
     directory_file: &str,
     sso_config_file: Option<&str>,
 ) -> Result<ImportReport> {
-    let record = catalog_arg(catalog)?;
     let directory = read_file(directory_file)?;
     let sso = sso_config_file.map(read_file).transpose()?;
     let db = db::Db::connect(db_url, 1).await?;
-    ops::import(&db, record, &directory, sso.as_deref(), clock::system_now()).await
+    let record = match catalog {
+        Some(c) => catalog_arg(c)?,
+        None => existing_catalog(&db, tenant).await?,
+    };
+    let now = clock::system_now();
+    ops::import(&db, tenant, record, &directory, sso.as_deref(), now).await
 }
 
-/// [`import`] from texts (for tests and embedding).
+async fn existing_catalog(db: &db::Db, tenant: &str) -> Result<store::CatalogRecord> {
+    let mut conn = db.pool.acquire().await?;
+    match store::tenant(&mut conn, tenant).await? {
+        Some(t) => Ok(t.catalog),
+        None => Err(ServerError::Config(format!(
+            "tenant `{tenant}` does not exist yet: give `--catalog` (or `permsnap tenant create`)"
+        ))),
+    }
+}
+
+/// [`import`] from texts into tenant `default` (for tests and embedding).
 pub async fn import_text(
     db_url: &str,
     catalog: store::CatalogRecord,
     directory: &str,
     sso_config: Option<&str>,
 ) -> Result<ImportReport> {
-    let db = db::Db::connect(db_url, 1).await?;
-    ops::import(&db, catalog, directory, sso_config, clock::system_now()).await
+    import_tenant_text(
+        db_url,
+        state::DEFAULT_TENANT,
+        catalog,
+        directory,
+        sso_config,
+    )
+    .await
 }
 
-/// `permsnap export`: the store's directory in the directory file format.
-pub async fn export(db_url: &str) -> Result<String> {
+/// [`import`] from texts into `tenant` (for tests and embedding).
+pub async fn import_tenant_text(
+    db_url: &str,
+    tenant: &str,
+    catalog: store::CatalogRecord,
+    directory: &str,
+    sso_config: Option<&str>,
+) -> Result<ImportReport> {
+    let db = db::Db::connect(db_url, 1).await?;
+    let now = clock::system_now();
+    ops::import(&db, tenant, catalog, directory, sso_config, now).await
+}
+
+/// `permsnap export`: a tenant's directory in the directory file format.
+pub async fn export(db_url: &str, tenant: &str) -> Result<String> {
     let db = db::Db::connect(db_url, 1).await?;
     let mut conn = db.pool.acquire().await?;
-    let doc = store::load_directory(&mut conn).await?;
+    if store::tenant(&mut conn, tenant).await?.is_none() {
+        return Err(match tenant {
+            state::DEFAULT_TENANT => ServerError::NotImported,
+            _ => ServerError::UnknownTenant(tenant.to_string()),
+        });
+    }
+    let doc = store::load_directory(&mut conn, tenant).await?;
     serde_json::to_string_pretty(&doc).map_err(|e| ServerError::Corrupt(e.to_string()))
 }
 
-/// `permsnap apikey create --scopes a,b`: a new API key, returned once.
-pub async fn apikey_create(db_url: &str, scopes: &str) -> Result<String> {
+/// `permsnap tenant create ID --catalog C [--sso-config FILE]`.
+pub async fn tenant_create(
+    db_url: &str,
+    tenant: &str,
+    catalog: &str,
+    sso_config_file: Option<&str>,
+) -> Result<store::TenantRecord> {
+    let record = catalog_arg(catalog)?;
+    let sso = sso_config_file.map(read_file).transpose()?;
+    let db = db::Db::connect(db_url, 1).await?;
+    ops::tenant_create(&db, tenant, record, sso.as_deref(), clock::system_now()).await
+}
+
+/// `permsnap tenant list`: every tenant, in id order.
+pub async fn tenant_list(db_url: &str) -> Result<Vec<store::TenantRecord>> {
+    let db = db::Db::connect(db_url, 1).await?;
+    let mut conn = db.pool.acquire().await?;
+    let mut out = Vec::new();
+    loop {
+        let after = out
+            .last()
+            .map_or(String::new(), |t: &store::TenantRecord| t.id.clone());
+        let page = store::tenants(&mut conn, &after, 1000).await?;
+        if page.is_empty() {
+            return Ok(out);
+        }
+        out.extend(page);
+    }
+}
+
+/// `permsnap apikey create --scopes a,b [--tenant ID | --all-tenants]`: a
+/// new API key, returned once, good for one tenant (`None`: every tenant).
+pub async fn apikey_create(db_url: &str, scopes: &str, tenant: Option<&str>) -> Result<String> {
     let scopes = Scope::parse_list(scopes)?;
     let db = db::Db::connect(db_url, 1).await?;
-    ops::apikey_create(&db, &scopes, clock::system_now()).await
+    ops::apikey_create(&db, &scopes, tenant, clock::system_now()).await
 }
 
 /// `permsnap apikey list`: the stored API keys (prefixes and scopes, never a key).

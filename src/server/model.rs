@@ -8,6 +8,7 @@
 use super::error::{Result, ServerError};
 use crate::{AdminOp, Catalog, Directory, LoadError, Login, Model, SsoConfig, SsoOutcome};
 
+pub use crate::native::manifest::ManifestFile;
 pub use crate::PrivateKey as SigningKey;
 
 /// The library's loaded catalog.
@@ -62,6 +63,27 @@ pub fn model(catalog: &Catalog, directory_text: &str) -> Result<Model> {
 pub fn model_of_value(catalog: &Catalog, directory: &serde_json::Value) -> Result<Model> {
     let directory = Directory::from_value(directory, catalog).map_err(|e| bad_input(e, None))?;
     Ok(Model::new(catalog.clone(), directory))
+}
+
+/// A model over a shared catalog and its manifest, from a directory in
+/// memory as a JSON value (a tenant's labels and the users a decision
+/// needs): no catalog copied, no manifest computed again.
+pub fn model_with_manifest(
+    catalog: &std::sync::Arc<Catalog>,
+    manifest: &ManifestFile,
+    directory: &serde_json::Value,
+) -> Result<Model> {
+    let directory = Directory::from_value(directory, catalog).map_err(|e| bad_input(e, None))?;
+    Ok(Model::with_manifest(
+        catalog.clone(),
+        manifest.clone(),
+        directory,
+    ))
+}
+
+/// The manifest of a catalog.
+pub fn manifest_of(catalog: &Catalog) -> ManifestFile {
+    ManifestFile::of(catalog)
 }
 
 /// Whether `username` is `name@suffix` of a label with that suffix (the

@@ -4,15 +4,14 @@
 //! same transaction.
 
 use super::db::{Db, WriteTx};
-use super::doc::{self, DirectoryDoc, IdentityDoc, OpRequest};
+use super::doc::{self, DirectoryDoc, IdentityDoc, OpRequest, UserDoc};
 use super::error::{Result, ServerError};
 use super::hub::{self, Change};
 use super::keys::{self, Scope};
 use super::model::{self, SsoAnswer};
-use super::state::{catalog_of, App, Loaded};
+use super::state::{catalog_of, App, TenantView, DEFAULT_TENANT};
 use super::store::{self, AuditRecord, CatalogRecord};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 /// An applied admin op.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +27,7 @@ pub struct Applied {
 }
 
 fn record(
+    tenant: &str,
     actor: &str,
     action: &str,
     target: Option<&str>,
@@ -36,6 +36,7 @@ fn record(
 ) -> AuditRecord {
     AuditRecord {
         id: 0,
+        tenant: tenant.to_string(),
         at: String::new(),
         actor: actor.to_string(),
         action: action.to_string(),
@@ -47,34 +48,30 @@ fn record(
     }
 }
 
-/// The directory at the locked version: the cache when it is that version,
-/// else read inside the transaction.
-async fn locked_directory(app: &App, w: &mut WriteTx<'_>) -> Result<Arc<Loaded>> {
-    if let Some(l) = app.cached_at(w.version) {
-        return Ok(l);
-    }
-    // Committed data at the locked version: worth caching for readers too.
-    let l = Arc::new(app.load(&mut w.tx).await?);
-    app.install(l.clone());
-    Ok(l)
-}
-
-/// Records a denied admin op (nothing else changes) and commits.
-async fn deny(
+/// Records a refused admin op (nothing else changes), commits, and returns
+/// the error to answer.
+async fn refuse(
     mut w: WriteTx<'_>,
+    tenant: &str,
     actor: &str,
     op: &OpRequest,
     detail: Value,
-    code: &'static str,
-    message: String,
+    error: ServerError,
     now: i64,
 ) -> Result<ServerError> {
-    let mut r = record(actor, op.name(), Some(op.target()), w.version, detail);
+    let mut r = record(
+        tenant,
+        actor,
+        op.name(),
+        Some(op.target()),
+        w.version,
+        detail,
+    );
     r.allowed = false;
-    r.reason = code.to_string();
+    r.reason = error.code().to_string();
     store::insert_audit(&mut w.tx, &r, now).await?;
     w.commit().await?;
-    Ok(ServerError::Denied { code, message })
+    Ok(error)
 }
 
 /// The text the library reads for `op` (the vector-file shape; profile
@@ -88,44 +85,125 @@ fn library_op_text(op: &OpRequest, raw: &Value) -> String {
     }
 }
 
-/// Decides `op` by `actor` on current data and, when the rules allow it,
-/// applies it, all in one transaction. `raw` is the op as received
-/// (without `actor`): it is what the audit record keeps.
-pub async fn admin(app: &App, actor: &str, op: &OpRequest, raw: &Value) -> Result<Applied> {
+/// Reads these users of a tenant (those that exist), in the given order.
+async fn read_users(
+    c: &mut sqlx::AnyConnection,
+    tenant: &str,
+    ids: &[String],
+) -> Result<Vec<UserDoc>> {
+    let mut users: Vec<UserDoc> = Vec::new();
+    for id in ids {
+        if users.iter().any(|u| &u.id == id) {
+            continue;
+        }
+        if let Some(u) = store::user(c, tenant, id).await? {
+            users.push(u);
+        }
+    }
+    Ok(users)
+}
+
+/// The users an admin op's decision and application read: the actor, the
+/// target, and whoever holds the id, username or email it would give.
+async fn involved(
+    c: &mut sqlx::AnyConnection,
+    tenant: &str,
+    actor: &str,
+    op: &OpRequest,
+) -> Result<Vec<UserDoc>> {
+    let mut ids = vec![actor.to_string(), op.target().to_string()];
+    let clash = match op {
+        OpRequest::CreateUser { user } => {
+            let (id, name, email) = (
+                Some(user.id.as_str()),
+                Some(user.username.as_str()),
+                Some(user.email.as_str()),
+            );
+            store::users_clashing(c, tenant, id, name, email).await?
+        }
+        OpRequest::EditProfile {
+            email, username, ..
+        } => store::users_clashing(c, tenant, None, username.as_deref(), email.as_deref()).await?,
+        _ => Vec::new(),
+    };
+    ids.extend(clash);
+    read_users(c, tenant, &ids).await
+}
+
+/// Decides `op` by `actor` on current data of `tenant` and, when the rules
+/// allow it (and the target is at `expect_version`, when given), applies
+/// it, all in one transaction. It reads the actor, the target, the users
+/// the op could clash with and the tenant's labels, never more; `raw` is
+/// the op as received (without `actor`): it is what the audit record keeps.
+pub async fn admin(
+    app: &App,
+    tenant: &str,
+    actor: &str,
+    op: &OpRequest,
+    raw: &Value,
+    expect_version: Option<i64>,
+) -> Result<Applied> {
     let mut w = app.db.begin_write().await?;
     let now = app.now(); // read under the lock: no decision on a stale clock either
-    let loaded = locked_directory(app, &mut w).await?;
-    let lib_op = model::admin_op(&library_op_text(op, raw), &loaded.catalog)?;
-    let answer = model::admin(&loaded.model, actor, &lib_op, now);
-    if !answer.allowed {
-        let msg = answer.message.to_string();
-        return Err(deny(w, actor, op, raw.clone(), answer.reason, msg, now).await?);
+    let t = app.read_tenant(&mut w.tx, tenant).await?;
+    let users = involved(&mut w.tx, tenant, actor, op).await?;
+    let target = op.target();
+    let stored = users.iter().find(|u| u.id == target).map(|u| u.version);
+    if let Some(expected) = expect_version.filter(|e| *e != stored.unwrap_or(0)) {
+        let error = ServerError::VersionConflict {
+            user: target.to_string(),
+            expected,
+            actual: stored.unwrap_or(0),
+        };
+        return Err(refuse(w, tenant, actor, op, raw.clone(), error, now).await?);
     }
-    let mut next = (*loaded.doc).clone();
+    let model = t.model_of(users.clone())?;
+    let lib_op = model::admin_op(&library_op_text(op, raw), &t.catalog.catalog)?;
+    let answer = model::admin(&model, actor, &lib_op, now);
+    if !answer.allowed {
+        let error = ServerError::Denied {
+            code: answer.reason,
+            message: answer.message.to_string(),
+        };
+        return Err(refuse(w, tenant, actor, op, raw.clone(), error, now).await?);
+    }
+    let mut next = DirectoryDoc {
+        labels: t.labels.clone(),
+        users,
+    };
     if let Err(e) = next.apply(op) {
         return match e {
-            ServerError::Denied { code, message } => {
-                Err(deny(w, actor, op, raw.clone(), code, message, now).await?)
+            e @ ServerError::Denied { .. } => {
+                Err(refuse(w, tenant, actor, op, raw.clone(), e, now).await?)
             }
             other => Err(other),
         };
     }
-    let target = op.target();
-    store::write_user(&mut w.tx, target, next.user(target)).await?;
+    let seq = match op {
+        OpRequest::CreateUser { .. } => Some(store::next_user_seq(&mut w.tx, tenant).await?),
+        _ => None,
+    };
+    // A user's version is the directory version of their last change:
+    // it only grows, and a deleted id made again never repeats one.
     let version = w.version + 1;
+    let written = next.users.iter_mut().find(|u| u.id == target).map(|u| {
+        u.version = version;
+        u.seq = seq.unwrap_or(u.seq);
+        u.clone()
+    });
+    t.model_of(next.users)?; // the library validates the result
+    store::write_user(&mut w.tx, tenant, target, written.as_ref()).await?;
     // An op changes what its target holds, and no one else's snapshot.
-    hub::record(&mut w, version, &[Change::of(target, op.name())], now).await?;
-    let detail = raw.clone();
-    let audit_id = commit_change(
-        app,
-        w,
-        &loaded,
-        next,
+    hub::record(
+        &mut w,
         version,
-        record(actor, op.name(), Some(target), version, detail),
+        &[Change::of(tenant, target, op.name())],
         now,
     )
     .await?;
+    let audit = record(tenant, actor, op.name(), Some(target), version, raw.clone());
+    let audit_id = commit_change(app, w, version, audit, now).await?;
+    app.forget(Some(tenant), Some(target));
     Ok(Applied {
         reason: answer.reason,
         message: answer.message,
@@ -134,29 +212,17 @@ pub async fn admin(app: &App, actor: &str, op: &OpRequest, raw: &Value) -> Resul
     })
 }
 
-/// Validates `next` with the library, bumps the version, audits, commits,
-/// installs the new model in the cache, and wakes the events pump.
+/// Bumps the version, audits, commits, and wakes the events pump.
 async fn commit_change(
     app: &App,
     mut w: WriteTx<'_>,
-    loaded: &Loaded,
-    next: DirectoryDoc,
     version: i64,
     audit: AuditRecord,
     now: i64,
 ) -> Result<i64> {
-    let model = model::model_of_value(&loaded.catalog, &next.to_value()?)?;
     w.set_version(version).await?;
     let audit_id = store::insert_audit(&mut w.tx, &audit, now).await?;
     w.commit().await?;
-    app.install(Arc::new(Loaded {
-        version,
-        catalog_record: loaded.catalog_record.clone(),
-        catalog: loaded.catalog.clone(),
-        doc: Arc::new(next),
-        model: Arc::new(model),
-        sso_config: loaded.sso_config.clone(),
-    }));
     app.events.wake();
     Ok(audit_id)
 }
@@ -192,8 +258,18 @@ fn needs_write(a: &SsoAnswer) -> bool {
     )
 }
 
-fn decide_sso(l: &Loaded, config: Option<&str>, login_text: &str, now: i64) -> Result<SsoAnswer> {
-    let config = config.or(l.sso_config.as_deref()).ok_or_else(|| {
+/// The users an SSO decision reads: the identity's holder, the users with
+/// the login's email, and (when the answer creates a user) the holders of
+/// the usernames it tried, read until the one it picks is free.
+async fn decide_sso(
+    c: &mut sqlx::AnyConnection,
+    t: &TenantView,
+    config: Option<&str>,
+    login_text: &str,
+    login: &LoginFields,
+    now: i64,
+) -> Result<(SsoAnswer, Vec<UserDoc>)> {
+    let config = config.or(t.record.sso_config.as_deref()).ok_or_else(|| {
         ServerError::bad(
             "missing_field",
             "no `config` in the request and no SSO config in the store",
@@ -201,20 +277,46 @@ fn decide_sso(l: &Loaded, config: Option<&str>, login_text: &str, now: i64) -> R
         )
     })?;
     let cfg = model::sso_config(config)?;
-    let login = model::login(login_text)?;
-    Ok(model::sso(&l.model, &cfg, &login, now))
+    let lib_login = model::login(login_text)?;
+    let tenant = t.id();
+    let mut ids = store::users_with_identity(c, tenant, &login.iss, &login.sub).await?;
+    if login.email.is_ascii() {
+        let email = login.email.to_ascii_lowercase();
+        ids.extend(store::users_clashing(c, tenant, None, None, Some(&email)).await?);
+    }
+    let mut users = read_users(c, tenant, &ids).await?;
+    for _ in 0..MAX_USERNAME_TRIES {
+        let answer = model::sso(&t.model_of(users.clone())?, &cfg, &lib_login, now);
+        let SsoAnswer::Created { username, .. } = &answer else {
+            return Ok((answer, users));
+        };
+        let holders = store::users_clashing(c, tenant, None, Some(username), None).await?;
+        let known = |id: &String| users.iter().any(|u| &u.id == id);
+        if holders.iter().all(known) {
+            return Ok((answer, users));
+        }
+        users.extend(read_users(c, tenant, &holders).await?);
+    }
+    Err(ServerError::Busy)
 }
 
-/// Decides an SSO login; a `created` user or a newly linked identity is
-/// stored (decided again under the write lock, on current data).
+/// How many taken usernames an SSO creation reads before giving up.
+const MAX_USERNAME_TRIES: usize = 64;
+
+/// Decides an SSO login for `tenant`; a `created` user or a newly linked
+/// identity is stored (decided again under the write lock, on current data).
 pub async fn sso(
     app: &App,
+    tenant: &str,
     config: Option<&str>,
     login_text: &str,
     login: &LoginFields,
 ) -> Result<SsoResult> {
     let now = app.now();
-    let first = decide_sso(&*app.loaded().await?, config, login_text, now)?;
+    let t = app.tenant(tenant).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let (first, _) = decide_sso(&mut conn, &t, config, login_text, login, now).await?;
+    drop(conn);
     if !needs_write(&first) {
         let user = match &first {
             SsoAnswer::Matched { user, .. } => Some(user.clone()),
@@ -225,26 +327,31 @@ pub async fn sso(
             user,
         });
     }
-    apply_sso(app, config, login_text, login).await
+    apply_sso(app, tenant, config, login_text, login).await
 }
 
 /// The write half of [`sso`]: decides again under the write lock and
 /// stores a created user or a linked identity.
 async fn apply_sso(
     app: &App,
+    tenant: &str,
     config: Option<&str>,
     login_text: &str,
     login: &LoginFields,
 ) -> Result<SsoResult> {
     let mut w = app.db.begin_write().await?;
     let now = app.now();
-    let loaded = locked_directory(app, &mut w).await?;
-    let answer = decide_sso(&loaded, config, login_text, now)?;
+    let t = app.read_tenant(&mut w.tx, tenant).await?;
+    let (answer, users) = decide_sso(&mut w.tx, &t, config, login_text, login, now).await?;
     let identity = IdentityDoc {
         iss: login.iss.clone(),
         sub: login.sub.clone(),
     };
-    let mut next = (*loaded.doc).clone();
+    let mut next = DirectoryDoc {
+        labels: t.labels.clone(),
+        users,
+    };
+    let version = w.version + 1;
     let (user, action) = match &answer {
         SsoAnswer::Created {
             username,
@@ -263,7 +370,7 @@ async fn apply_sso(
                 role,
                 identity,
             );
-            u.seq = next.next_seq();
+            u.seq = store::next_user_seq(&mut w.tx, tenant).await?;
             next.users.push(u);
             (id, "sso_create")
         }
@@ -277,12 +384,17 @@ async fn apply_sso(
         }
         _ => return Ok(SsoResult { answer, user: None }),
     };
-    store::write_user(&mut w.tx, &user, next.user(&user)).await?;
-    let version = w.version + 1;
-    hub::record(&mut w, version, &[Change::of(&user, action)], now).await?;
+    let written = next.users.iter_mut().find(|u| u.id == user).map(|u| {
+        u.version = version;
+        u.clone()
+    });
+    t.model_of(next.users)?; // the library validates the result
+    store::write_user(&mut w.tx, tenant, &user, written.as_ref()).await?;
+    hub::record(&mut w, version, &[Change::of(tenant, &user, action)], now).await?;
     let detail = json!({"provider": login.provider, "iss": login.iss, "sub": login.sub});
-    let audit = record("sso", action, Some(&user), version, detail);
-    commit_change(app, w, &loaded, next, version, audit, now).await?;
+    let audit = record(tenant, "sso", action, Some(&user), version, detail);
+    commit_change(app, w, version, audit, now).await?;
+    app.forget(Some(tenant), Some(&user));
     Ok(SsoResult {
         answer,
         user: Some(user),
@@ -302,15 +414,18 @@ pub struct ImportReport {
     pub version: i64,
 }
 
-/// Replaces the store's catalog and directory (and default SSO config)
-/// after the library loaded them; one transaction, audited.
+/// Replaces a tenant's catalog and directory (and default SSO config)
+/// after the library loaded them, making the tenant if it is new; one
+/// transaction, audited.
 pub async fn import(
     db: &Db,
+    tenant: &str,
     catalog: CatalogRecord,
     directory_text: &str,
     sso_config: Option<&str>,
     now: i64,
 ) -> Result<ImportReport> {
+    keys::check_tenant_id(tenant)?;
     let parsed = catalog_of(&catalog)?;
     let m = model::model(&parsed, directory_text)?;
     if let Some(text) = sso_config {
@@ -325,19 +440,15 @@ pub async fn import(
     let doc: DirectoryDoc = serde_json::from_str(directory_text)
         .map_err(|e| ServerError::bad("wrong_type", e.to_string(), None))?;
     let mut w = db.begin_write().await?;
-    store::replace_directory(&mut w.tx, &doc).await?;
-    store::set_catalog(&mut w.tx, &catalog, sso_config).await?;
     let version = w.version + 1;
+    store::put_tenant(&mut w.tx, tenant, &catalog, sso_config, now).await?;
+    store::replace_directory(&mut w.tx, tenant, &doc, version).await?;
     w.set_version(version).await?;
-    // A new directory or catalog: every page refetches.
-    hub::record(&mut w, version, &[Change::everyone("import")], now).await?;
+    // A new directory or catalog: every page of the tenant refetches.
+    hub::record(&mut w, version, &[Change::tenant(tenant, "import")], now).await?;
     let detail = json!({"catalog": model::catalog_id(&parsed), "labels": doc.labels.len(), "users": doc.users.len()});
-    store::insert_audit(
-        &mut w.tx,
-        &record("cli", "import", None, version, detail),
-        now,
-    )
-    .await?;
+    let audit = record(tenant, "cli", "import", None, version, detail);
+    store::insert_audit(&mut w.tx, &audit, now).await?;
     w.commit().await?;
     Ok(ImportReport {
         catalog: model::catalog_id(&parsed).to_string(),
@@ -347,21 +458,67 @@ pub async fn import(
     })
 }
 
-/// Creates an API key with these scopes; returns the key (shown once).
-pub async fn apikey_create(db: &Db, scopes: &[Scope], now: i64) -> Result<String> {
+/// Makes a new tenant on a catalog, with an empty directory (`import
+/// --tenant` fills it) and optionally a default SSO config. Refused when
+/// the id is taken (`tenant_exists`).
+pub async fn tenant_create(
+    db: &Db,
+    tenant: &str,
+    catalog: CatalogRecord,
+    sso_config: Option<&str>,
+    now: i64,
+) -> Result<store::TenantRecord> {
+    keys::check_tenant_id(tenant)?;
+    let parsed = catalog_of(&catalog)?;
+    if let Some(text) = sso_config {
+        let m = model::model(&parsed, r#"{"labels":[],"users":[]}"#)?;
+        if let Some(code) = model::sso_config_problem(&m, &model::sso_config(text)?) {
+            let msg =
+                "the SSO config does not fit the tenant's (empty) directory: import one with it";
+            return Err(ServerError::bad(code, msg, Some("config".into())));
+        }
+    }
+    let mut w = db.begin_write().await?;
+    if store::tenant(&mut w.tx, tenant).await?.is_some() {
+        return Err(ServerError::TenantExists(tenant.to_string()));
+    }
+    store::put_tenant(&mut w.tx, tenant, &catalog, sso_config, now).await?;
+    let detail = json!({"catalog": model::catalog_id(&parsed)});
+    let audit = record(tenant, "cli", "tenant_create", None, w.version, detail);
+    store::insert_audit(&mut w.tx, &audit, now).await?;
+    w.commit().await?;
+    Ok(store::TenantRecord {
+        id: tenant.to_string(),
+        catalog,
+        sso_config: sso_config.map(str::to_string),
+        created_at: now,
+    })
+}
+
+/// Creates an API key with these scopes, bound to `tenant` (`None`: every
+/// tenant); returns the key (shown once).
+pub async fn apikey_create(
+    db: &Db,
+    scopes: &[Scope],
+    tenant: Option<&str>,
+    now: i64,
+) -> Result<String> {
+    if let Some(t) = tenant {
+        keys::check_tenant_id(t)?;
+    }
     let (hash, key, prefix) = keys::new_api_key()?;
     let names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
     let mut w = db.begin_write().await?;
-    store::insert_api_key(&mut w.tx, &hash, &prefix, &names.join(","), now).await?;
+    store::insert_api_key(&mut w.tx, &hash, &prefix, &names.join(","), tenant, now).await?;
     w.bump_keys_version().await?;
-    let detail = json!({"prefix": prefix, "scopes": names});
+    let detail = json!({"prefix": prefix, "scopes": names, "tenant": tenant});
     commit_cli(w, "apikey_create", detail, now).await?;
     Ok(key)
 }
 
 /// Audits a command's change (actor `cli`) and commits it.
 async fn commit_cli(mut w: WriteTx<'_>, action: &str, detail: Value, now: i64) -> Result<()> {
-    let r = record("cli", action, None, w.version, detail);
+    let r = record(DEFAULT_TENANT, "cli", action, None, w.version, detail);
     store::insert_audit(&mut w.tx, &r, now).await?;
     w.commit().await
 }

@@ -32,6 +32,27 @@ pub fn router(ctx: Arc<Ctx>) -> Router {
 /// The route template a path belongs to: logs never carry raw path text
 /// (a user id segment could be anything, an email included).
 pub fn route_label(path: &str) -> &'static str {
+    // `/v1/tenants/{tenant}/rest` is labelled as `/v1/rest` is, with the prefix.
+    if let Some((_, rest)) = path
+        .strip_prefix("/v1/tenants/")
+        .and_then(|r| r.split_once('/'))
+    {
+        let inner = route_label(&format!("/v1/{rest}"));
+        return ROUTES
+            .iter()
+            .map(|(_, p)| *p)
+            .find(|p| p.strip_prefix("/v1/tenants/{tenant}") == inner.strip_prefix("/v1"))
+            .unwrap_or("(unmatched)");
+    }
+    if let Some((_, rest)) = path
+        .strip_prefix("/demo/tenants/")
+        .and_then(|r| r.split_once('/'))
+    {
+        return match route_label(&format!("/demo/{rest}")) {
+            "(unmatched)" => "(unmatched)",
+            _ => "/demo/tenants/{tenant}/*",
+        };
+    }
     if path.starts_with("/v1/users/") {
         return "/v1/users/{id}";
     }

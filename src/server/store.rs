@@ -8,8 +8,8 @@ use super::error::{Result, ServerError};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-/// The catalog a store was imported with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The catalog a tenant runs on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CatalogRecord {
     /// a preset id
     Preset(String),
@@ -22,64 +22,135 @@ pub enum CatalogRecord {
     },
 }
 
-/// The meta row: versions, catalog, default SSO config.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The meta row: the store's versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Meta {
-    /// directory version
+    /// directory version: moves with every change of any tenant's directory
     pub version: i64,
     /// keys version
     pub keys_version: i64,
-    /// the catalog, once imported
-    pub catalog: Option<CatalogRecord>,
-    /// the default SSO config text
-    pub sso_config: Option<String>,
+    /// the last change event id given
+    pub event_id: i64,
 }
 
 /// Reads the meta row.
 pub async fn meta(c: &mut AnyConnection) -> Result<Meta> {
-    let r = sqlx::query(
-        "SELECT version, keys_version, catalog_preset, catalog_text, catalog_file, sso_config FROM meta WHERE id = 1",
-    )
-    .fetch_one(&mut *c)
-    .await?;
-    let preset: Option<String> = r.try_get(2)?;
-    let text: Option<String> = r.try_get(3)?;
-    let file: Option<String> = r.try_get(4)?;
-    let catalog = match (preset, text) {
+    let r = sqlx::query("SELECT version, keys_version, event_id FROM meta WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(Meta {
+        version: r.try_get(0)?,
+        keys_version: r.try_get(1)?,
+        event_id: r.try_get(2)?,
+    })
+}
+
+/// A tenant: one customer account, on one catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenantRecord {
+    /// its id
+    pub id: String,
+    /// the catalog it runs on
+    #[serde(skip)]
+    pub catalog: CatalogRecord,
+    /// its default SSO config text
+    #[serde(skip)]
+    pub sso_config: Option<String>,
+    /// when it was made (ms)
+    #[serde(skip)]
+    pub created_at: i64,
+}
+
+fn catalog_record(
+    preset: Option<String>,
+    text: Option<String>,
+    file: Option<String>,
+) -> Option<CatalogRecord> {
+    match (preset, text) {
         (Some(p), _) => Some(CatalogRecord::Preset(p)),
         (None, Some(text)) => Some(CatalogRecord::Text {
             file: file.unwrap_or_default(),
             text,
         }),
         (None, None) => None,
-    };
-    Ok(Meta {
-        version: r.try_get(0)?,
-        keys_version: r.try_get(1)?,
+    }
+}
+
+const TENANT_COLUMNS: &str =
+    "SELECT id, catalog_preset, catalog_text, catalog_file, sso_config, created_at FROM tenants";
+
+fn tenant_row(r: &sqlx::any::AnyRow) -> Result<TenantRecord> {
+    let id: String = r.try_get(0)?;
+    let catalog = catalog_record(r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)
+        .ok_or_else(|| corrupt("tenant", format!("`{id}` has no catalog")))?;
+    Ok(TenantRecord {
+        id,
         catalog,
-        sso_config: r.try_get(5)?,
+        sso_config: r.try_get(4)?,
+        created_at: r.try_get(5)?,
     })
 }
 
-/// Records the catalog and the default SSO config.
-pub async fn set_catalog(
+/// One tenant, if the store has it.
+pub async fn tenant(c: &mut AnyConnection, id: &str) -> Result<Option<TenantRecord>> {
+    let row = sqlx::query(&format!("{TENANT_COLUMNS} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.as_ref().map(tenant_row).transpose()
+}
+
+/// Tenants in id order, at most `limit` after id `after`.
+pub async fn tenants(c: &mut AnyConnection, after: &str, limit: i64) -> Result<Vec<TenantRecord>> {
+    sqlx::query(&format!(
+        "{TENANT_COLUMNS} WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(tenant_row)
+    .collect()
+}
+
+/// Records a tenant's catalog and default SSO config (a new tenant, or a
+/// new catalog for one).
+pub async fn put_tenant(
     c: &mut AnyConnection,
+    id: &str,
     catalog: &CatalogRecord,
     sso_config: Option<&str>,
+    now: i64,
 ) -> Result<()> {
     let (preset, text, file) = match catalog {
         CatalogRecord::Preset(p) => (Some(p.as_str()), None, None),
         CatalogRecord::Text { file, text } => (None, Some(text.as_str()), Some(file.as_str())),
     };
-    sqlx::query(
-        "UPDATE meta SET catalog_preset = $1, catalog_text = $2, catalog_file = $3, sso_config = $4 WHERE id = 1",
+    let updated = sqlx::query(
+        "UPDATE tenants SET catalog_preset = $2, catalog_text = $3, catalog_file = $4, sso_config = $5 WHERE id = $1",
     )
+    .bind(id)
     .bind(preset)
     .bind(text)
     .bind(file)
     .bind(sso_config)
     .execute(&mut *c)
     .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO tenants (id, catalog_preset, catalog_text, catalog_file, sso_config, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(preset)
+        .bind(text)
+        .bind(file)
+        .bind(sso_config)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    }
     Ok(())
 }
 
@@ -87,9 +158,10 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> ServerError {
     ServerError::Corrupt(format!("{what}: {e}"))
 }
 
-/// Reads the whole directory, in stored order.
-pub async fn load_directory(c: &mut AnyConnection) -> Result<DirectoryDoc> {
-    let labels = sqlx::query("SELECT id, name, suffix, qa, closed FROM labels ORDER BY seq")
+/// A tenant's labels, in stored order.
+pub async fn labels(c: &mut AnyConnection, tenant: &str) -> Result<Vec<LabelDoc>> {
+    sqlx::query("SELECT id, name, suffix, qa, closed FROM labels WHERE tenant = $1 ORDER BY seq")
+        .bind(tenant)
         .fetch_all(&mut *c)
         .await?
         .iter()
@@ -102,109 +174,258 @@ pub async fn load_directory(c: &mut AnyConnection) -> Result<DirectoryDoc> {
                 closed: r.try_get::<i64, _>(4)? != 0,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let mut users = load_users(c).await?;
-    let index: std::collections::HashMap<String, usize> = users
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.id.clone(), i))
-        .collect();
-    for r in sqlx::query("SELECT user_id, iss, sub FROM identities ORDER BY user_id, seq")
-        .fetch_all(&mut *c)
-        .await?
-    {
-        let id: String = r.try_get(0)?;
-        if let Some(&i) = index.get(&id) {
-            users[i].identities.push(IdentityDoc {
-                iss: r.try_get(1)?,
-                sub: r.try_get(2)?,
-            });
-        }
-    }
-    for r in sqlx::query("SELECT user_id, label, entry FROM access ORDER BY user_id, label")
-        .fetch_all(&mut *c)
-        .await?
-    {
-        let id: String = r.try_get(0)?;
-        let label: i64 = r.try_get(1)?;
-        let entry: String = r.try_get(2)?;
-        let entry = serde_json::from_str(&entry).map_err(|e| corrupt("access entry", e))?;
-        if let Some(&i) = index.get(&id) {
-            users[i].access.insert(label.to_string(), entry);
-        }
-    }
-    Ok(DirectoryDoc { labels, users })
-}
-
-async fn load_users(c: &mut AnyConnection) -> Result<Vec<UserDoc>> {
-    let rows = sqlx::query(
-        "SELECT id, seq, username, email, name, home_label, status, expires_at, owner FROM users ORDER BY seq",
-    )
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let status: String = r.try_get(6)?;
-            Ok(UserDoc {
-                id: r.try_get(0)?,
-                seq: r.try_get(1)?,
-                username: r.try_get(2)?,
-                email: r.try_get(3)?,
-                name: r.try_get(4)?,
-                home_label: r.try_get::<i64, _>(5)? as u64,
-                status: if status == "disabled" {
-                    Status::Disabled
-                } else {
-                    Status::Active
-                },
-                expires_at: r.try_get(7)?,
-                owner: r.try_get::<i64, _>(8)? != 0,
-                identities: Vec::new(),
-                access: Default::default(),
-            })
-        })
         .collect()
 }
 
-/// Replaces the whole directory.
-pub async fn replace_directory(c: &mut AnyConnection, d: &DirectoryDoc) -> Result<()> {
-    for table in ["access", "identities", "users", "labels"] {
-        sqlx::query(&format!("DELETE FROM {table}"))
-            .execute(&mut *c)
-            .await?;
-    }
-    for (i, l) in d.labels.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO labels (id, seq, name, suffix, qa, closed) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(l.id as i64)
-        .bind(i as i64)
-        .bind(&l.name)
-        .bind(&l.suffix)
-        .bind(i64::from(l.qa))
-        .bind(i64::from(l.closed))
-        .execute(&mut *c)
+const USER_COLUMNS: &str =
+    "SELECT id, seq, username, email, name, home_label, status, expires_at, owner, version FROM users";
+
+fn user_row(r: &sqlx::any::AnyRow) -> Result<UserDoc> {
+    let status: String = r.try_get(6)?;
+    Ok(UserDoc {
+        id: r.try_get(0)?,
+        seq: r.try_get(1)?,
+        username: r.try_get(2)?,
+        email: r.try_get(3)?,
+        name: r.try_get(4)?,
+        home_label: r.try_get::<i64, _>(5)? as u64,
+        status: if status == "disabled" {
+            Status::Disabled
+        } else {
+            Status::Active
+        },
+        expires_at: r.try_get(7)?,
+        owner: r.try_get::<i64, _>(8)? != 0,
+        identities: Vec::new(),
+        access: Default::default(),
+        version: r.try_get(9)?,
+    })
+}
+
+/// One user of a tenant with their identities and access entries: three
+/// indexed reads, whatever the store holds.
+pub async fn user(c: &mut AnyConnection, tenant: &str, id: &str) -> Result<Option<UserDoc>> {
+    let row = sqlx::query(&format!("{USER_COLUMNS} WHERE tenant = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *c)
         .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut u = user_row(&row)?;
+    fill_user(c, tenant, &mut u).await?;
+    Ok(Some(u))
+}
+
+async fn fill_user(c: &mut AnyConnection, tenant: &str, u: &mut UserDoc) -> Result<()> {
+    for r in sqlx::query(
+        "SELECT iss, sub FROM identities WHERE tenant = $1 AND user_id = $2 ORDER BY seq",
+    )
+    .bind(tenant)
+    .bind(&u.id)
+    .fetch_all(&mut *c)
+    .await?
+    {
+        u.identities.push(IdentityDoc {
+            iss: r.try_get(0)?,
+            sub: r.try_get(1)?,
+        });
     }
-    for (i, u) in d.users.iter().enumerate() {
-        let mut u = u.clone();
-        u.seq = i as i64 + 1;
-        insert_user(c, &u).await?;
+    for r in sqlx::query(
+        "SELECT label, entry FROM access WHERE tenant = $1 AND user_id = $2 ORDER BY label",
+    )
+    .bind(tenant)
+    .bind(&u.id)
+    .fetch_all(&mut *c)
+    .await?
+    {
+        let label: i64 = r.try_get(0)?;
+        let entry: String = r.try_get(1)?;
+        let entry = serde_json::from_str(&entry).map_err(|e| corrupt("access entry", e))?;
+        u.access.insert(label.to_string(), entry);
     }
     Ok(())
 }
 
-async fn insert_user(c: &mut AnyConnection, u: &UserDoc) -> Result<()> {
+/// Ids of a tenant's users with this id, username or email (ASCII case
+/// folded, as the rules compare them): who a new or edited user could clash with.
+pub async fn users_clashing(
+    c: &mut AnyConnection,
+    tenant: &str,
+    id: Option<&str>,
+    username: Option<&str>,
+    email: Option<&str>,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    if let Some(id) = id {
+        ids.extend(user_ids(c, "WHERE tenant = $1 AND id = $2", tenant, id).await?);
+    }
+    if let Some(n) = username {
+        let n = n.to_ascii_lowercase();
+        ids.extend(user_ids(c, "WHERE tenant = $1 AND username_lc = $2", tenant, &n).await?);
+    }
+    if let Some(e) = email {
+        let e = e.to_ascii_lowercase();
+        ids.extend(user_ids(c, "WHERE tenant = $1 AND email_lc = $2", tenant, &e).await?);
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+async fn user_ids(
+    c: &mut AnyConnection,
+    filter: &str,
+    tenant: &str,
+    value: &str,
+) -> Result<Vec<String>> {
+    sqlx::query(&format!(
+        "SELECT id FROM users {filter} ORDER BY seq LIMIT 16"
+    ))
+    .bind(tenant)
+    .bind(value)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get(0)?))
+    .collect()
+}
+
+/// The ids of the users holding the identity `(iss, sub)` (at most one in a
+/// valid store).
+pub async fn users_with_identity(
+    c: &mut AnyConnection,
+    tenant: &str,
+    iss: &str,
+    sub: &str,
+) -> Result<Vec<String>> {
     sqlx::query(
-        "INSERT INTO users (id, seq, username, username_lc, email, email_lc, name, home_label, status, expires_at, owner) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "SELECT DISTINCT user_id FROM identities WHERE tenant = $1 AND iss = $2 AND sub = $3",
     )
+    .bind(tenant)
+    .bind(iss)
+    .bind(sub)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get(0)?))
+    .collect()
+}
+
+/// A page of a tenant's users in stored order, after ordering key `after`.
+pub async fn users_page(
+    c: &mut AnyConnection,
+    tenant: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<UserDoc>> {
+    let rows = sqlx::query(&format!(
+        "{USER_COLUMNS} WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+    ))
+    .bind(tenant)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut users = rows.iter().map(user_row).collect::<Result<Vec<_>>>()?;
+    for u in &mut users {
+        fill_user(c, tenant, u).await?;
+    }
+    Ok(users)
+}
+
+/// Reads a tenant's whole directory, in stored order (export and the demo's
+/// user list; never on the API's request path).
+pub async fn load_directory(c: &mut AnyConnection, tenant: &str) -> Result<DirectoryDoc> {
+    let labels = labels(c, tenant).await?;
+    let mut users = Vec::new();
+    let mut after = i64::MIN;
+    loop {
+        let page = users_page(c, tenant, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        users.extend(page);
+    }
+    Ok(DirectoryDoc { labels, users })
+}
+
+/// The next ordering key for a new user of a tenant.
+pub async fn next_user_seq(c: &mut AnyConnection, tenant: &str) -> Result<i64> {
+    let r = sqlx::query("SELECT MAX(seq) FROM users WHERE tenant = $1")
+        .bind(tenant)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(r.try_get::<Option<i64>, _>(0)?.unwrap_or(0) + 1)
+}
+
+/// Empties a tenant's directory (labels, users, identities, access).
+pub async fn clear_directory(c: &mut AnyConnection, tenant: &str) -> Result<()> {
+    for table in ["access", "identities", "users", "labels"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE tenant = $1"))
+            .bind(tenant)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Adds one label to a tenant's directory at position `seq`.
+pub async fn insert_label(
+    c: &mut AnyConnection,
+    tenant: &str,
+    seq: i64,
+    l: &LabelDoc,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO labels (tenant, id, seq, name, suffix, qa, closed) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(tenant)
+    .bind(l.id as i64)
+    .bind(seq)
+    .bind(&l.name)
+    .bind(&l.suffix)
+    .bind(i64::from(l.qa))
+    .bind(i64::from(l.closed))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a tenant's whole directory.
+pub async fn replace_directory(
+    c: &mut AnyConnection,
+    tenant: &str,
+    d: &DirectoryDoc,
+    version: i64,
+) -> Result<()> {
+    clear_directory(c, tenant).await?;
+    for (i, l) in d.labels.iter().enumerate() {
+        insert_label(c, tenant, i as i64, l).await?;
+    }
+    for (i, u) in d.users.iter().enumerate() {
+        let mut u = u.clone();
+        u.seq = i as i64 + 1;
+        u.version = version;
+        insert_user(c, tenant, &u).await?;
+    }
+    Ok(())
+}
+
+/// Adds one user (all its rows) to a tenant's directory.
+pub async fn insert_user(c: &mut AnyConnection, tenant: &str, u: &UserDoc) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO users (tenant, id, seq, version, username, username_lc, email, email_lc, name, home_label, status, expires_at, owner) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(tenant)
     .bind(&u.id)
     .bind(u.seq)
+    .bind(u.version)
     .bind(&u.username)
-    .bind(u.username.to_lowercase())
+    .bind(u.username.to_ascii_lowercase())
     .bind(&u.email)
-    .bind(u.email.to_lowercase())
+    .bind(u.email.to_ascii_lowercase())
     .bind(&u.name)
     .bind(u.home_label as i64)
     .bind(u.status.as_str())
@@ -213,19 +434,23 @@ async fn insert_user(c: &mut AnyConnection, u: &UserDoc) -> Result<()> {
     .execute(&mut *c)
     .await?;
     for (i, id) in u.identities.iter().enumerate() {
-        sqlx::query("INSERT INTO identities (user_id, seq, iss, sub) VALUES ($1, $2, $3, $4)")
-            .bind(&u.id)
-            .bind(i as i64)
-            .bind(&id.iss)
-            .bind(&id.sub)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "INSERT INTO identities (tenant, user_id, seq, iss, sub) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant)
+        .bind(&u.id)
+        .bind(i as i64)
+        .bind(&id.iss)
+        .bind(&id.sub)
+        .execute(&mut *c)
+        .await?;
     }
     for (label, entry) in &u.access {
         let label: i64 = label
             .parse()
             .map_err(|_| ServerError::bad("wrong_type", "a label id is a number", None))?;
-        sqlx::query("INSERT INTO access (user_id, label, entry) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO access (tenant, user_id, label, entry) VALUES ($1, $2, $3, $4)")
+            .bind(tenant)
             .bind(&u.id)
             .bind(label)
             .bind(entry.to_string())
@@ -235,20 +460,30 @@ async fn insert_user(c: &mut AnyConnection, u: &UserDoc) -> Result<()> {
     Ok(())
 }
 
-/// Writes one user as `u` says (all its rows), or deletes it when `u` is `None`.
-pub async fn write_user(c: &mut AnyConnection, id: &str, u: Option<&UserDoc>) -> Result<()> {
+/// Writes one user of a tenant as `u` says (all its rows), or deletes it
+/// when `u` is `None`.
+pub async fn write_user(
+    c: &mut AnyConnection,
+    tenant: &str,
+    id: &str,
+    u: Option<&UserDoc>,
+) -> Result<()> {
     for table in ["access", "identities"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE tenant = $1 AND user_id = $2"
+        ))
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
     }
-    sqlx::query("DELETE FROM users WHERE id = $1")
+    sqlx::query("DELETE FROM users WHERE tenant = $1 AND id = $2")
+        .bind(tenant)
         .bind(id)
         .execute(&mut *c)
         .await?;
     match u {
-        Some(u) => insert_user(c, u).await,
+        Some(u) => insert_user(c, tenant, u).await,
         None => Ok(()),
     }
 }
@@ -258,6 +493,8 @@ pub async fn write_user(c: &mut AnyConnection, id: &str, u: Option<&UserDoc>) ->
 pub struct AuditRecord {
     /// increasing id
     pub id: i64,
+    /// the tenant it concerns
+    pub tenant: String,
     /// when (RFC 3339)
     pub at: String,
     /// who: a user id, `sso` or `cli`
@@ -283,8 +520,8 @@ pub async fn insert_audit(c: &mut AnyConnection, r: &AuditRecord, at_ms: i64) ->
         .await?
         .try_get(0)?;
     sqlx::query(
-        "INSERT INTO audit (id, at, actor, action, target, allowed, reason, version, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO audit (id, at, actor, action, target, allowed, reason, version, detail, tenant) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(next)
     .bind(at_ms)
@@ -295,6 +532,7 @@ pub async fn insert_audit(c: &mut AnyConnection, r: &AuditRecord, at_ms: i64) ->
     .bind(&r.reason)
     .bind(r.version)
     .bind(r.detail.to_string())
+    .bind(&r.tenant)
     .execute(&mut *c)
     .await?;
     Ok(next)
@@ -303,6 +541,8 @@ pub async fn insert_audit(c: &mut AnyConnection, r: &AuditRecord, at_ms: i64) ->
 /// Which audit records to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
+    /// the tenant
+    pub tenant: String,
     /// records whose actor or target is this user
     pub user: Option<String>,
     /// records at or after this instant (ms); without it, the latest ones
@@ -315,13 +555,14 @@ pub struct AuditFilter {
 pub async fn audit(c: &mut AnyConnection, f: &AuditFilter) -> Result<Vec<AuditRecord>> {
     let order = if f.since_ms.is_some() { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT id, at, actor, action, target, allowed, reason, version, detail FROM audit \
-         WHERE ($1 = '' OR actor = $1 OR target = $1) AND at >= $2 ORDER BY id {order} LIMIT $3"
+        "SELECT id, at, actor, action, target, allowed, reason, version, detail, tenant FROM audit \
+         WHERE tenant = $4 AND ($1 = '' OR actor = $1 OR target = $1) AND at >= $2 ORDER BY id {order} LIMIT $3"
     );
     let rows = sqlx::query(&sql)
         .bind(f.user.clone().unwrap_or_default())
         .bind(f.since_ms.unwrap_or(i64::MIN))
         .bind(f.limit)
+        .bind(&f.tenant)
         .fetch_all(&mut *c)
         .await?;
     let mut out = rows
@@ -330,6 +571,7 @@ pub async fn audit(c: &mut AnyConnection, f: &AuditFilter) -> Result<Vec<AuditRe
             let detail: String = r.try_get(8)?;
             Ok(AuditRecord {
                 id: r.try_get(0)?,
+                tenant: r.try_get(9)?,
                 at: super::model::format_time(r.try_get(1)?),
                 actor: r.try_get(2)?,
                 action: r.try_get(3)?,
@@ -420,26 +662,34 @@ pub async fn insert_api_key(
     hash: &str,
     prefix: &str,
     scopes: &str,
+    tenant: Option<&str>,
     now: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO api_keys (hash, prefix, scopes, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash)
-        .bind(prefix)
-        .bind(scopes)
-        .bind(now)
+    sqlx::query(
+        "INSERT INTO api_keys (hash, prefix, scopes, created_at, tenant) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash)
+    .bind(prefix)
+    .bind(scopes)
+    .bind(now)
+    .bind(tenant)
         .execute(&mut *c)
         .await?;
     Ok(())
 }
 
-/// The scopes of the API key with this hash.
-pub async fn api_key_scopes(c: &mut AnyConnection, hash: &str) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT scopes FROM api_keys WHERE hash = $1")
+/// The scopes of the API key with this hash and the tenant it is bound to
+/// (`None`: every tenant).
+pub async fn api_key_scopes(
+    c: &mut AnyConnection,
+    hash: &str,
+) -> Result<Option<(String, Option<String>)>> {
+    let row = sqlx::query("SELECT scopes, tenant FROM api_keys WHERE hash = $1")
         .bind(hash)
         .fetch_optional(&mut *c)
         .await?;
     Ok(match row {
-        Some(r) => Some(r.try_get(0)?),
+        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
         None => None,
     })
 }
@@ -453,14 +703,17 @@ pub struct ApiKeyInfo {
     pub scopes: String,
     /// when it was made, milliseconds since the epoch
     pub created_at: i64,
+    /// the one tenant it is good for; `null`: every tenant (`--all-tenants`)
+    pub tenant: Option<String>,
 }
 
 /// Every stored API key, oldest first.
 pub async fn api_keys(c: &mut AnyConnection) -> Result<Vec<ApiKeyInfo>> {
-    let rows =
-        sqlx::query("SELECT prefix, scopes, created_at FROM api_keys ORDER BY created_at, prefix")
-            .fetch_all(&mut *c)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT prefix, scopes, created_at, tenant FROM api_keys ORDER BY created_at, prefix",
+    )
+    .fetch_all(&mut *c)
+    .await?;
     rows.iter().map(|r| api_key_info(r, 0)).collect()
 }
 
@@ -470,6 +723,7 @@ fn api_key_info(r: &sqlx::any::AnyRow, at: usize) -> Result<ApiKeyInfo> {
         prefix: r.try_get(at)?,
         scopes: r.try_get(at + 1)?,
         created_at: r.try_get(at + 2)?,
+        tenant: r.try_get(at + 3)?,
     })
 }
 
@@ -480,7 +734,7 @@ pub async fn api_keys_named(
     prefix: &str,
 ) -> Result<Vec<(String, ApiKeyInfo)>> {
     let rows = sqlx::query(
-        "SELECT hash, prefix, scopes, created_at FROM api_keys WHERE hash = $1 OR prefix = $2",
+        "SELECT hash, prefix, scopes, created_at, tenant FROM api_keys WHERE hash = $1 OR prefix = $2",
     )
     .bind(hash)
     .bind(prefix)
@@ -505,6 +759,8 @@ pub async fn delete_api_key(c: &mut AnyConnection, hash: &str) -> Result<()> {
 pub struct EventRow {
     /// increasing id (the SSE `id`)
     pub id: i64,
+    /// the tenant it concerns; `None`: every tenant (a key rotation)
+    pub tenant: Option<String>,
     /// the user it concerns; `None`: every user
     pub user: Option<String>,
     /// the directory version after the change
@@ -517,12 +773,15 @@ pub struct EventRow {
 
 /// Appends an event (inside a write transaction).
 pub async fn insert_event(c: &mut AnyConnection, e: &EventRow) -> Result<()> {
-    sqlx::query("INSERT INTO events (id, user_id, version, cause, at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(e.id)
+    sqlx::query(
+        "INSERT INTO events (id, user_id, version, cause, at, tenant) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(e.id)
         .bind(e.user.as_deref())
         .bind(e.version)
         .bind(&e.cause)
         .bind(e.at)
+        .bind(e.tenant.as_deref())
         .execute(&mut *c)
         .await?;
     Ok(())
@@ -546,7 +805,7 @@ pub async fn prune_events(c: &mut AnyConnection, before: i64) -> Result<()> {
     Ok(())
 }
 
-const EVENT_COLUMNS: &str = "SELECT id, user_id, version, cause, at FROM events";
+const EVENT_COLUMNS: &str = "SELECT id, user_id, version, cause, at, tenant FROM events";
 
 fn event_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<EventRow>> {
     rows.iter()
@@ -557,20 +816,33 @@ fn event_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<EventRow>> {
                 version: r.try_get(2)?,
                 cause: r.try_get(3)?,
                 at: r.try_get(4)?,
+                tenant: r.try_get(5)?,
             })
         })
         .collect()
 }
 
-/// Events after id `after`, oldest first, at most `limit`: every user's
-/// (`user` `None`), or those concerning `user` (theirs and everyone's).
+/// Whose events a stream reads: one user of one tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whose<'a> {
+    /// the tenant
+    pub tenant: &'a str,
+    /// the user
+    pub user: &'a str,
+}
+
+const CONCERNS: &str = "(tenant = $2 OR tenant IS NULL) AND (user_id = $3 OR user_id IS NULL)";
+
+/// Events after id `after`, oldest first, at most `limit`: every tenant's
+/// and user's (`whose` `None`), or those concerning one user of one tenant
+/// (theirs, their tenant's and everyone's).
 pub async fn events_after(
     c: &mut AnyConnection,
     after: i64,
-    user: Option<&str>,
+    whose: Option<Whose<'_>>,
     limit: i64,
 ) -> Result<Vec<EventRow>> {
-    let rows = match user {
+    let rows = match whose {
         None => {
             sqlx::query(&format!(
                 "{EVENT_COLUMNS} WHERE id > $1 ORDER BY id LIMIT $2"
@@ -580,13 +852,12 @@ pub async fn events_after(
             .fetch_all(&mut *c)
             .await?
         }
-        Some(u) => {
-            let sql = format!(
-                "{EVENT_COLUMNS} WHERE id > $1 AND (user_id = $2 OR user_id IS NULL) ORDER BY id LIMIT $3"
-            );
+        Some(w) => {
+            let sql = format!("{EVENT_COLUMNS} WHERE id > $1 AND {CONCERNS} ORDER BY id LIMIT $4");
             sqlx::query(&sql)
                 .bind(after)
-                .bind(u)
+                .bind(w.tenant)
+                .bind(w.user)
                 .bind(limit)
                 .fetch_all(&mut *c)
                 .await?
@@ -595,19 +866,18 @@ pub async fn events_after(
     event_rows(&rows)
 }
 
-/// Events concerning `user` at or after `at` (ms), oldest first, at most `limit`.
+/// Events concerning one user at or after `at` (ms), oldest first, at most `limit`.
 pub async fn events_from(
     c: &mut AnyConnection,
     at: i64,
-    user: &str,
+    whose: Whose<'_>,
     limit: i64,
 ) -> Result<Vec<EventRow>> {
-    let sql = format!(
-        "{EVENT_COLUMNS} WHERE at >= $1 AND (user_id = $2 OR user_id IS NULL) ORDER BY id LIMIT $3"
-    );
+    let sql = format!("{EVENT_COLUMNS} WHERE at >= $1 AND {CONCERNS} ORDER BY id LIMIT $4");
     let rows = sqlx::query(&sql)
         .bind(at)
-        .bind(user)
+        .bind(whose.tenant)
+        .bind(whose.user)
         .bind(limit)
         .fetch_all(&mut *c)
         .await?;

@@ -144,7 +144,7 @@ async fn every_admin_op_kind_applies(b: Backend) {
 both!(a_denied_admin_op_changes_nothing);
 async fn a_denied_admin_op_changes_nothing(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
-    let before = server::export(&env.db).await.unwrap();
+    let before = server::export(&env.db, "default").await.unwrap();
     let cases = [
         (
             json!({"actor": "sue", "op": "disable", "target": "max"}),
@@ -171,7 +171,7 @@ async fn a_denied_admin_op_changes_nothing(b: Backend) {
         let r = env.post("/v1/admin", &op).await;
         assert_eq!((r.status, r.code()), (403, code.to_string()), "{op}");
     }
-    assert_eq!(server::export(&env.db).await.unwrap(), before);
+    assert_eq!(server::export(&env.db, "default").await.unwrap(), before);
     let audit = env.get("/v1/audit?user=sue").await.json();
     let denied: Vec<&Value> = audit["records"]
         .as_array()
@@ -254,7 +254,8 @@ async fn sso_creates_users_and_links_identities_durably(b: Backend) {
         )
         .await;
     assert_eq!(r.json()["by"], "crm_support");
-    let export: Value = serde_json::from_str(&server::export(&env.db).await.unwrap()).unwrap();
+    let export: Value =
+        serde_json::from_str(&server::export(&env.db, "default").await.unwrap()).unwrap();
     assert!(export["users"]
         .as_array()
         .unwrap()
@@ -265,7 +266,9 @@ async fn sso_creates_users_and_links_identities_durably(b: Backend) {
 both!(keys_and_scopes_guard_every_private_route);
 async fn keys_and_scopes_guard_every_private_route(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
-    let check_only = server::apikey_create(&env.db, "check").await.unwrap();
+    let check_only = server::apikey_create(&env.db, "check", Some("default"))
+        .await
+        .unwrap();
     assert!(check_only.starts_with("psk_"));
     let body = json!({"user": "sue"}).to_string();
     for (method, path, scope) in [
@@ -313,7 +316,9 @@ async fn keys_and_scopes_guard_every_private_route(b: Backend) {
 both!(a_revoked_api_key_is_refused_from_its_next_request_on);
 async fn a_revoked_api_key_is_refused_from_its_next_request_on(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
-    let key = server::apikey_create(&env.db, "check").await.unwrap();
+    let key = server::apikey_create(&env.db, "check", Some("default"))
+        .await
+        .unwrap();
     let body = json!({"user": "rita", "label": 4444, "action": "player.give_bonus"}).to_string();
     let check = |k: String| {
         let body = body.clone();
@@ -367,7 +372,7 @@ async fn an_api_key_prefix_that_names_two_keys_is_refused_and_whole_keys_revoke_
     for k in keys {
         let mut conn = db.pool.acquire().await.unwrap();
         let hash = server::keys::api_key_hash(k);
-        server::store::insert_api_key(&mut conn, &hash, "psk_SAME00", "read", 1)
+        server::store::insert_api_key(&mut conn, &hash, "psk_SAME00", "read", Some("default"), 1)
             .await
             .unwrap();
     }
@@ -435,17 +440,17 @@ async fn a_retired_key_leaves_the_jwks_once_its_last_token_expired() {
 both!(import_then_export_round_trips);
 async fn import_then_export_round_trips(b: Backend) {
     let env = Env::new(b, "smartico-crm", CRM).await;
-    let first = server::export(&env.db).await.unwrap();
+    let first = server::export(&env.db, "default").await.unwrap();
     let db2 = crate::server::common::fresh_db(b).await;
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     server::import_text(&db2, rec, &first, None).await.unwrap();
-    assert_eq!(server::export(&db2).await.unwrap(), first);
+    assert_eq!(server::export(&db2, "default").await.unwrap(), first);
     let bad = r#"{"labels": [], "users": [{"id": "x", "username": "x@y", "email": "e", "home_label": 1}]}"#;
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     let e = server::import_text(&db2, rec, bad, None).await.unwrap_err();
     assert_eq!(e.code(), "unknown_home_label");
     assert_eq!(
-        server::export(&db2).await.unwrap(),
+        server::export(&db2, "default").await.unwrap(),
         first,
         "a refused import changes nothing"
     );
@@ -597,7 +602,8 @@ async fn concurrent_admins_never_lose_an_update_nor_act_on_stale_data(b: Backend
         assert!(s == 200 || s == 403, "{s}");
     }
     assert_eq!(disable_ada.await.unwrap(), 200);
-    let export: Value = serde_json::from_str(&server::export(&env.db).await.unwrap()).unwrap();
+    let export: Value =
+        serde_json::from_str(&server::export(&env.db, "default").await.unwrap()).unwrap();
     let audit = env.get("/v1/audit?limit=1000").await.json();
     let records = audit["records"].as_array().unwrap();
     let disabled_at = records
@@ -657,7 +663,8 @@ async fn import_records_a_catalog_file_and_the_default_sso_config() {
     );
     let report = server::import(
         &db,
-        catalog,
+        "default",
+        Some(catalog),
         directory.to_str().unwrap(),
         Some(sso.to_str().unwrap()),
     )
@@ -667,7 +674,9 @@ async fn import_records_a_catalog_file_and_the_default_sso_config() {
         (report.catalog.as_str(), report.labels, report.users),
         ("smartico-crm", 3, 9)
     );
-    let key = server::apikey_create(&db, "sso,check").await.unwrap();
+    let key = server::apikey_create(&db, "sso,check", Some("default"))
+        .await
+        .unwrap();
     let running = server::start(crate::server::common::config(&db))
         .await
         .unwrap();
@@ -704,23 +713,32 @@ async fn import_records_a_catalog_file_and_the_default_sso_config() {
     std::fs::write(&sso, r#"{"providers": [], "domains": [], "allow_creation": true, "default_role": "pilot", "labels": [4444], "home_label": 4444}"#).unwrap();
     let e = server::import(
         &db,
-        "smartico-crm",
+        "default",
+        Some("smartico-crm"),
         directory.to_str().unwrap(),
         Some(sso.to_str().unwrap()),
     )
     .await
     .unwrap_err();
     assert_eq!(e.code(), "unknown_role");
-    let e = server::import(&db, "no-such-preset", directory.to_str().unwrap(), None)
-        .await
-        .unwrap_err();
+    let e = server::import(
+        &db,
+        "default",
+        Some("no-such-preset"),
+        directory.to_str().unwrap(),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.code(), "unknown_preset");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_without_a_directory_says_so() {
     let db = crate::server::common::fresh_db(Backend::Sqlite).await;
-    let key = server::apikey_create(&db, "check").await.unwrap();
+    let key = server::apikey_create(&db, "check", Some("default"))
+        .await
+        .unwrap();
     let running = server::start(crate::server::common::config(&db))
         .await
         .unwrap();

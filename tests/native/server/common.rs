@@ -184,7 +184,7 @@ impl Env {
         server::import_text(&db, CatalogRecord::Preset(catalog.into()), directory, None)
             .await
             .unwrap();
-        let key = server::apikey_create(&db, "snapshots,check,admin,sso,read")
+        let key = server::apikey_create(&db, "snapshots,check,admin,sso,read", Some("default"))
             .await
             .unwrap();
         let server = server::start(tweak(config(&db))).await.unwrap();

@@ -72,7 +72,7 @@ async fn admin(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
     let s = c.scenario;
     for (i, (case, raw)) in s.admin.iter().zip(list(c.raw, "admin")).enumerate() {
         reimport(db, c.raw).await;
-        let before = server::export(db).await.unwrap();
+        let before = server::export(db, "default").await.unwrap();
         let mut body = raw.clone();
         let obj = body.as_object_mut().unwrap();
         obj.remove("expect");
@@ -94,7 +94,7 @@ async fn admin(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
                 "{at}"
             );
             assert!(
-                server::export(db).await.unwrap() == before,
+                server::export(db, "default").await.unwrap() == before,
                 "{at}: nothing changes"
             );
         }
@@ -157,7 +157,9 @@ async fn every_vector_file_answers_over_http_as_the_library_does() {
         let raw: Value = serde_json::from_str(&text).unwrap();
         let db = fresh_db(Backend::Sqlite).await;
         reimport(&db, &raw).await;
-        let key = server::apikey_create(&db, "check,admin,sso").await.unwrap();
+        let key = server::apikey_create(&db, "check,admin,sso", Some("default"))
+            .await
+            .unwrap();
         let mut cfg = config(&db);
         cfg.clock = Clock::Fixed(scenario.now);
         let running = server::start(cfg).await.unwrap();

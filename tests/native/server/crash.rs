@@ -88,10 +88,13 @@ async fn write_until_killed(
 
 /// Every acknowledged user is there whole; every user there is whole and audited.
 async fn check_store(db: &str, acked: &[usize]) -> usize {
-    let env_key = server::apikey_create(db, "read").await.unwrap();
+    let env_key = server::apikey_create(db, "read", Some("default"))
+        .await
+        .unwrap();
     let running = server::start(config(db)).await.unwrap();
     let mut c = Conn::open(running.addr).await;
-    let export: Value = serde_json::from_str(&server::export(db).await.unwrap()).unwrap();
+    let export: Value =
+        serde_json::from_str(&server::export(db, "default").await.unwrap()).unwrap();
     let present: Vec<&Value> = export["users"]
         .as_array()
         .unwrap()
@@ -157,7 +160,9 @@ async fn kill_during_writes(b: Backend) {
     server::import_text(&db, CatalogRecord::Preset("smartico-crm".into()), CRM, None)
         .await
         .unwrap();
-    let key = server::apikey_create(&db, "snapshots,admin").await.unwrap();
+    let key = server::apikey_create(&db, "snapshots,admin", Some("default"))
+        .await
+        .unwrap();
     let log = temp_dir().join("server.log");
     let port = crate::server::common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
