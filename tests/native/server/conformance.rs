@@ -3,6 +3,11 @@
 //! library's. The server runs with the file's `now` as its clock; before
 //! each admin or SSO case the file's directory is imported again, so every
 //! case starts from the directory as the file writes it.
+//!
+//! Each file's directory is a tenant of its own (`acme`, through the
+//! `/v1/tenants/acme/...` routes) in a store whose `default` tenant holds
+//! another directory on another catalog: answers come from the tenant's
+//! own data, never from the other tenant's.
 
 use crate::server::common::{config, fresh_db, Backend, Conn};
 use permsnap::server::{self, store::CatalogRecord, Clock};
@@ -32,9 +37,24 @@ fn list<'a>(raw: &'a Value, key: &str) -> &'a [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The tenant every file's directory is imported into.
+const TENANT: &str = "acme";
+
+fn route(path: &str) -> String {
+    format!("/v1/tenants/{TENANT}{path}")
+}
+
 async fn reimport(db: &str, raw: &Value) {
     let dir = raw["directory"].to_string();
-    server::import_text(db, catalog_record(raw), &dir, None)
+    server::import_tenant_text(db, TENANT, catalog_record(raw), &dir, None)
+        .await
+        .unwrap();
+}
+
+/// The other tenant: the tap-affiliate demo directory as `default`.
+async fn decoy(db: &str) {
+    let tap = include_str!("../../../src/server/demo/tap-directory.json");
+    server::import_text(db, CatalogRecord::Preset("tap-affiliate".into()), tap, None)
         .await
         .unwrap();
 }
@@ -47,7 +67,9 @@ async fn checks(c: &Case<'_>, conn: &mut Conn, key: &str) -> usize {
         if let Some(r) = raw.get("resource") {
             body["resource"] = r.clone();
         }
-        let got = conn.call("POST", "/v1/check", Some(key), Some(&body)).await;
+        let got = conn
+            .call("POST", &route("/check"), Some(key), Some(&body))
+            .await;
         let d = s.model.check(
             &case.user,
             case.label,
@@ -72,12 +94,14 @@ async fn admin(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
     let s = c.scenario;
     for (i, (case, raw)) in s.admin.iter().zip(list(c.raw, "admin")).enumerate() {
         reimport(db, c.raw).await;
-        let before = server::export(db, "default").await.unwrap();
+        let before = server::export(db, TENANT).await.unwrap();
         let mut body = raw.clone();
         let obj = body.as_object_mut().unwrap();
         obj.remove("expect");
         obj.remove("reason");
-        let got = conn.call("POST", "/v1/admin", Some(key), Some(&body)).await;
+        let got = conn
+            .call("POST", &route("/admin"), Some(key), Some(&body))
+            .await;
         let d = s.model.admin(&case.actor, &case.op, s.now);
         let at = format!("{} admin[{i}]", c.file);
         if d.allowed {
@@ -94,7 +118,7 @@ async fn admin(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
                 "{at}"
             );
             assert!(
-                server::export(db, "default").await.unwrap() == before,
+                server::export(db, TENANT).await.unwrap() == before,
                 "{at}: nothing changes"
             );
         }
@@ -126,7 +150,7 @@ async fn sso(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
         reimport(db, c.raw).await;
         let body = json!({"config": raw["config"], "login": raw["login"]});
         let mut got = conn
-            .call("POST", "/v1/sso/login", Some(key), Some(&body))
+            .call("POST", &route("/sso/login"), Some(key), Some(&body))
             .await
             .json();
         if got["outcome"] == "created" {
@@ -139,7 +163,7 @@ async fn sso(c: &Case<'_>, db: &str, conn: &mut Conn, key: &str) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_vector_file_answers_over_http_as_the_library_does() {
+async fn every_vector_file_answers_over_http_as_the_library_does_in_its_own_tenant() {
     let mut files: Vec<_> =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
             .unwrap()
@@ -156,8 +180,9 @@ async fn every_vector_file_answers_over_http_as_the_library_does() {
         };
         let raw: Value = serde_json::from_str(&text).unwrap();
         let db = fresh_db(Backend::Sqlite).await;
+        decoy(&db).await;
         reimport(&db, &raw).await;
-        let key = server::apikey_create(&db, "check,admin,sso", Some("default"))
+        let key = server::apikey_create(&db, "check,admin,sso", Some(TENANT))
             .await
             .unwrap();
         let mut cfg = config(&db);

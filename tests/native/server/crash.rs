@@ -1,5 +1,6 @@
-//! Kill -9 during 1,000 concurrent admin writes: after a restart every
-//! acknowledged write is there and none is half-applied. The server is the
+//! Kill -9 during 1,000 concurrent admin writes to three tenants: after a
+//! restart every acknowledged write is there, in its own tenant only, and
+//! none is half-applied. The server is the
 //! `permsnap server` binary in a child process, whose log is then read: one
 //! JSON line per request, never a key, a token or an email.
 
@@ -13,6 +14,14 @@ use std::time::{Duration, Instant};
 const WRITES: usize = 1000;
 const KILL_AFTER: usize = 300;
 const WORKERS: usize = 32;
+
+/// The tenants written to, each holding the CRM directory: write `i` goes
+/// to `TENANTS[i % 3]`.
+const TENANTS: [&str; 3] = ["default", "east", "west"];
+
+fn tenant_of(i: usize) -> &'static str {
+    TENANTS[i % TENANTS.len()]
+}
 
 async fn wait_ready(addr: std::net::SocketAddr) {
     let start = Instant::now();
@@ -30,7 +39,7 @@ async fn wait_ready(addr: std::net::SocketAddr) {
 fn create(i: usize) -> Value {
     json!({"actor": "ada", "op": "create_user", "user": {"id": format!("w{i}"),
         "username": format!("w{i}@mycasino"), "email": format!("w{i}@mycompany.com"), "home_label": 4444,
-        "identities": [{"iss": "https://idp", "sub": format!("s{i}")}],
+        "name": format!("W {i} of {}", tenant_of(i)),
         "access": {"4444": {"roles": ["crm_support"]}, "4445": {"roles": ["crm_support"], "restrictions": ["hide_links"]}}}})
 }
 
@@ -59,7 +68,8 @@ async fn write_until_killed(
                     return;
                 }
                 let text = create(i).to_string();
-                c.send("POST", "/v1/admin", Some(&key), Some(text.as_bytes()))
+                let path = format!("/v1/tenants/{}/admin", tenant_of(i));
+                c.send("POST", &path, Some(&key), Some(text.as_bytes()))
                     .await;
                 match c.read_reply().await {
                     Some(r) if r.status == 200 => {
@@ -86,50 +96,51 @@ async fn write_until_killed(
     a
 }
 
-/// Every acknowledged user is there whole; every user there is whole and audited.
+/// Every acknowledged user is there whole, in its own tenant and no other;
+/// every user there is whole and audited in its tenant.
 async fn check_store(db: &str, acked: &[usize]) -> usize {
-    let env_key = server::apikey_create(db, "read", Some("default"))
-        .await
-        .unwrap();
+    let env_key = server::apikey_create(db, "read", None).await.unwrap();
     let running = server::start(config(db)).await.unwrap();
     let mut c = Conn::open(running.addr).await;
-    let export: Value =
-        serde_json::from_str(&server::export(db, "default").await.unwrap()).unwrap();
-    let present: Vec<&Value> = export["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["id"].as_str().unwrap().starts_with('w'))
-        .collect();
-    for u in &present {
-        let i: usize = u["id"].as_str().unwrap()[1..].parse().unwrap();
-        let want = &create(i)["user"];
-        assert_eq!(u["access"], want["access"], "user w{i} whole");
-        assert_eq!(u["identities"], want["identities"], "user w{i} whole");
+    let mut total = 0;
+    for tenant in TENANTS {
+        let export: Value =
+            serde_json::from_str(&server::export(db, tenant).await.unwrap()).unwrap();
+        let present: Vec<&Value> = export["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["id"].as_str().unwrap().starts_with('w'))
+            .collect();
+        for u in &present {
+            let i: usize = u["id"].as_str().unwrap()[1..].parse().unwrap();
+            assert_eq!(tenant_of(i), tenant, "user w{i} in its own tenant only");
+            let want = &create(i)["user"];
+            assert_eq!(u["access"], want["access"], "user w{i} whole");
+            assert_eq!(u["name"], want["name"], "user w{i} whole");
+        }
+        let path = format!("/v1/tenants/{tenant}/audit?user=ada&limit=1000");
+        let audit = c.call("GET", &path, Some(&env_key), None).await.json();
+        let applied = audit["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["action"] == "create_user" && r["allowed"] == true)
+            .count();
+        assert_eq!(
+            applied,
+            present.len(),
+            "{tenant}: one audit record per applied write, no more, no less"
+        );
+        total += present.len();
     }
     for i in acked {
-        let r = c
-            .call("GET", &format!("/v1/users/w{i}"), Some(&env_key), None)
-            .await;
+        let path = format!("/v1/tenants/{}/users/w{i}", tenant_of(*i));
+        let r = c.call("GET", &path, Some(&env_key), None).await;
         assert_eq!(r.status, 200, "acknowledged write w{i} is there");
     }
-    let audit = c
-        .call("GET", "/v1/audit?user=ada&limit=1000", Some(&env_key), None)
-        .await
-        .json();
-    let applied = audit["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["action"] == "create_user" && r["allowed"] == true)
-        .count();
-    assert_eq!(
-        applied,
-        present.len(),
-        "one audit record per applied write, no more, no less"
-    );
     running.stop().await.unwrap();
-    present.len()
+    total
 }
 
 fn check_log(log: &std::path::Path, secrets: &[&str]) {
@@ -157,10 +168,13 @@ fn check_log(log: &std::path::Path, secrets: &[&str]) {
 
 async fn kill_during_writes(b: Backend) {
     let db = fresh_db(b).await;
-    server::import_text(&db, CatalogRecord::Preset("smartico-crm".into()), CRM, None)
-        .await
-        .unwrap();
-    let key = server::apikey_create(&db, "snapshots,admin", Some("default"))
+    for tenant in TENANTS {
+        let record = CatalogRecord::Preset("smartico-crm".into());
+        server::import_tenant_text(&db, tenant, record, CRM, None)
+            .await
+            .unwrap();
+    }
+    let key = server::apikey_create(&db, "snapshots,admin", None)
         .await
         .unwrap();
     let log = temp_dir().join("server.log");
@@ -198,11 +212,11 @@ async fn kill_during_writes(b: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_during_1000_admin_writes_sqlite() {
+async fn kill_9_during_1000_admin_writes_to_three_tenants_sqlite() {
     kill_during_writes(Backend::Sqlite).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_during_1000_admin_writes_postgres() {
+async fn kill_9_during_1000_admin_writes_to_three_tenants_postgres() {
     kill_during_writes(Backend::Postgres).await
 }

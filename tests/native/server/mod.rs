@@ -32,3 +32,4 @@ mod docs;
 mod instances;
 mod live;
 mod sse;
+mod tenants;

@@ -1,0 +1,262 @@
+//! Tenants: two customer accounts on two catalogs in one server, each
+//! answering from its own directory; API keys bound to one tenant; tenants
+//! made over HTTP; `expect_version` against lost updates.
+
+use crate::server::common::{request, Backend, Env, CRM};
+use permsnap::native::presets;
+use permsnap::server::{self, store::CatalogRecord};
+use permsnap::{Directory, Model};
+use serde_json::{json, Value};
+
+/// The affiliate platform's demo directory (labels 4444 and 4445, as the CRM's).
+const TAP: &str = include_str!("../../../src/server/demo/tap-directory.json");
+
+/// A CRM store (tenant `default`) with the affiliate platform as tenant
+/// `tap`, and a key for `tap` only.
+async fn two_tenants(backend: Backend) -> (Env, String) {
+    let env = Env::new(backend, "smartico-crm", CRM).await;
+    let record = CatalogRecord::Preset("tap-affiliate".into());
+    server::import_tenant_text(&env.db, "tap", record, TAP, None)
+        .await
+        .unwrap();
+    let scopes = "snapshots,check,admin,read";
+    let tap_key = server::apikey_create(&env.db, scopes, Some("tap"))
+        .await
+        .unwrap();
+    (env, tap_key)
+}
+
+async fn post(env: &Env, key: &str, path: &str, body: &Value) -> crate::server::common::Reply {
+    let body = body.to_string();
+    request(env.addr(), "POST", path, Some(key), Some(body.as_bytes())).await
+}
+
+async fn get(env: &Env, key: Option<&str>, path: &str) -> crate::server::common::Reply {
+    request(env.addr(), "GET", path, key, None).await
+}
+
+both!(two_tenants_on_two_catalogs_answer_each_from_their_own_directory);
+async fn two_tenants_on_two_catalogs_answer_each_from_their_own_directory(backend: Backend) {
+    let (env, tap_key) = two_tenants(backend).await;
+    let tap_catalog = presets::preset("tap-affiliate").unwrap();
+    let tap_dir = Directory::from_json_text(TAP, "tap", &tap_catalog).unwrap();
+    let tap = Model::new(tap_catalog, tap_dir);
+    let now = permsnap::server::clock::system_now();
+    for (user, action) in [
+        ("tina", "affiliate.view"),
+        ("u7", "affiliate.edit"),
+        ("lea", "affiliate.view"),
+        ("sue", "affiliate.view"),
+    ] {
+        let body = json!({"user": user, "label": 4444, "action": action});
+        let got = post(&env, &tap_key, "/v1/tenants/tap/check", &body).await;
+        let want = tap.check(user, 4444, action, None, now);
+        assert_eq!(got.status, 200, "{user} {action}: {:?}", got.json());
+        assert_eq!(
+            (
+                got.json()["allowed"].as_bool(),
+                got.json()["reason"].as_str()
+            ),
+            (Some(want.allowed), Some(want.reason.code())),
+            "tap answers {user} {action} from its own directory"
+        );
+    }
+    // The CRM's users are not the affiliate platform's, and back.
+    let sue = json!({"user": "sue", "label": 4444, "action": "affiliate.view"});
+    let r = post(&env, &tap_key, "/v1/tenants/tap/check", &sue).await;
+    assert_eq!(r.json()["reason"], "unknown_user");
+    let tina = json!({"user": "tina", "label": 4444, "action": "player.give_bonus"});
+    assert_eq!(
+        env.post("/v1/check", &tina).await.json()["reason"],
+        "unknown_user"
+    );
+    // Each tenant's manifest is its catalog's.
+    let crm_m = get(&env, None, "/v1/manifest").await.json();
+    let tap_m = get(&env, None, "/v1/tenants/tap/manifest").await.json();
+    assert_eq!(
+        (crm_m["catalog"].as_str(), tap_m["catalog"].as_str()),
+        (Some("smartico-crm"), Some("tap-affiliate"))
+    );
+    let default_m = get(&env, None, "/v1/tenants/default/manifest").await.json();
+    assert_eq!(
+        default_m, crm_m,
+        "the unprefixed routes are tenant default's"
+    );
+    // An admin op in one tenant changes that tenant only, audited there.
+    let crm_before = server::export(&env.db, "default").await.unwrap();
+    let op = json!({"actor": "tina", "op": "disable", "target": "u9"});
+    let r = post(&env, &tap_key, "/v1/tenants/tap/admin", &op).await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    let tap_now: Value =
+        serde_json::from_str(&server::export(&env.db, "tap").await.unwrap()).unwrap();
+    let u9 = tap_now["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == "u9")
+        .unwrap();
+    assert_eq!(u9["status"], "disabled");
+    assert_eq!(
+        server::export(&env.db, "default").await.unwrap(),
+        crm_before
+    );
+    let tap_audit = get(&env, Some(&tap_key), "/v1/tenants/tap/audit")
+        .await
+        .json();
+    let crm_audit = env.get("/v1/audit").await.json();
+    let has_op = |a: &Value| {
+        a["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["action"] == "disable" && r["target"] == "u9")
+    };
+    assert!(
+        has_op(&tap_audit) && !has_op(&crm_audit),
+        "audit is per tenant"
+    );
+    // A snapshot names the tenant's manifest.
+    let r = post(
+        &env,
+        &tap_key,
+        "/v1/tenants/tap/snapshots",
+        &json!({"user": "tina"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+}
+
+both!(a_key_bound_to_one_tenant_is_refused_on_another_and_on_tenant_admin);
+async fn a_key_bound_to_one_tenant_is_refused_on_another_and_on_tenant_admin(backend: Backend) {
+    let (env, tap_key) = two_tenants(backend).await;
+    let body = json!({"user": "tina", "label": 4444, "action": "affiliate.view"});
+    // The default tenant's key on tap's routes, tap's key on default's.
+    let r = post(&env, &env.key, "/v1/tenants/tap/check", &body).await;
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden_tenant"));
+    let r = post(&env, &tap_key, "/v1/check", &body).await;
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden_tenant"));
+    let r = get(&env, Some(&tap_key), "/v1/users/sue").await;
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden_tenant"));
+    let r = get(&env, Some(&tap_key), "/v1/tenants/tap/users/tina").await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    // A tenant-bound key never makes or lists tenants, whatever its scopes.
+    let tenants_key = server::apikey_create(&env.db, "tenants", Some("tap"))
+        .await
+        .unwrap();
+    let r = get(&env, Some(&tenants_key), "/v1/tenants").await;
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden_tenant"));
+    // The vendor's all-tenant key: every tenant, and the tenants routes.
+    let all = server::apikey_create(&env.db, "check,tenants", None)
+        .await
+        .unwrap();
+    for path in ["/v1/check", "/v1/tenants/tap/check"] {
+        assert_eq!(post(&env, &all, path, &body).await.status, 200, "{path}");
+    }
+    let r = post(
+        &env,
+        &all,
+        "/v1/tenants",
+        &json!({"id": "loy", "catalog": "loymax"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json());
+    assert_eq!(r.json()["catalog"], json!({"preset": "loymax"}));
+    let r = post(
+        &env,
+        &all,
+        "/v1/tenants",
+        &json!({"id": "loy", "catalog": "loymax"}),
+    )
+    .await;
+    assert_eq!((r.status, r.code().as_str()), (409, "tenant_exists"));
+    let r = post(
+        &env,
+        &all,
+        "/v1/tenants",
+        &json!({"id": "Bad/Id", "catalog": "loymax"}),
+    )
+    .await;
+    assert_eq!((r.status, r.code().as_str()), (400, "bad_tenant_id"));
+    let r = post(
+        &env,
+        &all,
+        "/v1/tenants",
+        &json!({"id": "x", "catalog": "nope"}),
+    )
+    .await;
+    assert_eq!((r.status, r.code().as_str()), (400, "bad_value"));
+    let ids: Vec<Value> = get(&env, Some(&all), "/v1/tenants").await.json()["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!("default"), json!("loy"), json!("tap")]);
+    let page = get(&env, Some(&all), "/v1/tenants?after=default&limit=1")
+        .await
+        .json();
+    assert_eq!(page["tenants"][0]["id"], "loy");
+    // A tenant with no users answers unknown_user; no such tenant is 404.
+    let loy = json!({"user": "tina", "label": 1, "action": "x.y"});
+    let r = post(&env, &all, "/v1/tenants/loy/check", &loy).await;
+    assert!(
+        r.status == 200 && r.json()["allowed"] == false,
+        "{:?}",
+        r.json()
+    );
+    let r = post(&env, &all, "/v1/tenants/nobody/check", &body).await;
+    assert_eq!((r.status, r.code().as_str()), (404, "unknown_tenant"));
+}
+
+both!(two_admins_editing_one_user_with_expect_version_one_applies_one_gets_409);
+async fn two_admins_editing_one_user_with_expect_version_one_applies_one_gets_409(
+    backend: Backend,
+) {
+    let env = Env::new(backend, "smartico-crm", CRM).await;
+    let max = env.get("/v1/users/max").await.json();
+    let v = max["version"].as_i64().expect("the user's version");
+    let edit = |name: &str| json!({"actor": "ada", "op": "edit_profile", "target": "max", "name": name, "expect_version": v});
+    let (edit_a, edit_b) = (edit("Max A"), edit("Max B"));
+    let (a, b) = tokio::join!(
+        env.post("/v1/admin", &edit_a),
+        env.post("/v1/admin", &edit_b)
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "a: {:?} b: {:?}", a.json(), b.json());
+    let (won, lost) = if a.status == 200 { (a, b) } else { (b, a) };
+    assert_eq!(lost.code(), "version_conflict");
+    let now = env.get("/v1/users/max").await.json();
+    let name = if won.json()["version"] == now["version"] {
+        now["name"].clone()
+    } else {
+        Value::Null
+    };
+    assert!(
+        name == "Max A" || name == "Max B",
+        "the applied edit stands: {now}"
+    );
+    assert!(now["version"].as_i64().unwrap() > v, "the version moved");
+    // The refusal is audited; nothing else changed.
+    let audit = env.get("/v1/audit?user=max").await.json();
+    let refused: Vec<&Value> = audit["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reason"] == "version_conflict")
+        .collect();
+    assert_eq!(refused.len(), 1, "{audit}");
+    assert_eq!(refused[0]["allowed"], false);
+    // With the fresh version the retry applies; `expect_version: 0` says
+    // the user must not exist yet.
+    let retry = json!({"actor": "ada", "op": "edit_profile", "target": "max", "name": "Max C",
+                       "expect_version": now["version"]});
+    assert_eq!(env.post("/v1/admin", &retry).await.status, 200);
+    let create = json!({"actor": "ada", "op": "create_user", "expect_version": 0,
+        "user": {"id": "max", "username": "max2@mycasino", "email": "max2@mycompany.com", "home_label": 4444}});
+    let r = env.post("/v1/admin", &create).await;
+    assert_eq!((r.status, r.code().as_str()), (409, "version_conflict"));
+    let bad = json!({"actor": "ada", "op": "disable", "target": "max", "expect_version": "1"});
+    let r = env.post("/v1/admin", &bad).await;
+    assert_eq!((r.status, r.code().as_str()), (400, "wrong_type"));
+}
