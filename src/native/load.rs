@@ -275,6 +275,13 @@ fn syntax_error(e: &serde_json::Error) -> LoadError {
     )
 }
 
+/// A serde error with its path as a load error (a document read in
+/// pieces, such as a directory streamed from a file, maps its errors as a
+/// whole document's).
+pub fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> LoadError {
+    data_error(e)
+}
+
 fn data_error(e: serde_path_to_error::Error<serde_json::Error>) -> LoadError {
     let path = e.path().to_string();
     let inner = e.into_inner();

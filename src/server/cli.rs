@@ -243,9 +243,10 @@ pub struct ApikeyCreateArgs {
 
 impl ServerCommand {
     /// Whether the answer is printed as bare text rather than JSON
-    /// (`apikey create --key-only`).
+    /// (`apikey create --key-only`), or not at all (`export` writes its own).
     pub fn bare_answer(&self) -> bool {
         matches!(self, ServerCommand::Apikey(ApikeyCommand::Create(a)) if a.key_only)
+            || matches!(self, ServerCommand::Export(_))
     }
 
     /// Runs the command on a new runtime. `server` runs until Ctrl-C or
@@ -273,8 +274,13 @@ impl ServerCommand {
                 )
             }
             ServerCommand::Export(a) => {
-                let text = super::export(&a.db, &a.tenant).await?;
-                serde_json::from_str(&text).map_err(|e| ServerError::Corrupt(e.to_string()))
+                // Streamed to stdout as it is read: nothing else to print.
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                super::export_to(&a.db, &a.tenant, &mut out).await?;
+                std::io::Write::flush(&mut out)
+                    .map_err(|e| ServerError::Io(format!("export: {e}")))?;
+                Ok(Value::Null)
             }
             ServerCommand::Tenant(TenantCommand::Create(a)) => {
                 let t =

@@ -16,6 +16,7 @@
 //! the commands as clap arguments for the `permsnap` binary. Never
 //! compiled for wasm.
 
+pub mod bulk;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -174,8 +175,9 @@ pub fn catalog_arg(arg: &str) -> Result<store::CatalogRecord> {
 
 /// `permsnap import`: replaces a tenant's catalog and directory with a
 /// catalog (preset id or file; the tenant's own when omitted) and a
-/// directory file (and, optionally, the default SSO config file
-/// `/v1/sso/login` uses when a request has none). A new tenant is made.
+/// directory file read as a stream (and, optionally, the default SSO
+/// config file `/v1/sso/login` uses when a request has none). A new tenant
+/// is made. Progress goes to stderr.
 pub async fn import(
     db_url: &str,
     tenant: &str,
@@ -183,15 +185,23 @@ pub async fn import(
     directory_file: &str,
     sso_config_file: Option<&str>,
 ) -> Result<ImportReport> {
-    let directory = read_file(directory_file)?;
     let sso = sso_config_file.map(read_file).transpose()?;
     let db = db::Db::connect(db_url, 1).await?;
     let record = match catalog {
         Some(c) => catalog_arg(c)?,
         None => existing_catalog(&db, tenant).await?,
     };
-    let now = clock::system_now();
-    ops::import(&db, tenant, record, &directory, sso.as_deref(), now).await
+    if !std::path::Path::new(directory_file).is_file() {
+        return Err(ServerError::Io(format!("{directory_file}: not a file")));
+    }
+    let plan = bulk::ImportPlan {
+        tenant,
+        catalog: record,
+        source: bulk::Source::File(directory_file.into()),
+        sso_config: sso.as_deref(),
+        now: clock::system_now(),
+    };
+    bulk::import_file(&db, plan, |n| eprintln!("import: {n} users written")).await
 }
 
 async fn existing_catalog(db: &db::Db, tenant: &str) -> Result<store::CatalogRecord> {
@@ -230,22 +240,28 @@ pub async fn import_tenant_text(
     sso_config: Option<&str>,
 ) -> Result<ImportReport> {
     let db = db::Db::connect(db_url, 1).await?;
-    let now = clock::system_now();
-    ops::import(&db, tenant, catalog, directory, sso_config, now).await
+    let plan = bulk::ImportPlan {
+        tenant,
+        catalog,
+        source: bulk::Source::Text(directory.into()),
+        sso_config,
+        now: clock::system_now(),
+    };
+    bulk::import_file(&db, plan, |_| {}).await
 }
 
-/// `permsnap export`: a tenant's directory in the directory file format.
-pub async fn export(db_url: &str, tenant: &str) -> Result<String> {
+/// `permsnap export`: a tenant's directory in the directory file format,
+/// written to `out` a page of users at a time; returns the users written.
+pub async fn export_to(db_url: &str, tenant: &str, out: &mut impl std::io::Write) -> Result<usize> {
     let db = db::Db::connect(db_url, 1).await?;
-    let mut conn = db.pool.acquire().await?;
-    if store::tenant(&mut conn, tenant).await?.is_none() {
-        return Err(match tenant {
-            state::DEFAULT_TENANT => ServerError::NotImported,
-            _ => ServerError::UnknownTenant(tenant.to_string()),
-        });
-    }
-    let doc = store::load_directory(&mut conn, tenant).await?;
-    serde_json::to_string_pretty(&doc).map_err(|e| ServerError::Corrupt(e.to_string()))
+    bulk::export_to(&db, tenant, out).await
+}
+
+/// [`export_to`] as a text (for tests and embedding).
+pub async fn export(db_url: &str, tenant: &str) -> Result<String> {
+    let mut out = Vec::new();
+    export_to(db_url, tenant, &mut out).await?;
+    String::from_utf8(out).map_err(|e| ServerError::Corrupt(e.to_string()))
 }
 
 /// `permsnap tenant create ID --catalog C [--sso-config FILE]`.

@@ -414,50 +414,6 @@ pub struct ImportReport {
     pub version: i64,
 }
 
-/// Replaces a tenant's catalog and directory (and default SSO config)
-/// after the library loaded them, making the tenant if it is new; one
-/// transaction, audited.
-pub async fn import(
-    db: &Db,
-    tenant: &str,
-    catalog: CatalogRecord,
-    directory_text: &str,
-    sso_config: Option<&str>,
-    now: i64,
-) -> Result<ImportReport> {
-    keys::check_tenant_id(tenant)?;
-    let parsed = catalog_of(&catalog)?;
-    let m = model::model(&parsed, directory_text)?;
-    if let Some(text) = sso_config {
-        if let Some(code) = model::sso_config_problem(&m, &model::sso_config(text)?) {
-            return Err(ServerError::bad(
-                code,
-                "the SSO config does not fit the directory",
-                Some("config".into()),
-            ));
-        }
-    }
-    let doc: DirectoryDoc = serde_json::from_str(directory_text)
-        .map_err(|e| ServerError::bad("wrong_type", e.to_string(), None))?;
-    let mut w = db.begin_write().await?;
-    let version = w.version + 1;
-    store::put_tenant(&mut w.tx, tenant, &catalog, sso_config, now).await?;
-    store::replace_directory(&mut w.tx, tenant, &doc, version).await?;
-    w.set_version(version).await?;
-    // A new directory or catalog: every page of the tenant refetches.
-    hub::record(&mut w, version, &[Change::tenant(tenant, "import")], now).await?;
-    let detail = json!({"catalog": model::catalog_id(&parsed), "labels": doc.labels.len(), "users": doc.users.len()});
-    let audit = record(tenant, "cli", "import", None, version, detail);
-    store::insert_audit(&mut w.tx, &audit, now).await?;
-    w.commit().await?;
-    Ok(ImportReport {
-        catalog: model::catalog_id(&parsed).to_string(),
-        labels: doc.labels.len(),
-        users: doc.users.len(),
-        version,
-    })
-}
-
 /// Makes a new tenant on a catalog, with an empty directory (`import
 /// --tenant` fills it) and optionally a default SSO config. Refused when
 /// the id is taken (`tenant_exists`).

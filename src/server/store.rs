@@ -7,6 +7,7 @@ use super::doc::{DirectoryDoc, IdentityDoc, LabelDoc, Status, UserDoc};
 use super::error::{Result, ServerError};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashSet;
 
 /// The catalog a tenant runs on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -456,6 +457,140 @@ pub async fn insert_user(c: &mut AnyConnection, tenant: &str, u: &UserDoc) -> Re
             .bind(entry.to_string())
             .execute(&mut *c)
             .await?;
+    }
+    Ok(())
+}
+
+/// Which of these user ids and (ASCII-lowercased) usernames a tenant's
+/// users already hold.
+pub async fn taken(
+    c: &mut AnyConnection,
+    tenant: &str,
+    ids: &[&str],
+    usernames: &[String],
+) -> Result<(HashSet<String>, HashSet<String>)> {
+    let mut out = (HashSet::new(), HashSet::new());
+    for (column, values, set) in [
+        (
+            "id",
+            ids.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            &mut out.0,
+        ),
+        ("username_lc", usernames.to_vec(), &mut out.1),
+    ] {
+        for part in values.chunks(500) {
+            let marks: Vec<String> = (0..part.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {column} FROM users WHERE tenant = $1 AND {column} IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(tenant);
+            for v in part {
+                q = q.bind(v);
+            }
+            for r in q.fetch_all(&mut *c).await? {
+                set.insert(r.try_get(0)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A multi-row `INSERT` of `rows` rows of `columns` columns, `$1` being the tenant.
+fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (0..width)
+                .map(|c| format!("${}", 2 + r * width + c))
+                .collect();
+            format!("($1, {})", marks.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} (tenant, {}) VALUES {}",
+        columns.join(", "),
+        values.join(", ")
+    )
+}
+
+/// Adds many users (all their rows) to a tenant in a few multi-row
+/// statements; the `k`-th gets ordering key `first_seq + k` and `version`.
+pub async fn insert_users(
+    c: &mut AnyConnection,
+    tenant: &str,
+    users: &[UserDoc],
+    first_seq: i64,
+    version: i64,
+) -> Result<()> {
+    const COLUMNS: [&str; 12] = [
+        "id",
+        "seq",
+        "version",
+        "username",
+        "username_lc",
+        "email",
+        "email_lc",
+        "name",
+        "home_label",
+        "status",
+        "expires_at",
+        "owner",
+    ];
+    for (part_no, part) in users.chunks(250).enumerate() {
+        let sql = insert_sql("users", &COLUMNS, part.len());
+        let mut q = sqlx::query(&sql).bind(tenant);
+        for (k, u) in part.iter().enumerate() {
+            let seq = first_seq + (part_no * 250 + k) as i64;
+            q = q
+                .bind(&u.id)
+                .bind(seq)
+                .bind(version)
+                .bind(&u.username)
+                .bind(u.username.to_ascii_lowercase())
+                .bind(&u.email)
+                .bind(u.email.to_ascii_lowercase())
+                .bind(&u.name)
+                .bind(u.home_label as i64)
+                .bind(u.status.as_str())
+                .bind(u.expires_at.as_deref())
+                .bind(i64::from(u.owner));
+        }
+        q.execute(&mut *c).await?;
+    }
+    let identities: Vec<(&str, i64, &str, &str)> = users
+        .iter()
+        .flat_map(|u| {
+            u.identities
+                .iter()
+                .enumerate()
+                .map(move |(i, id)| (u.id.as_str(), i as i64, id.iss.as_str(), id.sub.as_str()))
+        })
+        .collect();
+    for part in identities.chunks(500) {
+        let sql = insert_sql("identities", &["user_id", "seq", "iss", "sub"], part.len());
+        let mut q = sqlx::query(&sql).bind(tenant);
+        for (user, seq, iss, sub) in part {
+            q = q.bind(*user).bind(*seq).bind(*iss).bind(*sub);
+        }
+        q.execute(&mut *c).await?;
+    }
+    let mut access: Vec<(&str, i64, String)> = Vec::new();
+    for u in users {
+        for (label, entry) in &u.access {
+            let label: i64 = label
+                .parse()
+                .map_err(|_| ServerError::bad("wrong_type", "a label id is a number", None))?;
+            access.push((u.id.as_str(), label, entry.to_string()));
+        }
+    }
+    for part in access.chunks(500) {
+        let sql = insert_sql("access", &["user_id", "label", "entry"], part.len());
+        let mut q = sqlx::query(&sql).bind(tenant);
+        for (user, label, entry) in part {
+            q = q.bind(*user).bind(*label).bind(entry.as_str());
+        }
+        q.execute(&mut *c).await?;
     }
     Ok(())
 }

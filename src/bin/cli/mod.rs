@@ -323,6 +323,7 @@ fn server(c: permsnap::server::cli::ServerCommand) -> i32 {
             println!("{s}");
             0
         }
+        Ok(Value::Null) if bare => 0, // `export` streamed its answer itself
         other => print_result(other.map_err(|e| CliError::new(e.code(), e.to_string()))),
     }
 }

@@ -260,3 +260,117 @@ async fn two_admins_editing_one_user_with_expect_version_one_applies_one_gets_40
     let r = env.post("/v1/admin", &bad).await;
     assert_eq!((r.status, r.code().as_str()), (400, "wrong_type"));
 }
+
+/// A directory of `n` users (`g0` .. ), all in label 4444 of the CRM demo's labels.
+fn generated(n: usize) -> Value {
+    let crm: Value = serde_json::from_str(CRM).unwrap();
+    let users: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"id": format!("g{i}"), "username": format!("g{i}@mycasino"),
+                   "email": format!("g{i}@mycompany.com"), "home_label": 4444,
+                   "access": {"4444": {"roles": ["crm_support"]}}})
+        })
+        .collect();
+    json!({"labels": crm["labels"], "users": users})
+}
+
+async fn import_file(db: &str, tenant: &str, dir: &Value) -> Result<usize, (String, String)> {
+    let path = crate::server::common::temp_dir().join("directory.json");
+    std::fs::write(&path, serde_json::to_string_pretty(dir).unwrap()).unwrap();
+    server::import(
+        db,
+        tenant,
+        Some("smartico-crm"),
+        path.to_str().unwrap(),
+        None,
+    )
+    .await
+    .map(|r| r.users)
+    .map_err(|e| {
+        (
+            e.code().to_string(),
+            e.path().unwrap_or_default().to_string(),
+        )
+    })
+}
+
+/// How a case spoils a generated directory.
+type Spoil = Box<dyn Fn(&mut Value)>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_import_checks_every_chunk_and_across_chunks_and_fails_whole() {
+    let db = crate::server::common::fresh_db(Backend::Sqlite).await;
+    let n = 2_500; // three chunks
+    assert_eq!(import_file(&db, "big", &generated(n)).await, Ok(n));
+    let before = server::export(&db, "big").await.unwrap();
+    let exported: Value = serde_json::from_str(&before).unwrap();
+    let ids: Vec<&str> = exported["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = (0..n).map(|i| format!("g{i}")).collect();
+    assert!(ids == want, "export gives every user back, in order");
+    let last = &exported["users"][n - 1]["access"];
+    assert_eq!(last, &generated(n)["users"][n - 1]["access"]);
+    let cases: [(&str, Spoil, (&str, &str)); 4] = [
+        (
+            "an unknown home label in the third chunk",
+            Box::new(|d| d["users"][2100]["home_label"] = json!(9)),
+            ("unknown_home_label", "users[2100].home_label"),
+        ),
+        (
+            "an id of the first chunk again in the second",
+            Box::new(|d| d["users"][1500]["id"] = json!("g10")),
+            ("duplicate_id", "users[1500].id"),
+        ),
+        (
+            "a username of the first chunk again in the third, in other case",
+            Box::new(|d| d["users"][2400]["username"] = json!("G3@mycasino")),
+            ("duplicate_id", "users[2400].username"),
+        ),
+        (
+            "two owners in two chunks",
+            Box::new(|d| {
+                d["users"][5]["owner"] = json!(true);
+                d["users"][2001]["owner"] = json!(true);
+            }),
+            ("two_owners", "users[2001].owner"),
+        ),
+    ];
+    for (what, spoil, (code, path)) in cases {
+        let mut dir = generated(n);
+        spoil(&mut dir);
+        let got = import_file(&db, "big", &dir).await;
+        assert_eq!(got, Err((code.into(), path.into())), "{what}");
+        assert_eq!(
+            server::export(&db, "big").await.unwrap(),
+            before,
+            "{what}: nothing changed"
+        );
+    }
+    // A duplicate key inside one user, and a syntax error, with where they are.
+    let path = crate::server::common::temp_dir().join("bad.json");
+    let text = serde_json::to_string(&generated(3)).unwrap().replacen(
+        r#""id":"g2","#,
+        r#""id":"g2","id":"g9","#,
+        1,
+    );
+    std::fs::write(&path, &text).unwrap();
+    let e = server::import(&db, "big", None, path.to_str().unwrap(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.path()),
+        ("duplicate_key", Some("users[2]")),
+        "{e}"
+    );
+    std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+    let e = server::import(&db, "big", None, path.to_str().unwrap(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "json_syntax", "{e}");
+    assert!(e.path().unwrap().starts_with("line 1 column"), "{e}");
+    assert_eq!(server::export(&db, "big").await.unwrap(), before);
+}
