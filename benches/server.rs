@@ -6,12 +6,13 @@
 //! markdown tables; scripts/bench.sh puts them in BENCHMARKS.md.
 //! `PERMSNAP_BENCH_QUICK=1`: one-second runs (a smoke run, not for publishing).
 
+mod support;
+
 use permsnap::server::{self, store::CatalogRecord, Clock, Config, Limits};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use std::time::Duration;
+use support::{load, pg_cluster, post, Stats};
 
 /// Generated users (`PERMSNAP_BENCH_USERS`, default 500).
 fn users() -> usize {
@@ -21,16 +22,12 @@ fn users() -> usize {
         .unwrap_or(500)
 }
 
-fn quick() -> bool {
-    std::env::var("PERMSNAP_BENCH_QUICK").is_ok()
-}
-
-fn run_time() -> Duration {
-    Duration::from_secs(if quick() { 1 } else { 5 })
-}
-
 /// The CRM demo's labels with `PERMSNAP_BENCH_USERS` generated users (roles, additional
 /// roles and restriction roles on two labels), plus an admin.
+fn run_time() -> Duration {
+    Duration::from_secs(if support::quick() { 1 } else { 5 })
+}
+
 fn directory() -> String {
     let mut list = vec![
         serde_json::json!({"id": "ada", "username": "ada@mycasino", "email": "ada@example.com",
@@ -47,124 +44,6 @@ fn directory() -> String {
                                   {"id": 4445, "name": "MyCasino USA", "suffix": "mycasinous"}],
                        "users": list})
     .to_string()
-}
-
-struct Stats {
-    count: usize,
-    errors: usize,
-    secs: f64,
-    latencies_us: Vec<u32>,
-}
-
-impl Stats {
-    fn pct(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies_us[i] as f64 / 1000.0
-    }
-}
-
-/// One keep-alive connection: writes a request, reads one response.
-async fn call(stream: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> Option<u16> {
-    stream.write_all(req).await.ok()?;
-    buf.clear();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = std::str::from_utf8(&buf[..end]).ok()?;
-            let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().ok())
-                })
-                .flatten()?;
-            while buf.len() < end + 4 + len {
-                let n = stream.read(&mut chunk).await.ok()?;
-                if n == 0 {
-                    return None;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            return Some(status);
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-fn post(path: &str, key: &str, body: &str) -> Vec<u8> {
-    format!(
-        "POST {path} HTTP/1.1\r\nhost: bench\r\nauthorization: Bearer {key}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
-/// `conns` connections spread over `addrs`, each sending `make(i)` requests
-/// back to back until the run time or `budget` requests have passed.
-async fn load(
-    addrs: &[SocketAddr],
-    conns: usize,
-    budget: usize,
-    make: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>,
-) -> Stats {
-    let start = Instant::now();
-    let deadline = start + run_time();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for c in 0..conns {
-        let (addr, next, make) = (addrs[c % addrs.len()], next.clone(), make.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0;
-            let Ok(mut s) = TcpStream::connect(addr).await else {
-                return (lat, 1);
-            };
-            let _ = s.set_nodelay(true);
-            let mut buf = Vec::with_capacity(8192);
-            while Instant::now() < deadline {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= budget {
-                    break;
-                }
-                let req = make(i);
-                let t = Instant::now();
-                match call(&mut s, &req, &mut buf).await {
-                    Some(200) => lat.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32),
-                    Some(_) => errors += 1,
-                    None => {
-                        errors += 1;
-                        break;
-                    }
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut latencies_us = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        if let Ok((l, e)) = t.await {
-            latencies_us.extend(l);
-            errors += e;
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    latencies_us.sort_unstable();
-    Stats {
-        count: latencies_us.len(),
-        errors,
-        secs,
-        latencies_us,
-    }
 }
 
 struct Row {
@@ -197,7 +76,7 @@ async fn scenario(rows: &mut Vec<Row>, store: &'static str, addrs: &[SocketAddr]
             ),
         )
     });
-    let stats = load(addrs, 64, 400_000, check).await;
+    let stats = load(addrs, 64, 400_000, run_time(), check).await;
     rows.push(Row {
         store,
         instances,
@@ -213,7 +92,7 @@ async fn scenario(rows: &mut Vec<Row>, store: &'static str, addrs: &[SocketAddr]
             &format!(r#"{{"user":"u{}"}}"#, i % users),
         )
     });
-    let stats = load(addrs, 64, 200_000, snap).await;
+    let stats = load(addrs, 64, 200_000, run_time(), snap).await;
     rows.push(Row {
         store,
         instances,
@@ -233,7 +112,7 @@ async fn scenario(rows: &mut Vec<Row>, store: &'static str, addrs: &[SocketAddr]
             ),
         )
     });
-    let stats = load(addrs, 16, 50_000, admin).await;
+    let stats = load(addrs, 16, 50_000, run_time(), admin).await;
     rows.push(Row {
         store,
         instances,
@@ -278,30 +157,6 @@ fn start(
         }
         (running, key)
     })
-}
-
-fn pg_cluster() -> (String, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("permsnap-bench-pg-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a port");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg.sh");
-    let out = std::process::Command::new(script)
-        .args([
-            "start",
-            &dir.join("pg").to_string_lossy(),
-            &port.to_string(),
-        ])
-        .output()
-        .expect("scripts/pg.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (String::from_utf8_lossy(&out.stdout).trim().to_string(), dir)
 }
 
 fn table(rows: &[Row]) {

@@ -144,6 +144,12 @@ fi
   echo "## 6. The server over HTTP (\`cargo bench --features server --bench server\`)"
   echo
   cat "$out/server.md"
+  if [ -f bench/GROWTH.md ]; then
+    echo
+    echo "<!-- growth -->"
+    cat bench/GROWTH.md # from the last ./scripts/bench-growth.sh --write (about 10 minutes on its own)
+    echo "<!-- /growth -->"
+  fi
 } >"$out/tables.md"
 
 cat "$out/tables.md"

@@ -9,7 +9,8 @@
 //! Layout: [`config`] how to run one and [`clock`] its clock; [`model`] is
 //! the only module that touches the permsnap model; [`doc`] is the
 //! directory as stored; [`db`] and [`store`] the database; [`state`] the
-//! cache and freshness; [`ops`] what changes the store; [`hub`] the change
+//! caches and freshness; [`ops`] what changes the store, [`bulk`] import
+//! and export that stream; [`hub`] the change
 //! feed's write side and this instance's broadcast, [`events`] the pump and
 //! the streams; [`http`] the API's handlers, [`demo`] demo mode's routes
 //! and files, [`router`] both with logging; [`serve`] the listener; [`cli`]

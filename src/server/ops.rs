@@ -85,6 +85,21 @@ fn library_op_text(op: &OpRequest, raw: &Value) -> String {
     }
 }
 
+/// These users of a tenant (those that exist), in the given order, from
+/// the caches (current: the caller holds the write lock and synced them).
+async fn cached_users(app: &App, t: &TenantView, ids: &[String]) -> Result<Vec<UserDoc>> {
+    let mut users: Vec<UserDoc> = Vec::new();
+    for id in ids {
+        if users.iter().any(|u| &u.id == id) {
+            continue;
+        }
+        if let Some(u) = app.user(t, id).await? {
+            users.push(u.doc.clone());
+        }
+    }
+    Ok(users)
+}
+
 /// Reads these users of a tenant (those that exist), in the given order.
 async fn read_users(
     c: &mut sqlx::AnyConnection,
@@ -106,11 +121,13 @@ async fn read_users(
 /// The users an admin op's decision and application read: the actor, the
 /// target, and whoever holds the id, username or email it would give.
 async fn involved(
+    app: &App,
     c: &mut sqlx::AnyConnection,
-    tenant: &str,
+    t: &TenantView,
     actor: &str,
     op: &OpRequest,
 ) -> Result<Vec<UserDoc>> {
+    let tenant = t.id();
     let mut ids = vec![actor.to_string(), op.target().to_string()];
     let clash = match op {
         OpRequest::CreateUser { user } => {
@@ -127,7 +144,7 @@ async fn involved(
         _ => Vec::new(),
     };
     ids.extend(clash);
-    read_users(c, tenant, &ids).await
+    cached_users(app, t, &ids).await
 }
 
 /// Decides `op` by `actor` on current data of `tenant` and, when the rules
@@ -145,8 +162,8 @@ pub async fn admin(
 ) -> Result<Applied> {
     let mut w = app.db.begin_write().await?;
     let now = app.now(); // read under the lock: no decision on a stale clock either
-    let t = app.read_tenant(&mut w.tx, tenant).await?;
-    let users = involved(&mut w.tx, tenant, actor, op).await?;
+    let t = app.locked_tenant(w.event_id, tenant).await?;
+    let users = involved(app, &mut w.tx, &t, actor, op).await?;
     let target = op.target();
     let stored = users.iter().find(|u| u.id == target).map(|u| u.version);
     if let Some(expected) = expect_version.filter(|e| *e != stored.unwrap_or(0)) {

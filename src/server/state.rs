@@ -18,6 +18,8 @@
 pub use super::clock::{system_now, Clock};
 use super::config::CacheLimits;
 use super::db::Db;
+#[cfg(doc)]
+use super::db::WriteTx;
 use super::doc::{DirectoryDoc, LabelDoc, UserDoc};
 use super::error::{Result, ServerError};
 use super::hub::Hub;
@@ -292,6 +294,15 @@ impl App {
             with(&self.tenants, |c| c.put(id.to_string(), t.clone()))
         });
         Ok(t)
+    }
+
+    /// Tenant `id` for a writer holding the write lock: the caches brought
+    /// up to the last committed change (no other can commit meanwhile), so
+    /// what they hold is current.
+    /// `last_event` is the writer's [`WriteTx::event_id`].
+    pub async fn locked_tenant(&self, last_event: i64, id: &str) -> Result<Arc<TenantView>> {
+        self.sync_to(last_event).await?;
+        self.tenant(id).await
     }
 
     /// Reads tenant `id` from `conn` (a pool connection or a write

@@ -41,14 +41,17 @@ async fn the_readme_server_examples_run_as_written() {
     let dir = crate::server::common::temp_dir();
     std::fs::create_dir_all(dir.join("src/server/demo")).unwrap();
     std::fs::write(dir.join("src/server/demo/crm-directory.json"), CRM).unwrap();
+    let tap = include_str!("../../../src/server/demo/tap-directory.json");
+    std::fs::write(dir.join("src/server/demo/tap-directory.json"), tap).unwrap();
     let setup: String = readme_block("<!-- server-setup -->")
         .lines()
         .filter(|l| !l.starts_with("cargo build"))
         .map(|l| format!("{l}\n"))
         .collect();
     let curl = readme_block("<!-- server-curl -->");
+    let tenants = readme_block("<!-- server-tenants -->");
     let port = crate::server::common::free_port();
-    let script = format!("trap 'kill $(jobs -p) 2>/dev/null' EXIT\n{setup}{curl}")
+    let script = format!("trap 'kill $(jobs -p) 2>/dev/null' EXIT\n{setup}{curl}{tenants}")
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_permsnap"))
         .parent()
@@ -83,6 +86,22 @@ async fn the_readme_server_examples_run_as_written() {
         "import"
     );
     assert!(find(&|v| v["kid"].is_string()), "keys rotate");
+    assert!(
+        find(&|v| v["tenants"].as_array().is_some_and(|t| t.len() == 2)),
+        "tenant list: default and affiliates"
+    );
+    assert!(
+        find(&|v| v["reason"] == "granted" && v["by"] == "affiliate_manager"),
+        "a check in the affiliates tenant"
+    );
+    assert!(
+        find(&|v| v["error"]["code"] == "forbidden_tenant"),
+        "the CRM key on the affiliates tenant"
+    );
+    assert!(
+        find(&|v| v["error"]["code"] == "version_conflict"),
+        "the second op with the same expect_version"
+    );
     assert!(find(&|v| v["status"] == "ok"), "healthz");
     assert!(
         find(&|v| v["reason"] == "restricted" && v["by"] == "no_give_bonus"),
