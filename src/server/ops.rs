@@ -77,12 +77,12 @@ async fn deny(
     Ok(ServerError::Denied { code, message })
 }
 
-/// The text the library reads for `op` (the vector-file shape; profile
-/// fields are the store's business).
+/// The text the library reads for `op` (the vector-file shape; the
+/// username is the store's business, the email the library checks too).
 fn library_op_text(op: &OpRequest, raw: &Value) -> String {
     match op {
-        OpRequest::EditProfile { target, .. } => {
-            json!({"op": "edit_profile", "target": target}).to_string()
+        OpRequest::EditProfile { target, email, .. } => {
+            json!({"op": "edit_profile", "target": target, "email": email}).to_string()
         }
         _ => raw.to_string(),
     }
