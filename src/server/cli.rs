@@ -39,7 +39,7 @@ pub enum ServerCommand {
 pub enum ApikeyCommand {
     /// Make an API key; it is printed once and stored hashed
     #[command(
-        after_help = "Scopes: snapshots, check, admin, sso, read.\n\nExample:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots"
+        after_help = "Scopes: snapshots, check, admin, sso, read.\n\nAn `admin` key speaks for whichever user its requests name as `actor`; with --require-actor-token its admin ops must carry that user's own snapshot token (`actor_token`) instead.\n\nExamples:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots\n  permsnap apikey create --db sqlite:permsnap.db --scopes admin --require-actor-token"
     )]
     Create(ApikeyCreateArgs),
     /// List the stored API keys: prefix, scopes, creation time (never a key)
@@ -177,6 +177,10 @@ pub struct ApikeyCreateArgs {
     /// print only the key (for `export KEY=$(...)`), not the JSON answer
     #[arg(long)]
     pub key_only: bool,
+    /// `POST /v1/admin` with this key must carry the acting user's own
+    /// snapshot token (`actor_token`): a leaked key cannot act as anyone
+    #[arg(long)]
+    pub require_actor_token: bool,
 }
 
 impl ServerCommand {
@@ -215,12 +219,14 @@ impl ServerCommand {
                 serde_json::from_str(&text).map_err(|e| ServerError::Corrupt(e.to_string()))
             }
             ServerCommand::Apikey(ApikeyCommand::Create(a)) => {
-                let key = super::apikey_create(&a.db, &a.scopes).await?;
+                let key =
+                    super::apikey_create_with(&a.db, &a.scopes, a.require_actor_token).await?;
                 if a.key_only {
                     return Ok(Value::String(key));
                 }
+                let scopes: Vec<&str> = a.scopes.split(',').map(str::trim).collect();
                 Ok(
-                    json!({"key": key, "scopes": a.scopes.split(',').map(str::trim).collect::<Vec<_>>()}),
+                    json!({"key": key, "scopes": scopes, "require_actor_token": a.require_actor_token}),
                 )
             }
             ServerCommand::Apikey(ApikeyCommand::List(a)) => {
@@ -248,6 +254,7 @@ fn key_json(k: &super::store::ApiKeyInfo) -> Value {
         "prefix": k.prefix,
         "scopes": k.scopes.split(',').collect::<Vec<_>>(),
         "created_at": super::model::format_time(k.created_at),
+        "require_actor_token": k.require_actor_token,
     })
 }
 

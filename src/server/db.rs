@@ -90,6 +90,13 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
         "CREATE INDEX events_at ON events (at)",
         "ALTER TABLE meta ADD COLUMN event_id BIGINT NOT NULL DEFAULT 0",
     ],
+), (
+    3,
+    &[
+        // `apikey create --require-actor-token`: the key's admin ops must
+        // carry the acting user's own snapshot token (`actor_token`).
+        "ALTER TABLE api_keys ADD COLUMN require_actor_token BIGINT NOT NULL DEFAULT 0",
+    ],
 )];
 
 /// `sqlite:PATH` gets `mode=rwc` (create the file) unless it says otherwise.

@@ -72,6 +72,10 @@ pub enum ServerError {
         /// how many keys have it
         count: usize,
     },
+    /// Demo mode: a request for another host than the demo's address (DNS
+    /// rebinding), or a state-changing request another site could have sent.
+    #[error("{0}")]
+    CrossSite(String),
     /// No such route.
     #[error("no such route")]
     NotFound,
@@ -132,6 +136,7 @@ impl ServerError {
             ServerError::UnknownManifest(_) => "unknown_manifest",
             ServerError::UnknownApiKey(_) => "unknown_api_key",
             ServerError::AmbiguousApiKey { .. } => "ambiguous_api_key",
+            ServerError::CrossSite(_) => "cross_site",
             ServerError::NotFound => "not_found",
             ServerError::MethodNotAllowed => "method_not_allowed",
             ServerError::NotImported => "not_imported",
@@ -152,7 +157,9 @@ impl ServerError {
             ServerError::Unauthorized | ServerError::TokenRefused { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            ServerError::ForbiddenScope(_) | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
+            ServerError::ForbiddenScope(_)
+            | ServerError::Denied { .. }
+            | ServerError::CrossSite(_) => StatusCode::FORBIDDEN,
             ServerError::UnknownUser(_)
             | ServerError::UnknownManifest(_)
             | ServerError::UnknownApiKey(_)

@@ -80,16 +80,17 @@ pub async fn start(config: Config) -> Result<Running> {
     if backend == db::Backend::Postgres {
         tokio::spawn(events::listen(app.clone(), config.db.clone()));
     }
+    let listener = serve::bind(config.listen).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Io(e.to_string()))?;
     let ctx = Arc::new(http::Ctx {
         app,
         max_body_bytes: config.limits.max_body_bytes,
         body_timeout: config.limits.body_timeout,
         demo: config.demo.clone(),
+        listen: addr,
     });
-    let listener = serve::bind(config.listen).await?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| ServerError::Io(e.to_string()))?;
     let task = tokio::spawn(serve::serve(
         listener,
         router::router(ctx),
@@ -209,9 +210,20 @@ pub async fn export(db_url: &str) -> Result<String> {
 
 /// `permsnap apikey create --scopes a,b`: a new API key, returned once.
 pub async fn apikey_create(db_url: &str, scopes: &str) -> Result<String> {
+    apikey_create_with(db_url, scopes, false).await
+}
+
+/// `permsnap apikey create --scopes a,b [--require-actor-token]`: a new API
+/// key, returned once; with `require_actor_token` its `POST /v1/admin`
+/// calls must carry the acting user's own snapshot token (`actor_token`).
+pub async fn apikey_create_with(
+    db_url: &str,
+    scopes: &str,
+    require_actor_token: bool,
+) -> Result<String> {
     let scopes = Scope::parse_list(scopes)?;
     let db = db::Db::connect(db_url, 1).await?;
-    ops::apikey_create(&db, &scopes, clock::system_now()).await
+    ops::apikey_create(&db, &scopes, require_actor_token, clock::system_now()).await
 }
 
 /// `permsnap apikey list`: the stored API keys (prefixes and scopes, never a key).

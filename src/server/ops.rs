@@ -347,14 +347,23 @@ pub async fn import(
     })
 }
 
-/// Creates an API key with these scopes; returns the key (shown once).
-pub async fn apikey_create(db: &Db, scopes: &[Scope], now: i64) -> Result<String> {
+/// Creates an API key with these scopes (and, with `require_actor_token`,
+/// admin ops that must carry the actor's own snapshot token); returns the
+/// key (shown once).
+pub async fn apikey_create(
+    db: &Db,
+    scopes: &[Scope],
+    require_actor_token: bool,
+    now: i64,
+) -> Result<String> {
     let (hash, key, prefix) = keys::new_api_key()?;
     let names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
     let mut w = db.begin_write().await?;
-    store::insert_api_key(&mut w.tx, &hash, &prefix, &names.join(","), now).await?;
+    let grant = (names.join(","), require_actor_token);
+    store::insert_api_key(&mut w.tx, &hash, &prefix, (&grant.0, grant.1), now).await?;
     w.bump_keys_version().await?;
-    let detail = json!({"prefix": prefix, "scopes": names});
+    let detail =
+        json!({"prefix": prefix, "scopes": names, "require_actor_token": require_actor_token});
     commit_cli(w, "apikey_create", detail, now).await?;
     Ok(key)
 }

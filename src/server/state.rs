@@ -14,7 +14,7 @@ use super::db::Db;
 use super::doc::DirectoryDoc;
 use super::error::{Result, ServerError};
 use super::hub::Hub;
-use super::keys::{KeyRing, Scopes};
+use super::keys::{KeyGrant, KeyRing, Scopes};
 use super::model::{self, LoadedCatalog, LoadedModel};
 use super::store::{self, CatalogRecord};
 use std::collections::HashMap;
@@ -56,7 +56,7 @@ pub struct App {
     loaded: RwLock<Option<Arc<Loaded>>>,
     reload: tokio::sync::Mutex<()>,
     keys: RwLock<Option<Arc<KeyRing>>>,
-    api_keys: RwLock<(i64, HashMap<String, Scopes>)>,
+    api_keys: RwLock<(i64, HashMap<String, KeyGrant>)>,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -191,9 +191,9 @@ impl App {
         Ok(ring)
     }
 
-    /// The scopes of an API key, or `None` when the store does not know it.
+    /// What an API key grants, or `None` when the store does not know it.
     /// `keys_version` is the stored keys version this request reads at.
-    pub async fn api_key(&self, key: &str, keys_version: i64) -> Result<Option<Scopes>> {
+    pub async fn api_key(&self, key: &str, keys_version: i64) -> Result<Option<KeyGrant>> {
         let hash = super::keys::api_key_hash(key);
         let hit = peek(&self.api_keys, |(v, m)| {
             (*v == keys_version)
@@ -204,9 +204,13 @@ impl App {
             return Ok(hit);
         }
         let mut conn = self.db.pool.acquire().await?;
-        let scopes = store::api_key_scopes(&mut conn, &hash)
-            .await?
-            .map(|t| Scopes::from_text(&t));
+        let scopes =
+            store::api_key_scopes(&mut conn, &hash)
+                .await?
+                .map(|(t, require_actor_token)| KeyGrant {
+                    scopes: Scopes::from_text(&t),
+                    require_actor_token,
+                });
         write(&self.api_keys, |(v, m)| {
             if *v != keys_version {
                 *v = keys_version;

@@ -419,27 +419,32 @@ pub async fn insert_api_key(
     c: &mut AnyConnection,
     hash: &str,
     prefix: &str,
-    scopes: &str,
+    (scopes, require_actor_token): (&str, bool),
     now: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO api_keys (hash, prefix, scopes, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash)
-        .bind(prefix)
-        .bind(scopes)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "INSERT INTO api_keys (hash, prefix, scopes, created_at, require_actor_token) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash)
+    .bind(prefix)
+    .bind(scopes)
+    .bind(now)
+    .bind(i64::from(require_actor_token))
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
-/// The scopes of the API key with this hash.
-pub async fn api_key_scopes(c: &mut AnyConnection, hash: &str) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT scopes FROM api_keys WHERE hash = $1")
+/// The scopes of the API key with this hash, and whether its admin ops
+/// must carry an actor token.
+pub async fn api_key_scopes(c: &mut AnyConnection, hash: &str) -> Result<Option<(String, bool)>> {
+    let row = sqlx::query("SELECT scopes, require_actor_token FROM api_keys WHERE hash = $1")
         .bind(hash)
         .fetch_optional(&mut *c)
         .await?;
     Ok(match row {
-        Some(r) => Some(r.try_get(0)?),
+        Some(r) => Some((r.try_get(0)?, r.try_get::<i64, _>(1)? != 0)),
         None => None,
     })
 }
@@ -453,23 +458,27 @@ pub struct ApiKeyInfo {
     pub scopes: String,
     /// when it was made, milliseconds since the epoch
     pub created_at: i64,
+    /// its admin ops must carry the actor's own snapshot token
+    pub require_actor_token: bool,
 }
 
 /// Every stored API key, oldest first.
 pub async fn api_keys(c: &mut AnyConnection) -> Result<Vec<ApiKeyInfo>> {
     let rows =
-        sqlx::query("SELECT prefix, scopes, created_at FROM api_keys ORDER BY created_at, prefix")
+        sqlx::query("SELECT prefix, scopes, created_at, require_actor_token FROM api_keys ORDER BY created_at, prefix")
             .fetch_all(&mut *c)
             .await?;
     rows.iter().map(|r| api_key_info(r, 0)).collect()
 }
 
-/// The prefix, scopes and creation time in a row's columns from `at` on.
+/// The prefix, scopes, creation time and actor-token flag in a row's
+/// columns from `at` on.
 fn api_key_info(r: &sqlx::any::AnyRow, at: usize) -> Result<ApiKeyInfo> {
     Ok(ApiKeyInfo {
         prefix: r.try_get(at)?,
         scopes: r.try_get(at + 1)?,
         created_at: r.try_get(at + 2)?,
+        require_actor_token: r.try_get::<i64, _>(at + 3)? != 0,
     })
 }
 
@@ -480,7 +489,8 @@ pub async fn api_keys_named(
     prefix: &str,
 ) -> Result<Vec<(String, ApiKeyInfo)>> {
     let rows = sqlx::query(
-        "SELECT hash, prefix, scopes, created_at FROM api_keys WHERE hash = $1 OR prefix = $2",
+        "SELECT hash, prefix, scopes, created_at, require_actor_token FROM api_keys \
+         WHERE hash = $1 OR prefix = $2",
     )
     .bind(hash)
     .bind(prefix)
