@@ -24,6 +24,7 @@ pub mod demo;
 pub mod doc;
 pub mod error;
 pub mod events;
+pub mod head;
 pub mod http;
 pub mod hub;
 pub mod keys;

@@ -359,8 +359,9 @@ pub async fn apikey_create(
     let (hash, key, prefix) = keys::new_api_key()?;
     let names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
     let mut w = db.begin_write().await?;
-    let grant = (names.join(","), require_actor_token);
-    store::insert_api_key(&mut w.tx, &hash, &prefix, (&grant.0, grant.1), now).await?;
+    let scopes = names.join(",");
+    store::insert_api_key_with(&mut w.tx, &hash, &prefix, &scopes, require_actor_token, now)
+        .await?;
     w.bump_keys_version().await?;
     let detail =
         json!({"prefix": prefix, "scopes": names, "require_actor_token": require_actor_token});

@@ -419,7 +419,20 @@ pub async fn insert_api_key(
     c: &mut AnyConnection,
     hash: &str,
     prefix: &str,
-    (scopes, require_actor_token): (&str, bool),
+    scopes: &str,
+    now: i64,
+) -> Result<()> {
+    insert_api_key_with(c, hash, prefix, scopes, false, now).await
+}
+
+/// Stores an API key (its hash) with its scopes and whether its admin ops
+/// must carry an actor token.
+pub async fn insert_api_key_with(
+    c: &mut AnyConnection,
+    hash: &str,
+    prefix: &str,
+    scopes: &str,
+    require_actor_token: bool,
     now: i64,
 ) -> Result<()> {
     sqlx::query(
