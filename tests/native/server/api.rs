@@ -440,7 +440,7 @@ async fn import_then_export_round_trips(b: Backend) {
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     server::import_text(&db2, rec, &first, None).await.unwrap();
     assert_eq!(server::export(&db2).await.unwrap(), first);
-    let bad = r#"{"labels": [], "users": [{"id": "x", "username": "x@y", "email": "e", "home_label": 1}]}"#;
+    let bad = r#"{"labels": [], "users": [{"id": "x", "username": "x@y", "email": "e@y.example", "home_label": 1}]}"#;
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     let e = server::import_text(&db2, rec, bad, None).await.unwrap_err();
     assert_eq!(e.code(), "unknown_home_label");

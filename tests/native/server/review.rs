@@ -76,7 +76,8 @@ async fn an_admin_cannot_plant_an_sso_identity_and_a_directory_holding_one_twice
     assert_eq!((r.status, r.code().as_str()), (403, "identity_not_allowed"));
     assert_eq!(env.get("/v1/users/zzz").await.status, 404);
     // Sam's first SSO login lands in Sam (by email), not in a planted user.
-    let config = json!({"providers": ["google"], "domains": ["mycompany.com"], "allow_creation": false});
+    let config =
+        json!({"providers": ["google"], "domains": ["mycompany.com"], "allow_creation": false});
     let login = json!({"provider": "google", "iss": google, "sub": "sam-real",
                        "email": "sam@mycompany.com", "email_verified": true});
     let r = env
@@ -111,7 +112,11 @@ async fn ids_and_emails_that_look_like_others_are_refused() {
     ] {
         let op = json!({"actor": "ada", "op": "edit_profile", "target": "sue", "email": email});
         let r = env.post("/v1/admin", &op).await;
-        assert_eq!((r.status, r.code().as_str()), (403, "bad_email"), "{email:?}");
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "bad_email"),
+            "{email:?}"
+        );
     }
     assert_eq!(
         env.get("/v1/users/sue").await.json()["email"],
@@ -125,7 +130,11 @@ async fn ids_and_emails_that_look_like_others_are_refused() {
             "username": format!("n{i}@mycasino"), "email": format!("n{i}@mycompany.com"),
             "home_label": 4444}});
         let r = env.post("/v1/admin", &op).await;
-        assert_eq!((r.status, r.code().as_str()), (403, "bad_user_id"), "{id:?}");
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "bad_user_id"),
+            "{id:?}"
+        );
     }
     let users = request(env.addr(), "GET", "/v1/users/n0", Some(&env.key), None).await;
     assert_eq!(users.status, 404);
@@ -174,18 +183,27 @@ async fn a_key_that_requires_an_actor_token_acts_only_as_the_tokens_user(b: Back
     );
     // Sue's own token: Sue acts (and Sue is no admin).
     let r = post(with(json!({"actor_token": sue}))).await;
-    assert_eq!((r.status, r.code().as_str()), (403, "not_admin_of_home_label"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "not_admin_of_home_label")
+    );
     // A token and an actor that disagree.
     let ada = token(&env, "ada").await;
     let r = post(with(json!({"actor_token": ada, "actor": "olga"}))).await;
-    assert_eq!((r.status, r.code().as_str()), (400, "conflicting_credentials"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "conflicting_credentials")
+    );
     // Ada's token: Ada acts, and the audit says so.
     let r = post(with(json!({"actor_token": ada}))).await;
     assert_eq!(r.status, 200, "{:?}", r.json());
     let audit = env.get("/v1/audit?user=max").await.json();
     let last = audit["records"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["actor"], "ada");
-    assert!(!last["detail"].to_string().contains(&ada), "the token is not stored");
+    assert!(
+        !last["detail"].to_string().contains(&ada),
+        "the token is not stored"
+    );
     // An expired token: refused with the verification code.
     let short = env
         .post("/v1/snapshots", &json!({"user": "ada", "ttl": 1}))
@@ -220,7 +238,10 @@ async fn an_event_stream_with_two_different_tokens_is_refused() {
     )
     .await;
     let r = s.error_reply().await;
-    assert_eq!((r.status, r.code().as_str()), (400, "conflicting_credentials"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "conflicting_credentials")
+    );
     // The same token twice is one credential.
     let s = open(
         env.addr(),
@@ -249,7 +270,10 @@ async fn every_refused_request_head_gets_a_json_error_at_the_documented_limits()
     assert_eq!((r.status, r.code().as_str()), (400, "bad_request"));
     // 100 headers pass (host and 99 more); 101 do not.
     let lines = |n: usize| -> String { (0..n).map(|i| format!("x-{i}: 1\r\n")).collect() };
-    assert_eq!(raw(&env, head_with(&lines(99)).as_bytes()).await.status, 200);
+    assert_eq!(
+        raw(&env, head_with(&lines(99)).as_bytes()).await.status,
+        200
+    );
     let r = raw(&env, head_with(&lines(100)).as_bytes()).await;
     assert_eq!((r.status, r.code().as_str()), (431, "too_many_headers"));
     // A head of 16 KiB exactly passes; one byte more does not.
