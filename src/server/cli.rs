@@ -353,6 +353,19 @@ mod tests {
         );
         let e = run(&["apikey", "create", "--db", &db, "--scopes", "chek"]).unwrap_err();
         assert_eq!(e.code(), "bad_config");
+        let args = ["apikey", "create", "--db", &db, "--scopes", "admin"];
+        let r = run(&[&args[..], &["--require-actor-token"]].concat()).unwrap();
+        assert_eq!(r["require_actor_token"], true);
+        let r = run(&["apikey", "list", "--db", &db]).unwrap();
+        assert_eq!(r["api_keys"][0]["require_actor_token"], true);
+        run(&[
+            "apikey",
+            "revoke",
+            "--db",
+            &db,
+            r["api_keys"][0]["prefix"].as_str().unwrap(),
+        ])
+        .unwrap();
         let r = run(&["keys", "rotate", "--db", &db]).unwrap();
         assert!(r["kid"].is_string());
         let r = run(&["export", "--db", &db]).unwrap();
