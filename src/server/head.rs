@@ -72,6 +72,8 @@ pub struct HeadGuard<T> {
     inner: T,
     phase: Phase,
     buf: Vec<u8>,
+    /// how much of `buf` was searched for the end of a head, in vain
+    scanned: usize,
     max_head: usize,
     eof: bool,
     slot: RefusalSlot,
@@ -84,6 +86,7 @@ impl<T> HeadGuard<T> {
             inner,
             phase: Phase::Head,
             buf: Vec::new(),
+            scanned: 0,
             max_head,
             eof: false,
             slot,
@@ -195,8 +198,14 @@ impl<T: AsyncRead + Unpin> HeadGuard<T> {
     /// The head phase: a checked head goes on, a refused one is replaced.
     fn read_head(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
         loop {
-            let window = &self.buf[..self.buf.len().min(self.max_head + 4)];
-            if let Some(end) = head_end(window).filter(|&e| e <= self.max_head) {
+            // Only bytes not searched yet (and the three before them): a
+            // head sent a byte at a time costs no more than one sent whole.
+            let limit = self.buf.len().min(self.max_head + 4);
+            let from = self.scanned.saturating_sub(3).min(limit);
+            let found = head_end(&self.buf[from..limit]).map(|e| from + e);
+            self.scanned = limit;
+            if let Some(end) = found.filter(|&e| e <= self.max_head) {
+                self.scanned = 0;
                 self.phase = match check_head(&self.buf[..end]) {
                     Ok(body) => Phase::Pass(end as u64, Box::new(body)),
                     Err(r) => self.refuse(r),
@@ -223,6 +232,7 @@ impl<T: AsyncRead + Unpin> HeadGuard<T> {
             *slot = Some(r);
         }
         self.buf.clear();
+        self.scanned = 0;
         Phase::Refused(0)
     }
 }
@@ -406,6 +416,30 @@ mod tests {
                 None => split + scan.advance(&body[split..]).unwrap(),
             };
             assert_eq!(&body[end..], b"GET /next", "split at {split}");
+        }
+    }
+
+    #[tokio::test]
+    async fn checked_requests_pass_through_unchanged_however_they_are_split() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let input = b"POST /a HTTP/1.1\r\ncontent-length: 5\r\n\r\nhello\
+GET /b HTTP/1.1\r\nhost: x\r\n\r\n\
+POST /c HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n\
+GET /d HTTP/1.1\r\n\r\n";
+        for step in [1, 7, 64, input.len()] {
+            let (mut client, server) = tokio::io::duplex(4096);
+            let slot = RefusalSlot::default();
+            let mut guard = HeadGuard::new(server, 16 * 1024, slot.clone());
+            let writer = tokio::spawn(async move {
+                for piece in input.chunks(step) {
+                    client.write_all(piece).await.unwrap();
+                }
+            });
+            let mut out = Vec::new();
+            guard.read_to_end(&mut out).await.unwrap();
+            writer.await.unwrap();
+            assert_eq!(out, input.to_vec(), "pieces of {step}");
+            assert!(slot.lock().unwrap().is_none());
         }
     }
 
