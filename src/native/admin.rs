@@ -4,7 +4,9 @@
 
 use crate::core::error::codes;
 use crate::core::rules::{decide_sources, PermSet, Reason, Resource};
-use crate::native::directory::{access_entry, timestamp, Access, AccessDoc, Status, User, UserDoc};
+use crate::native::directory::{
+    access_entry, is_email, is_user_id, timestamp, Access, AccessDoc, Status, User, UserDoc,
+};
 use crate::native::engine::Model;
 use crate::native::load::{self, LoadError};
 use crate::native::time::Millis;
@@ -217,12 +219,20 @@ codes! {
         NotAdminOfHomeLabel = "not_admin_of_home_label",
         /// a label that does not exist
         UnknownLabel = "unknown_label",
+        /// `edit_access`: the actor does not hold the admin permission in the edited label
+        NotAdminOfLabel = "not_admin_of_label",
         /// a QA label cannot be a home label
         QaHomeLabel = "qa_home_label",
         /// a closed label cannot be a home label
         LabelClosed = "label_closed",
+        /// `create_user`: the id is not 1 to 128 characters of `A-Z a-z 0-9 . _ @ -`
+        BadUserId = "bad_user_id",
         /// the username is not `name@suffix` of the home label
         BadUsername = "bad_username",
+        /// `create_user`, `edit_profile`: the email is not an ASCII `local@domain`
+        BadEmail = "bad_email",
+        /// `create_user` with identities: they are linked by SSO logins only
+        IdentityNotAllowed = "identity_not_allowed",
         /// the id, username or email is taken
         DuplicateUser = "duplicate_user",
         /// the actor would give what they do not hold unconditionally
@@ -247,6 +257,12 @@ impl AdminReason {
                 "Only admins of the user's home label can manage this user"
             }
             AdminReason::UnknownLabel => "This label does not exist",
+            AdminReason::NotAdminOfLabel => "Only admins of this label can change access in it",
+            AdminReason::BadUserId => "A user id is 1 to 128 characters of A-Z a-z 0-9 . _ @ -",
+            AdminReason::BadEmail => "The email must be an ASCII address like name@example.com",
+            AdminReason::IdentityNotAllowed => {
+                "SSO identities are linked by SSO logins only, not given at creation"
+            }
             AdminReason::QaHomeLabel => "A QA label cannot be a home label",
             AdminReason::LabelClosed => "A closed label cannot be a home label",
             AdminReason::BadUsername => "The username must be name@suffix of the home label",
@@ -304,15 +320,8 @@ impl Model {
         if !holds(target.home_label, self.catalog.admin_permission) {
             return deny(R::NotAdminOfHomeLabel);
         }
-        if let AdminOp::CreateUser(u) = op {
-            if let Some(reason) = self.create_user_checks(u) {
-                return deny(reason);
-            }
-        }
-        if let AdminOp::EditAccess { label, .. } = op {
-            if self.directory.label(*label).is_none() {
-                return deny(R::UnknownLabel);
-            }
+        if let Some(reason) = self.op_checks(op, &holds) {
+            return deny(reason);
         }
         if self.escalates(target, op, &holds) {
             return deny(R::Escalation);
@@ -320,6 +329,26 @@ impl Model {
         AdminDecision {
             allowed: true,
             reason: R::Allowed,
+        }
+    }
+
+    /// Steps 6 to 9: the op's own labels, ids, username and email.
+    fn op_checks(&self, op: &AdminOp, holds: &dyn Fn(u64, usize) -> bool) -> Option<AdminReason> {
+        match op {
+            AdminOp::CreateUser(u) => self.create_user_checks(u),
+            AdminOp::EditAccess { label, .. } => {
+                if self.directory.label(*label).is_none() {
+                    Some(AdminReason::UnknownLabel)
+                } else if !holds(*label, self.catalog.admin_permission) {
+                    Some(AdminReason::NotAdminOfLabel)
+                } else {
+                    None
+                }
+            }
+            AdminOp::EditProfile { email: Some(e), .. } if !is_email(e) => {
+                Some(AdminReason::BadEmail)
+            }
+            _ => None,
         }
     }
 
@@ -341,8 +370,17 @@ impl Model {
         if home.closed {
             return Some(R::LabelClosed);
         }
+        if !is_user_id(&u.id) {
+            return Some(R::BadUserId);
+        }
         if !username_fits(&u.username, &home.suffix) {
             return Some(R::BadUsername);
+        }
+        if !is_email(&u.email) {
+            return Some(R::BadEmail);
+        }
+        if !u.identities.is_empty() {
+            return Some(R::IdentityNotAllowed);
         }
         let taken = self.directory.users.iter().any(|x| {
             x.id == u.id
@@ -356,7 +394,9 @@ impl Model {
     ///
     /// * `edit_access` and `create_user`: every permission a new entry
     ///   grants (conditionally or not), less what it denies unconditionally,
-    ///   must be held by the actor in that label;
+    ///   must be held by the actor in that label; and for `edit_access`,
+    ///   every permission the target's current entry there allows without a
+    ///   resource too (nobody takes away more than they hold);
     /// * `enable` of a disabled user and `set_expiry` that removes or moves
     ///   an expiry later give access back: the same rule for every entry of
     ///   the target;
@@ -374,6 +414,9 @@ impl Model {
         match op {
             AdminOp::EditAccess { label, access, .. } => {
                 !self.gives_only_what_actor_holds(access, &|p| holds(*label, p))
+                    || target.access_in(*label).is_some_and(|current| {
+                        !self.actor_holds_all_of(target, *label, current, holds)
+                    })
             }
             AdminOp::CreateUser(u) => gives_more(&u.access),
             _ => {
@@ -408,21 +451,32 @@ impl Model {
         target: &User,
         holds: &dyn Fn(u64, usize) -> bool,
     ) -> bool {
-        let none: Option<&Resource> = None;
         target.access.iter().all(|(label, access)| {
             let open = self.directory.label(*label).is_some_and(|l| !l.closed);
-            !open
-                || (0..self.catalog.permissions.len()).all(|p| {
-                    let target_holds = decide_sources(
-                        p,
-                        access.deny_sources(&self.catalog),
-                        access.grant_sources(&self.catalog),
-                        none,
-                        &target.id,
-                    )
-                    .allowed();
-                    !target_holds || holds(*label, p)
-                })
+            !open || self.actor_holds_all_of(target, *label, access, holds)
+        })
+    }
+
+    /// Whether the actor holds in `label` every permission `access` (the
+    /// target's entry there) allows without a resource.
+    fn actor_holds_all_of(
+        &self,
+        target: &User,
+        label: u64,
+        access: &Access,
+        holds: &dyn Fn(u64, usize) -> bool,
+    ) -> bool {
+        let none: Option<&Resource> = None;
+        (0..self.catalog.permissions.len()).all(|p| {
+            let target_holds = decide_sources(
+                p,
+                access.deny_sources(&self.catalog),
+                access.grant_sources(&self.catalog),
+                none,
+                &target.id,
+            )
+            .allowed();
+            !target_holds || holds(label, p)
         })
     }
 }

@@ -195,16 +195,11 @@ impl User {
     }
 
     /// Resolves a written user against the catalog; `path` is where it was
-    /// written. Labels are not checked here: see [`Directory::from_doc`].
+    /// written. Labels, the id, the email and identities are not checked
+    /// here (`create_user` answers them as admin reasons): see
+    /// [`Directory::from_doc`].
     pub fn from_doc(doc: UserDoc, catalog: &Catalog, path: &str) -> Result<User, LoadError> {
         let at = |field: &str| load::join(path, field);
-        if doc.id.is_empty() || doc.id.len() > 128 || doc.id.chars().any(char::is_control) {
-            return Err(LoadError::new(
-                K::BadId,
-                at("id"),
-                format!("`{}` is not a user id", doc.id),
-            ));
-        }
         let home_label = load::label_id(doc.home_label, &at("home_label"))?;
         let expires_at = match &doc.expires_at {
             None => None,
@@ -412,16 +407,96 @@ impl Directory {
     }
 }
 
-/// Unique ids and usernames (ASCII case-insensitive), at most one owner,
-/// known home labels and access labels; the index of user ids.
+/// Whether `id` may be a user id: 1 to 128 characters of
+/// `A-Z a-z 0-9 . _ @ -` (nothing that looks like another id: no Unicode
+/// look-alikes, no invisible characters, no `/`).
+pub fn is_user_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'))
+}
+
+/// Whether `email` is an ASCII `local@domain`: one `@`, a non-empty local
+/// part of letters, digits and ``!#$%&'*+/=?^_`{|}~.-``, and a domain of at
+/// least two dot-separated labels of letters, digits and `-`; at most 254
+/// bytes. No control character, space or quote passes.
+pub fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    email.len() <= 254 && local_ok && domain_ok
+}
+
+/// A user's id and email follow [`is_user_id`] and [`is_email`]
+/// (`bad_value`), and no identity is held twice (`duplicate_identity`).
+fn check_user_fields<'a>(
+    i: usize,
+    u: &'a User,
+    identities: &mut HashMap<(&'a str, &'a str), &'a str>,
+) -> Result<(), LoadError> {
+    if !is_user_id(&u.id) {
+        return Err(LoadError::new(
+            K::BadValue,
+            format!("users[{i}].id"),
+            format!(
+                "`{}` is not a user id (1 to 128 characters of A-Z a-z 0-9 . _ @ -)",
+                u.id.escape_debug()
+            ),
+        ));
+    }
+    if !is_email(&u.email) {
+        return Err(LoadError::new(
+            K::BadValue,
+            format!("users[{i}].email"),
+            format!(
+                "`{}` of user `{}` is not an ASCII email like name@example.com",
+                u.email.escape_debug(),
+                u.id
+            ),
+        ));
+    }
+    for (j, id) in u.identities.iter().enumerate() {
+        if let Some(first) = identities.insert((&id.iss, &id.sub), &u.id) {
+            return Err(LoadError::new(
+                K::DuplicateIdentity,
+                format!("users[{i}].identities[{j}]"),
+                format!(
+                    "identity (`{}`, `{}`) of user `{}` is already held by `{first}`",
+                    id.iss.escape_debug(),
+                    id.sub.escape_debug(),
+                    u.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Unique ids and usernames (ASCII case-insensitive), ids and emails that
+/// follow their rules, identities held once, at most one owner, known home
+/// labels and access labels; the index of user ids.
 fn check_users(
     users: &[User],
     labels: &HashMap<u64, usize>,
 ) -> Result<HashMap<String, usize>, LoadError> {
     let mut user_index = HashMap::new();
     let mut usernames = HashMap::new();
+    let mut identities = HashMap::new();
     let mut owner: Option<usize> = None;
     for (i, u) in users.iter().enumerate() {
+        check_user_fields(i, u, &mut identities)?;
         if user_index.insert(u.id.clone(), i).is_some() {
             return Err(LoadError::new(
                 K::DuplicateId,
@@ -484,6 +559,44 @@ pub fn is_suffix(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_ids_and_emails_follow_their_rules() {
+        for id in ["u1", "Ada.Lovelace_2@eu-west", &"x".repeat(128)] {
+            assert!(is_user_id(id), "{id}");
+        }
+        let long = "x".repeat(129);
+        for id in [
+            "",
+            "😀",
+            "ada\u{200b}",
+            "ＡＤＡ",
+            "../../etc/passwd",
+            "a b",
+            &long,
+        ] {
+            assert!(!is_user_id(id), "{id}");
+        }
+        for e in ["ada@mycompany.com", "o'hara+crm@mail.my-company.co.uk"] {
+            assert!(is_email(e), "{e}");
+        }
+        for e in [
+            "",
+            "ada@mycompany.com\0",
+            "ＡＤＡ@mycompany.com",
+            "<script>@x",
+            "<script>@x.com",
+            "ada@mycompany",
+            "ada@@mycompany.com",
+            "@mycompany.com",
+            "ada @mycompany.com",
+            "ada@mycompany..com",
+            "ada@.mycompany.com",
+            "\"ada\"@mycompany.com",
+        ] {
+            assert!(!is_email(e), "{e:?}");
+        }
+    }
 
     fn catalog() -> Catalog {
         Catalog::from_json_text(
@@ -571,6 +684,25 @@ mod tests {
                 "users[0].access.1.additional[0]",
             ),
             (format!(r#"{U1}}},{U1}}}"#), "duplicate_id", "users[1].id"),
+            (
+                r#"{"id":"ada\u200b","username":"a@one","email":"a@x.com","home_label":1}"#
+                    .to_string(),
+                "bad_value",
+                "users[0].id",
+            ),
+            (
+                r#"{"id":"u1","username":"a@one","email":"\uff21@x.com","home_label":1}"#
+                    .to_string(),
+                "bad_value",
+                "users[0].email",
+            ),
+            (
+                format!(
+                    r#"{U1},"identities":[{{"iss":"g","sub":"s"}}]}},{{"id":"u2","username":"b@one","email":"b@x.com","home_label":1,"identities":[{{"iss":"h","sub":"s"}},{{"iss":"g","sub":"s"}}]}}"#
+                ),
+                "duplicate_identity",
+                "users[1].identities[1]",
+            ),
             (
                 r#"{"id":"u1","username":"a@one","email":"a@x.com","home_label":"1"}"#.to_string(),
                 "wrong_type",

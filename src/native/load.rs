@@ -64,6 +64,8 @@ codes! {
         BadCondition = "bad_condition",
         /// more than one owner
         TwoOwners = "two_owners",
+        /// two users hold one SSO identity `(iss, sub)`
+        DuplicateIdentity = "duplicate_identity",
         /// more than one role in a `single_role` catalog
         SingleRole = "single_role",
         /// an access entry for a label that does not exist

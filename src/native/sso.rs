@@ -290,7 +290,8 @@ fn email_parts(config: &SsoConfig, login: &Login) -> Result<(String, String), Ss
     // ASCII case folding only: Unicode folding maps other characters onto
     // ASCII ones (KELVIN SIGN `\u{212A}` onto `k`, LONG S `\u{17F}` onto `s`)
     // and would link an attacker's identity to someone else's account.
-    if !login.email.is_ascii() {
+    // The same email rule as the directory's: a user created from it loads.
+    if !crate::native::directory::is_email(&login.email) {
         return Err(SsoReason::BadEmail);
     }
     let email = login.email.to_ascii_lowercase();

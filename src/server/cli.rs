@@ -84,7 +84,7 @@ pub struct TenantDbArgs {
 pub enum ApikeyCommand {
     /// Make an API key; it is printed once and stored hashed
     #[command(
-        after_help = "Scopes: snapshots, check, admin, sso, read, tenants. A key is good for one tenant (--tenant, `default` when not given) or, for the vendor's own backend, every tenant (--all-tenants).\n\nExamples:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots\n  permsnap apikey create --db sqlite:permsnap.db --tenant acme --scopes admin,read\n  permsnap apikey create --db sqlite:permsnap.db --all-tenants --scopes tenants,snapshots"
+        after_help = "Scopes: snapshots, check, admin, sso, read, tenants. A key is good for one tenant (--tenant, `default` when not given) or, for the vendor's own backend, every tenant (--all-tenants).\n\nAn `admin` key speaks for whichever user its requests name as `actor`; with --require-actor-token its admin ops must carry that user's own snapshot token (`actor_token`) instead.\n\nExamples:\n  permsnap apikey create --db sqlite:permsnap.db --scopes check,snapshots\n  permsnap apikey create --db sqlite:permsnap.db --tenant acme --scopes admin,read --require-actor-token\n  permsnap apikey create --db sqlite:permsnap.db --all-tenants --scopes tenants,snapshots"
     )]
     Create(ApikeyCreateArgs),
     /// List the stored API keys: prefix, scopes, creation time (never a key)
@@ -239,6 +239,10 @@ pub struct ApikeyCreateArgs {
     /// print only the key (for `export KEY=$(...)`), not the JSON answer
     #[arg(long)]
     pub key_only: bool,
+    /// `POST /v1/admin` with this key must carry the acting user's own
+    /// snapshot token (`actor_token`): a leaked key cannot act as anyone
+    #[arg(long)]
+    pub require_actor_token: bool,
 }
 
 impl ServerCommand {
@@ -297,12 +301,15 @@ impl ServerCommand {
                     (Some(t), false) => Some(t.as_str()),
                     (None, false) => Some(super::state::DEFAULT_TENANT),
                 };
-                let key = super::apikey_create(&a.db, &a.scopes, tenant).await?;
+                let actor_token = a.require_actor_token;
+                let key = super::apikey_create_with(&a.db, &a.scopes, tenant, actor_token).await?;
                 if a.key_only {
                     return Ok(Value::String(key));
                 }
                 let scopes: Vec<_> = a.scopes.split(',').map(str::trim).collect();
-                Ok(json!({"key": key, "scopes": scopes, "tenant": tenant}))
+                Ok(
+                    json!({"key": key, "scopes": scopes, "tenant": tenant, "require_actor_token": actor_token}),
+                )
             }
             ServerCommand::Apikey(ApikeyCommand::List(a)) => {
                 let keys: Vec<Value> = super::apikey_list(&a.db)
@@ -331,6 +338,7 @@ fn key_json(k: &super::store::ApiKeyInfo) -> Value {
         "scopes": k.scopes.split(',').collect::<Vec<_>>(),
         "created_at": super::model::format_time(k.created_at),
         "tenant": k.tenant,
+        "require_actor_token": k.require_actor_token,
     })
 }
 
@@ -443,6 +451,19 @@ mod tests {
         );
         let e = run(&["apikey", "create", "--db", &db, "--scopes", "chek"]).unwrap_err();
         assert_eq!(e.code(), "bad_config");
+        let args = ["apikey", "create", "--db", &db, "--scopes", "admin"];
+        let r = run(&[&args[..], &["--require-actor-token"]].concat()).unwrap();
+        assert_eq!(r["require_actor_token"], true);
+        let r = run(&["apikey", "list", "--db", &db]).unwrap();
+        assert_eq!(r["api_keys"][0]["require_actor_token"], true);
+        run(&[
+            "apikey",
+            "revoke",
+            "--db",
+            &db,
+            r["api_keys"][0]["prefix"].as_str().unwrap(),
+        ])
+        .unwrap();
         let r = run(&["keys", "rotate", "--db", &db]).unwrap();
         assert!(r["kid"].is_string());
         let r = run(&["export", "--db", &db]).unwrap();

@@ -13,8 +13,8 @@ use std::time::Duration;
 pub struct Limits {
     /// largest request body (413 above it)
     pub max_body_bytes: usize,
-    /// largest request head: request line and headers (hyper answers 431
-    /// above it; at least 8 KiB)
+    /// largest request head: request line and headers (431
+    /// `header_too_large` above it, answered by the head guard)
     pub max_head_bytes: usize,
     /// open connections at once; more are closed at accept
     pub max_connections: usize,

@@ -141,6 +141,9 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
         "CREATE INDEX audit_tenant ON audit (tenant, id)",
         "ALTER TABLE api_keys ADD COLUMN tenant TEXT",
         "UPDATE api_keys SET tenant = 'default'",
+        // `apikey create --require-actor-token`: the key's admin ops must
+        // carry the acting user's own snapshot token (`actor_token`).
+        "ALTER TABLE api_keys ADD COLUMN require_actor_token BIGINT NOT NULL DEFAULT 0",
     ],
 )];
 

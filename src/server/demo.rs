@@ -15,7 +15,7 @@ use super::model;
 use super::store;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -57,6 +57,73 @@ fn demo_routes() -> Router<Arc<Ctx>> {
         .route("/admin", post(admin))
         .route("/sso", post(sso))
         .route("/audit", get(audit))
+}
+
+/// The `Host` values that name a demo server listening on `addr`: its
+/// address and port as written in a URL, and `localhost` with the port.
+fn own_hosts(addr: std::net::SocketAddr) -> [String; 2] {
+    let port = addr.port();
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    [format!("{ip}:{port}"), format!("localhost:{port}")]
+}
+
+/// Whether a request with these headers could only have come from the demo's
+/// own page (or a tool on this machine): `Host` names the listen address
+/// (else a rebound DNS name is reaching in), and a state-changing request
+/// is `application/json` with no `Origin` or the demo's own (else any page
+/// the developer visits could post as the owner).
+fn same_site(addr: std::net::SocketAddr, method: &Method, headers: &HeaderMap) -> Result<()> {
+    let hosts = own_hosts(addr);
+    let named = |v: &str| hosts.iter().any(|h| h.eq_ignore_ascii_case(v));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if !host.is_some_and(named) {
+        return Err(ServerError::CrossSite(format!(
+            "the demo answers requests for http://{}/ only, not for Host `{}`",
+            hosts[0],
+            host.unwrap_or("(none)").escape_debug()
+        )));
+    }
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ServerError::CrossSite(
+            "the demo takes state-changing requests as `content-type: application/json` only"
+                .into(),
+        ));
+    }
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or(""));
+    let own_origin = |o: &str| o.strip_prefix("http://").is_some_and(named);
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if origin.is_some_and(|o| !own_origin(o)) || fetch_site == Some("cross-site") {
+        return Err(ServerError::CrossSite(format!(
+            "the demo takes state-changing requests from its own page (http://{}) only",
+            hosts[0]
+        )));
+    }
+    Ok(())
+}
+
+/// Demo mode's guard around every route: [`same_site`] or 403 `cross_site`.
+pub async fn same_site_only(
+    State(ctx): S,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match same_site(ctx.listen, req.method(), req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => axum::response::IntoResponse::into_response(e),
+    }
 }
 
 /// Checks that demo mode listens where only this machine reaches it.
@@ -183,7 +250,7 @@ async fn token(State(ctx): S, Tenant(tenant): Tenant, body: Body) -> Result<Resp
 async fn admin(State(ctx): S, Tenant(tenant): Tenant, body: Body) -> Result<Response> {
     ctx.app.versions().await?;
     let bytes = http::read_body(&ctx, body).await?;
-    http::apply_admin(&ctx, &tenant, &bytes).await
+    http::apply_admin(&ctx, &tenant, &bytes, false).await
 }
 
 /// `POST /demo/sso` body: an email the demo turns into a verified Google

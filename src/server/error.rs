@@ -96,6 +96,10 @@ pub enum ServerError {
         /// how many keys have it
         count: usize,
     },
+    /// Demo mode: a request for another host than the demo's address (DNS
+    /// rebinding), or a state-changing request another site could have sent.
+    #[error("{0}")]
+    CrossSite(String),
     /// No such route.
     #[error("no such route")]
     NotFound,
@@ -160,6 +164,7 @@ impl ServerError {
             ServerError::UnknownManifest(_) => "unknown_manifest",
             ServerError::UnknownApiKey(_) => "unknown_api_key",
             ServerError::AmbiguousApiKey { .. } => "ambiguous_api_key",
+            ServerError::CrossSite(_) => "cross_site",
             ServerError::NotFound => "not_found",
             ServerError::MethodNotAllowed => "method_not_allowed",
             ServerError::NotImported => "not_imported",
@@ -182,7 +187,8 @@ impl ServerError {
             }
             ServerError::ForbiddenScope(_)
             | ServerError::ForbiddenTenant { .. }
-            | ServerError::Denied { .. } => StatusCode::FORBIDDEN,
+            | ServerError::Denied { .. }
+            | ServerError::CrossSite(_) => StatusCode::FORBIDDEN,
             ServerError::TenantExists(_) | ServerError::VersionConflict { .. } => {
                 StatusCode::CONFLICT
             }

@@ -8,7 +8,7 @@ use super::doc::OpRequest;
 use super::error::{Result, ServerError};
 use super::events::{self, Start, Subscription};
 use super::hub::EventOptions;
-use super::keys::{self, Scope, MAX_TTL_SECS};
+use super::keys::{self, KeyGrant, Scope, MAX_TTL_SECS};
 use super::model::{self, SsoAnswer};
 use super::ops::{self, LoginFields};
 use super::state::{App, Versions, DEFAULT_TENANT};
@@ -66,6 +66,8 @@ pub struct Ctx {
     pub body_timeout: Duration,
     /// demo mode (`--demo`): the page's files and the demo routes; never in production
     pub demo: Option<DemoConfig>,
+    /// the address the server listens on (demo mode answers requests for it only)
+    pub listen: std::net::SocketAddr,
 }
 
 type S = State<Arc<Ctx>>;
@@ -264,14 +266,14 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Checks the bearer key's scope and tenant (`None`: a route of no tenant,
 /// which only an all-tenant key may use) at the keys version this request
-/// reads at.
+/// reads at; what the key grants.
 async fn authorize(
     ctx: &Ctx,
     headers: &HeaderMap,
     scope: Scope,
     tenant: Option<&str>,
     keys_version: i64,
-) -> Result<()> {
+) -> Result<KeyGrant> {
     let key = bearer(headers)
         .filter(|k| k.len() <= 256)
         .ok_or(ServerError::Unauthorized)?;
@@ -284,8 +286,8 @@ async fn authorize(
         return Err(ServerError::ForbiddenScope(scope.name()));
     }
     match (&grant.tenant, tenant) {
-        (None, _) => Ok(()),
-        (Some(k), Some(t)) if k == t => Ok(()),
+        (None, _) => Ok(grant),
+        (Some(k), Some(t)) if k == t => Ok(grant),
         (Some(k), t) => Err(ServerError::ForbiddenTenant {
             key: k.clone(),
             route: t.unwrap_or("(all tenants)").to_string(),
@@ -512,9 +514,31 @@ async fn check(
     Ok(answer(StatusCode::OK, body, d.reason))
 }
 
-/// Splits `{"actor", "op", ...}` into the actor, the op (vector-file
-/// shape) and `expect_version` (the target's version the op expects).
-fn split_actor(bytes: &[u8]) -> Result<(String, Value, Option<i64>)> {
+/// Who an admin request says acts: `actor` (the host backend's word) and
+/// `actor_token` (the acting user's own snapshot token), as given.
+struct ActorClaim {
+    actor: Option<String>,
+    token: Option<String>,
+    /// the target's version the op expects (`GET /v1/users/{id}`)
+    expect_version: Option<i64>,
+}
+
+/// Takes the string field `name` out of `obj`, if there.
+fn take_string(obj: &mut Map<String, Value>, name: &str, what: &str) -> Result<Option<String>> {
+    match obj.remove(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ServerError::bad(
+            "wrong_type",
+            format!("`{name}` is {what} (a string)"),
+            Some(name.into()),
+        )),
+    }
+}
+
+/// Splits `{"actor" | "actor_token", "op", ...}` into who acts and the op
+/// (vector-file shape).
+fn split_actor(bytes: &[u8]) -> Result<(ActorClaim, Value)> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ServerError::bad("json_syntax", "the body is not UTF-8", None))?;
     model::reject_duplicate_keys(text)?;
@@ -522,35 +546,63 @@ fn split_actor(bytes: &[u8]) -> Result<(String, Value, Option<i64>)> {
     let obj = v.as_object_mut().ok_or_else(|| {
         ServerError::bad("wrong_type", "the body is a JSON object", Some("$".into()))
     })?;
-    let actor = match obj.remove("actor") {
-        Some(Value::String(a)) => a,
-        Some(_) => {
-            return Err(ServerError::bad(
-                "wrong_type",
-                "`actor` is a user id (a string)",
-                Some("actor".into()),
-            ))
+    let claim = ActorClaim {
+        actor: take_string(obj, "actor", "a user id")?,
+        token: take_string(obj, "actor_token", "a snapshot token")?,
+        expect_version: take_version(obj)?,
+    };
+    Ok((claim, v))
+}
+
+/// Takes `expect_version` out of `obj`, if there: an integer >= 0.
+fn take_version(obj: &mut Map<String, Value>) -> Result<Option<i64>> {
+    match obj.remove("expect_version") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|n| n >= 0) => Ok(n.as_i64()),
+        Some(_) => Err(ServerError::bad(
+            "wrong_type",
+            "`expect_version` is the target's version as `GET /v1/users/{id}` answers it (an integer >= 0; 0: the user must not exist)",
+            Some("expect_version".into()),
+        )),
+    }
+}
+
+/// The acting user: the subject of `actor_token`, verified with this
+/// server's keys for the default audience and without leeway, or `actor`
+/// when the key does not require a token. A token and an `actor` that name
+/// different users are refused.
+async fn resolve_actor(ctx: &Ctx, claim: ActorClaim, require_token: bool) -> Result<String> {
+    let Some(token) = claim.token else {
+        if require_token {
+            return Err(ServerError::TokenRefused {
+                code: "actor_token_required",
+                message: "this API key acts only with the acting user's own snapshot token: \
+                          send `actor_token`"
+                    .into(),
+            });
         }
-        None => {
-            return Err(ServerError::bad(
+        return claim.actor.ok_or_else(|| {
+            ServerError::bad(
                 "missing_field",
                 "missing field `actor`",
                 Some("actor".into()),
-            ))
-        }
+            )
+        });
     };
-    let expect = match obj.remove("expect_version") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) if n.as_i64().is_some_and(|n| n >= 0) => n.as_i64(),
-        Some(_) => {
-            return Err(ServerError::bad(
-                "wrong_type",
-                "`expect_version` is the target's version as `GET /v1/users/{id}` answers it (an integer >= 0; 0: the user must not exist)",
-                Some("expect_version".into()),
-            ))
-        }
-    };
-    Ok((actor, v, expect))
+    let ring = ctx.app.keys().await?;
+    let subject = model::verify_token(&ring.verifier, &token, DEFAULT_AUDIENCE, ctx.app.now(), 0)
+        .map_err(|r| ServerError::TokenRefused {
+        code: r.code,
+        message: format!("`actor_token` is refused: {}", r.message),
+    })?;
+    match claim.actor {
+        Some(a) if a != subject.user => Err(ServerError::bad(
+            "conflicting_credentials",
+            "`actor` and `actor_token` name different users",
+            Some("actor".into()),
+        )),
+        _ => Ok(subject.user),
+    }
 }
 
 async fn admin(
@@ -559,14 +611,25 @@ async fn admin(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let (_, bytes) = begin(&ctx, &headers, Scope::Admin, &tenant, body).await?;
-    apply_admin(&ctx, &tenant, &bytes).await
+    let v = ctx.app.versions().await?;
+    let grant = authorize(&ctx, &headers, Scope::Admin, Some(&tenant), v.keys_version).await?;
+    let bytes = read_body(&ctx, body).await?;
+    apply_admin(&ctx, &tenant, &bytes, grant.require_actor_token).await
 }
 
-/// Decides and applies `{"actor", "op", ...}`: 200 with the result, or the
-/// 403 of a denial.
-pub(super) async fn apply_admin(ctx: &Ctx, tenant: &str, bytes: &[u8]) -> Result<Response> {
-    let (actor, raw, expect) = split_actor(bytes)?;
+/// Decides and applies `{"actor" | "actor_token", "op", "expect_version"?,
+/// ...}` in `tenant`: 200 with the result, or the 403 of a denial (409 when
+/// the target is not at `expect_version`). With `require_token`, only
+/// `actor_token` says who acts.
+pub(super) async fn apply_admin(
+    ctx: &Ctx,
+    tenant: &str,
+    bytes: &[u8],
+    require_token: bool,
+) -> Result<Response> {
+    let (claim, raw) = split_actor(bytes)?;
+    let expect = claim.expect_version;
+    let actor = resolve_actor(ctx, claim, require_token).await?;
     let op: OpRequest = parse_value(&raw)?;
     let done = ops::admin(&ctx.app, tenant, &actor, &op, &raw, expect).await?;
     let body = json!({
@@ -791,14 +854,26 @@ async fn events(
     Ok(sse(sub, &ctx.app.events.options))
 }
 
-/// Whose stream it is: the verified snapshot token's subject.
+/// Whose stream it is: the verified snapshot token's subject. A header
+/// and a query that carry two different tokens are refused
+/// (`conflicting_credentials`): which one would win is nobody's guess.
 async fn stream_subject(
     ctx: &Ctx,
     headers: &HeaderMap,
     q: &EventsQuery,
 ) -> Result<model::TokenSubject> {
+    let query_token = q.token.as_deref().filter(|t| !t.is_empty());
+    if let (Some(h), Some(t)) = (bearer(headers), query_token) {
+        if h != t {
+            return Err(ServerError::bad(
+                "conflicting_credentials",
+                "`Authorization: Bearer` and `?token=` carry different tokens: send one",
+                Some("token".into()),
+            ));
+        }
+    }
     let token = bearer(headers)
-        .or(q.token.as_deref().filter(|t| !t.is_empty()))
+        .or(query_token)
         .ok_or_else(|| ServerError::TokenRefused {
             code: "missing_token",
             message: "a snapshot token is required: `?token=` or `Authorization: Bearer`".into(),

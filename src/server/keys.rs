@@ -128,6 +128,19 @@ impl Scopes {
     }
 }
 
+/// What a stored API key grants: its scopes, the tenant it is bound to, and
+/// whether its admin ops must prove who acts with the actor's own snapshot
+/// token (`apikey create --require-actor-token`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyGrant {
+    /// the scopes
+    pub scopes: Scopes,
+    /// the one tenant it is good for; `None`: every tenant
+    pub tenant: Option<String>,
+    /// `POST /v1/admin` needs `actor_token`
+    pub require_actor_token: bool,
+}
+
 /// 32 random bytes.
 pub fn random32() -> Result<[u8; 32]> {
     let mut b = [0u8; 32];

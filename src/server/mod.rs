@@ -26,6 +26,7 @@ pub mod demo;
 pub mod doc;
 pub mod error;
 pub mod events;
+pub mod head;
 pub mod http;
 pub mod hub;
 pub mod keys;
@@ -82,16 +83,17 @@ pub async fn start(config: Config) -> Result<Running> {
     if backend == db::Backend::Postgres {
         tokio::spawn(events::listen(app.clone(), config.db.clone()));
     }
+    let listener = serve::bind(config.listen).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Io(e.to_string()))?;
     let ctx = Arc::new(http::Ctx {
         app,
         max_body_bytes: config.limits.max_body_bytes,
         body_timeout: config.limits.body_timeout,
         demo: config.demo.clone(),
+        listen: addr,
     });
-    let listener = serve::bind(config.listen).await?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| ServerError::Io(e.to_string()))?;
     let task = tokio::spawn(serve::serve(
         listener,
         router::router(ctx),
@@ -298,9 +300,22 @@ pub async fn tenant_list(db_url: &str) -> Result<Vec<store::TenantRecord>> {
 /// `permsnap apikey create --scopes a,b [--tenant ID | --all-tenants]`: a
 /// new API key, returned once, good for one tenant (`None`: every tenant).
 pub async fn apikey_create(db_url: &str, scopes: &str, tenant: Option<&str>) -> Result<String> {
+    apikey_create_with(db_url, scopes, tenant, false).await
+}
+
+/// [`apikey_create`] `[--require-actor-token]`: with `require_actor_token`
+/// the key's `POST /v1/admin` calls must carry the acting user's own
+/// snapshot token (`actor_token`).
+pub async fn apikey_create_with(
+    db_url: &str,
+    scopes: &str,
+    tenant: Option<&str>,
+    require_actor_token: bool,
+) -> Result<String> {
     let scopes = Scope::parse_list(scopes)?;
     let db = db::Db::connect(db_url, 1).await?;
-    ops::apikey_create(&db, &scopes, tenant, clock::system_now()).await
+    let now = clock::system_now();
+    ops::apikey_create(&db, &scopes, tenant, require_actor_token, now).await
 }
 
 /// `permsnap apikey list`: the stored API keys (prefixes and scopes, never a key).

@@ -74,12 +74,12 @@ async fn refuse(
     Ok(error)
 }
 
-/// The text the library reads for `op` (the vector-file shape; profile
-/// fields are the store's business).
+/// The text the library reads for `op` (the vector-file shape; the
+/// username is the store's business, the email the library checks too).
 fn library_op_text(op: &OpRequest, raw: &Value) -> String {
     match op {
-        OpRequest::EditProfile { target, .. } => {
-            json!({"op": "edit_profile", "target": target}).to_string()
+        OpRequest::EditProfile { target, email, .. } => {
+            json!({"op": "edit_profile", "target": target, "email": email}).to_string()
         }
         _ => raw.to_string(),
     }
@@ -469,11 +469,13 @@ pub async fn tenant_create(
 }
 
 /// Creates an API key with these scopes, bound to `tenant` (`None`: every
-/// tenant); returns the key (shown once).
+/// tenant), and with `require_actor_token` admin ops that must carry the
+/// actor's own snapshot token; returns the key (shown once).
 pub async fn apikey_create(
     db: &Db,
     scopes: &[Scope],
     tenant: Option<&str>,
+    require_actor_token: bool,
     now: i64,
 ) -> Result<String> {
     if let Some(t) = tenant {
@@ -482,9 +484,18 @@ pub async fn apikey_create(
     let (hash, key, prefix) = keys::new_api_key()?;
     let names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
     let mut w = db.begin_write().await?;
-    store::insert_api_key(&mut w.tx, &hash, &prefix, &names.join(","), tenant, now).await?;
+    let scopes = names.join(",");
+    let new = store::NewApiKey {
+        hash: &hash,
+        prefix: &prefix,
+        scopes: &scopes,
+        tenant,
+        require_actor_token,
+    };
+    store::insert_api_key(&mut w.tx, &new, now).await?;
     w.bump_keys_version().await?;
-    let detail = json!({"prefix": prefix, "scopes": names, "tenant": tenant});
+    let detail = json!({"prefix": prefix, "scopes": names, "tenant": tenant,
+                        "require_actor_token": require_actor_token});
     commit_cli(w, "apikey_create", detail, now).await?;
     Ok(key)
 }

@@ -15,7 +15,10 @@ use std::time::Instant;
 pub fn router(ctx: Arc<Ctx>) -> Router {
     let api = super::http::api();
     let routes = match ctx.demo {
-        Some(_) => super::demo::routes(api),
+        Some(_) => super::demo::routes(api).layer(axum::middleware::from_fn_with_state(
+            ctx.clone(),
+            super::demo::same_site_only,
+        )),
         None => api.fallback(|| async { ServerError::NotFound }),
     };
     routes

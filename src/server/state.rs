@@ -23,7 +23,7 @@ use super::db::WriteTx;
 use super::doc::{DirectoryDoc, LabelDoc, UserDoc};
 use super::error::{Result, ServerError};
 use super::hub::Hub;
-use super::keys::{KeyRing, Scopes};
+use super::keys::{KeyGrant, KeyRing, Scopes};
 use super::model::{self, LoadedCatalog, LoadedModel, ManifestFile};
 use super::store::{self, CatalogRecord, TenantRecord};
 use lru::LruCache;
@@ -129,17 +129,7 @@ pub struct App {
     tenants: Mutex<LruCache<String, Arc<TenantView>>>,
     users: Mutex<LruCache<(String, String), Arc<UserView>>>,
     keys: RwLock<Option<Arc<KeyRing>>>,
-    api_keys: RwLock<(i64, HashMap<String, ApiKeyGrant>)>,
-}
-
-/// What an API key may do: its scopes and the tenant it is bound to
-/// (`None`: every tenant).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKeyGrant {
-    /// the scopes
-    pub scopes: Scopes,
-    /// the one tenant it is good for; `None`: every tenant
-    pub tenant: Option<String>,
+    api_keys: RwLock<(i64, HashMap<String, KeyGrant>)>,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -385,9 +375,9 @@ impl App {
         Ok(ring)
     }
 
-    /// What an API key may do, or `None` when the store does not know it.
+    /// What an API key grants, or `None` when the store does not know it.
     /// `keys_version` is the stored keys version this request reads at.
-    pub async fn api_key(&self, key: &str, keys_version: i64) -> Result<Option<ApiKeyGrant>> {
+    pub async fn api_key(&self, key: &str, keys_version: i64) -> Result<Option<KeyGrant>> {
         let hash = super::keys::api_key_hash(key);
         let hit = peek(&self.api_keys, |(v, m)| {
             (*v == keys_version)
@@ -398,11 +388,12 @@ impl App {
             return Ok(hit);
         }
         let mut conn = self.db.pool.acquire().await?;
-        let grant = store::api_key_scopes(&mut conn, &hash)
+        let grant = store::api_key_grant(&mut conn, &hash)
             .await?
-            .map(|(s, tenant)| ApiKeyGrant {
-                scopes: Scopes::from_text(&s),
-                tenant,
+            .map(|g| KeyGrant {
+                scopes: Scopes::from_text(&g.scopes),
+                tenant: g.tenant,
+                require_actor_token: g.require_actor_token,
             });
         write(&self.api_keys, |(v, m)| {
             if *v != keys_version {

@@ -791,40 +791,64 @@ pub async fn rotate_keys(
     Ok(())
 }
 
-/// Stores an API key's hash and scopes.
-pub async fn insert_api_key(
-    c: &mut AnyConnection,
-    hash: &str,
-    prefix: &str,
-    scopes: &str,
-    tenant: Option<&str>,
-    now: i64,
-) -> Result<()> {
+/// An API key to store: its hash, the prefix operators see, its scopes,
+/// the tenant it is bound to (`None`: every tenant) and whether its admin
+/// ops must carry the actor's own snapshot token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey<'a> {
+    /// SHA-256 of the key
+    pub hash: &'a str,
+    /// `psk_` and six characters
+    pub prefix: &'a str,
+    /// comma-separated scopes
+    pub scopes: &'a str,
+    /// the one tenant it is good for; `None`: every tenant
+    pub tenant: Option<&'a str>,
+    /// its admin ops must carry an `actor_token`
+    pub require_actor_token: bool,
+}
+
+/// Stores an API key (its hash, never the key).
+pub async fn insert_api_key(c: &mut AnyConnection, k: &NewApiKey<'_>, now: i64) -> Result<()> {
     sqlx::query(
-        "INSERT INTO api_keys (hash, prefix, scopes, created_at, tenant) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO api_keys (hash, prefix, scopes, created_at, tenant, require_actor_token) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(hash)
-    .bind(prefix)
-    .bind(scopes)
+    .bind(k.hash)
+    .bind(k.prefix)
+    .bind(k.scopes)
     .bind(now)
-    .bind(tenant)
-        .execute(&mut *c)
-        .await?;
+    .bind(k.tenant)
+    .bind(i64::from(k.require_actor_token))
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
-/// The scopes of the API key with this hash and the tenant it is bound to
-/// (`None`: every tenant).
-pub async fn api_key_scopes(
-    c: &mut AnyConnection,
-    hash: &str,
-) -> Result<Option<(String, Option<String>)>> {
-    let row = sqlx::query("SELECT scopes, tenant FROM api_keys WHERE hash = $1")
-        .bind(hash)
-        .fetch_optional(&mut *c)
-        .await?;
+/// What a stored API key may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGrant {
+    /// comma-separated scopes
+    pub scopes: String,
+    /// the tenant it is bound to; `None`: every tenant
+    pub tenant: Option<String>,
+    /// its admin ops must carry an `actor_token`
+    pub require_actor_token: bool,
+}
+
+/// What the API key with this hash may do, if it is stored.
+pub async fn api_key_grant(c: &mut AnyConnection, hash: &str) -> Result<Option<StoredGrant>> {
+    let row =
+        sqlx::query("SELECT scopes, tenant, require_actor_token FROM api_keys WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(&mut *c)
+            .await?;
     Ok(match row {
-        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+        Some(r) => Some(StoredGrant {
+            scopes: r.try_get(0)?,
+            tenant: r.try_get(1)?,
+            require_actor_token: r.try_get::<i64, _>(2)? != 0,
+        }),
         None => None,
     })
 }
@@ -840,25 +864,28 @@ pub struct ApiKeyInfo {
     pub created_at: i64,
     /// the one tenant it is good for; `null`: every tenant (`--all-tenants`)
     pub tenant: Option<String>,
+    /// its admin ops must carry the actor's own snapshot token
+    pub require_actor_token: bool,
 }
+
+const KEY_INFO: &str = "prefix, scopes, created_at, tenant, require_actor_token";
 
 /// Every stored API key, oldest first.
 pub async fn api_keys(c: &mut AnyConnection) -> Result<Vec<ApiKeyInfo>> {
-    let rows = sqlx::query(
-        "SELECT prefix, scopes, created_at, tenant FROM api_keys ORDER BY created_at, prefix",
-    )
-    .fetch_all(&mut *c)
-    .await?;
+    let sql = format!("SELECT {KEY_INFO} FROM api_keys ORDER BY created_at, prefix");
+    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
     rows.iter().map(|r| api_key_info(r, 0)).collect()
 }
 
-/// The prefix, scopes and creation time in a row's columns from `at` on.
+/// The prefix, scopes, creation time, tenant and actor-token flag in a
+/// row's columns from `at` on.
 fn api_key_info(r: &sqlx::any::AnyRow, at: usize) -> Result<ApiKeyInfo> {
     Ok(ApiKeyInfo {
         prefix: r.try_get(at)?,
         scopes: r.try_get(at + 1)?,
         created_at: r.try_get(at + 2)?,
         tenant: r.try_get(at + 3)?,
+        require_actor_token: r.try_get::<i64, _>(at + 4)? != 0,
     })
 }
 
@@ -868,13 +895,12 @@ pub async fn api_keys_named(
     hash: &str,
     prefix: &str,
 ) -> Result<Vec<(String, ApiKeyInfo)>> {
-    let rows = sqlx::query(
-        "SELECT hash, prefix, scopes, created_at, tenant FROM api_keys WHERE hash = $1 OR prefix = $2",
-    )
-    .bind(hash)
-    .bind(prefix)
-    .fetch_all(&mut *c)
-    .await?;
+    let sql = format!("SELECT hash, {KEY_INFO} FROM api_keys WHERE hash = $1 OR prefix = $2");
+    let rows = sqlx::query(&sql)
+        .bind(hash)
+        .bind(prefix)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, api_key_info(r, 1)?)))
         .collect()

@@ -117,9 +117,10 @@ fn int(n: u64) -> Json {
 }
 
 fn user_id(i: usize) -> String {
-    // A few ids outside ASCII, to exercise escaping in tokens and JSON.
+    // A few ids with every punctuation a user id may hold (`docs/rules.md`:
+    // `A-Z a-z 0-9 . _ @ -`; nothing outside ASCII).
     if i % 7 == 6 {
-        format!("ü{i}")
+        format!("U.{i}_x@e-{i}")
     } else {
         format!("u{i}")
     }

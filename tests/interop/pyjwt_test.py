@@ -16,7 +16,7 @@ from jwt.algorithms import OKPAlgorithm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("PERMSNAP_BIN", os.path.join(ROOT, "target", "debug", "permsnap"))
-DIRECTORY = os.path.join(ROOT, "src", "demo", "crm-directory.json")
+DIRECTORY = os.path.join(ROOT, "src", "server", "demo", "crm-directory.json")
 NOW = "2026-11-23T12:00:00Z"
 NOW_SECS = 1_795_435_200
 

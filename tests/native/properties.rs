@@ -405,9 +405,12 @@ proptest! {
     /// Over random sequences of admin actions (each allowed one applied to
     /// the directory before the next), whatever an `edit_access` or a
     /// `create_user` lets its target do in a label (under any resource), the
-    /// acting admin held there unconditionally (no resource) just before.
+    /// acting admin held there unconditionally (no resource) just before;
+    /// whatever an `edit_access` takes away from its target in a label
+    /// (without a resource), the actor held there too; and an allowed
+    /// `edit_access` is by an admin of the edited label.
     #[test]
-    fn no_sequence_of_admin_actions_gives_a_permission_the_actor_did_not_hold_unconditionally(seed in any::<u64>(), pick in any::<u64>(), steps in 1..8usize) {
+    fn no_sequence_of_admin_actions_gives_or_takes_away_a_permission_the_actor_did_not_hold_unconditionally(seed in any::<u64>(), pick in any::<u64>(), steps in 1..8usize) {
         let mut doc = testgen::generate(seed, 0);
         let mut r = Rng::new(pick);
         // make some admins: a role with the admin permission and a random part of the catalog
@@ -478,9 +481,17 @@ proptest! {
                 }
             };
             let after = load(&doc);
+            let is_owner = dir.user(&actor).is_some_and(|u| u.owner);
             for (label, _) in &entries {
+                if matches!(op, AdminOp::EditAccess { .. }) {
+                    let admin = is_owner || sc.model.check(&actor, *label, &admin_perm, None, sc.now).allowed;
+                    prop_assert!(admin, "seed {}: {} edited {}'s access in {} without being an admin there", seed, actor, target, label);
+                }
                 for p in perm_ids(&after) {
-                    let held = sc.model.check(&actor, *label, &p, None, sc.now).allowed;
+                    let held = is_owner || sc.model.check(&actor, *label, &p, None, sc.now).allowed;
+                    let had = sc.model.check(&target, *label, &p, None, sc.now).allowed;
+                    let has = after.model.check(&target, *label, &p, None, after.now).allowed;
+                    prop_assert!(!had || has || held, "seed {}: {} took `{}` in {} from {} without holding it", seed, actor, p, label, target);
                     for res in resources(&target) {
                         let got = after.model.check(&target, *label, &p, res.as_ref(), after.now);
                         if got.reason == Reason::Granted {

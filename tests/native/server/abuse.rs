@@ -78,12 +78,12 @@ async fn a_huge_request_line_is_refused_with_bounded_memory() {
     );
     let grown_mb = rss_kb().saturating_sub(before) / 1024;
     assert!(grown_mb < 32, "memory grew by {grown_mb} MB");
-    // The head limit answers 431 (hyper) and the server stays healthy.
+    // The head limit answers 431 (the head guard, JSON) and the server stays healthy.
     let r = request(env.addr(), "GET", "/healthz", None, None).await;
     assert_eq!(r.status, 200);
     let long = format!("/v1/users/{}", "x".repeat(20_000));
     let r = request(env.addr(), "GET", &long, Some(&env.key), None).await;
-    assert_eq!(r.status, 431);
+    assert_eq!((r.status, r.code().as_str()), (431, "header_too_large"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

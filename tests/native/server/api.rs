@@ -372,7 +372,14 @@ async fn an_api_key_prefix_that_names_two_keys_is_refused_and_whole_keys_revoke_
     for k in keys {
         let mut conn = db.pool.acquire().await.unwrap();
         let hash = server::keys::api_key_hash(k);
-        server::store::insert_api_key(&mut conn, &hash, "psk_SAME00", "read", Some("default"), 1)
+        let new = server::store::NewApiKey {
+            hash: &hash,
+            prefix: "psk_SAME00",
+            scopes: "read",
+            tenant: Some("default"),
+            require_actor_token: false,
+        };
+        server::store::insert_api_key(&mut conn, &new, 1)
             .await
             .unwrap();
     }
@@ -445,7 +452,7 @@ async fn import_then_export_round_trips(b: Backend) {
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     server::import_text(&db2, rec, &first, None).await.unwrap();
     assert_eq!(server::export(&db2, "default").await.unwrap(), first);
-    let bad = r#"{"labels": [], "users": [{"id": "x", "username": "x@y", "email": "e", "home_label": 1}]}"#;
+    let bad = r#"{"labels": [], "users": [{"id": "x", "username": "x@y", "email": "e@y.example", "home_label": 1}]}"#;
     let rec = server::store::CatalogRecord::Preset("smartico-crm".into());
     let e = server::import_text(&db2, rec, bad, None).await.unwrap_err();
     assert_eq!(e.code(), "unknown_home_label");

@@ -271,7 +271,9 @@ impl Conn {
     }
 
     pub async fn send(&mut self, method: &str, path: &str, key: Option<&str>, body: Option<&[u8]>) {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nhost: test\r\n");
+        // The server's own address, as a browser or curl names it.
+        let host = self.stream.peer_addr().unwrap();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\n");
         if let Some(k) = key {
             head.push_str(&format!("authorization: Bearer {k}\r\n"));
         }

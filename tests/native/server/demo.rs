@@ -247,3 +247,78 @@ async fn demo_mode_listens_on_loopback_only() {
     .unwrap();
     assert_eq!(e.code(), "bad_config");
 }
+
+/// Sends `head` and `body` as they are on a new connection; the answer.
+async fn raw(addr: SocketAddr, head: &str, body: &str) -> Reply {
+    use tokio::io::AsyncWriteExt;
+    let mut c = crate::server::common::Conn::open(addr).await;
+    let text = format!("{head}content-length: {}\r\n\r\n{body}", body.len());
+    c.stream.write_all(text.as_bytes()).await.unwrap();
+    c.read_reply().await.expect("a reply")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_answers_only_its_own_page_not_other_sites_or_rebound_names() {
+    let s = demo_server().await;
+    let addr = s.addr;
+    let disable = r#"{"actor": "olga", "op": "disable", "target": "ada"}"#;
+    let post =
+        |host: &str, extra: &str| format!("POST /demo/admin HTTP/1.1\r\nhost: {host}\r\n{extra}");
+    let me = addr.to_string();
+    // The finding: a text/plain form-like POST from another site, as the owner.
+    let evil = post(
+        &me,
+        "content-type: text/plain\r\norigin: https://evil.example\r\n",
+    );
+    let r = raw(addr, &evil, disable).await;
+    assert_eq!((r.status, r.code().as_str()), (403, "cross_site"));
+    // JSON from another site (its preflight would fail; refused anyway).
+    let evil_json = post(
+        &me,
+        "content-type: application/json\r\norigin: https://evil.example\r\n",
+    );
+    assert_eq!(raw(addr, &evil_json, disable).await.code(), "cross_site");
+    let null_origin = post(&me, "content-type: application/json\r\norigin: null\r\n");
+    assert_eq!(raw(addr, &null_origin, disable).await.code(), "cross_site");
+    let fetch_site = post(
+        &me,
+        "content-type: application/json\r\nsec-fetch-site: cross-site\r\n",
+    );
+    assert_eq!(raw(addr, &fetch_site, disable).await.code(), "cross_site");
+    // DNS rebinding: another name for 127.0.0.1, reads included.
+    let rebound = raw(
+        addr,
+        "GET /demo/users HTTP/1.1\r\nhost: rebind.evil.example\r\n",
+        "",
+    )
+    .await;
+    assert_eq!(
+        (rebound.status, rebound.code().as_str()),
+        (403, "cross_site")
+    );
+    let r = raw(
+        addr,
+        &post("rebind.evil.example", "content-type: application/json\r\n"),
+        disable,
+    )
+    .await;
+    assert_eq!(r.code(), "cross_site");
+    // Nothing changed: Ada is active.
+    let users = get(addr, "/demo/users").await.json();
+    let ada = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == "ada")
+        .unwrap()
+        .clone();
+    assert_eq!(ada["status"], "active");
+    // The page itself: its own origin, JSON, by address or by localhost.
+    let own = post(&me, &format!("content-type: application/json\r\norigin: http://{me}\r\nsec-fetch-site: same-origin\r\n"));
+    let token = r#"{"user": "sue"}"#;
+    let own_token = own.replace("/demo/admin", "/demo/token");
+    assert_eq!(raw(addr, &own_token, token).await.status, 200);
+    let local = format!("localhost:{}", addr.port());
+    let by_name = format!("POST /demo/token HTTP/1.1\r\nhost: {local}\r\ncontent-type: application/json; charset=utf-8\r\norigin: http://{local}\r\n");
+    assert_eq!(raw(addr, &by_name, token).await.status, 200);
+}

@@ -138,6 +138,15 @@ async fn the_readme_server_examples_run_as_written() {
         find(&|v| v["error"]["code"] == "unauthorized"),
         "a revoked key is refused"
     );
+    assert!(
+        find(&|v| v["error"]["code"] == "actor_token_required"),
+        "a key that requires an actor token refuses a bare actor"
+    );
+    let allowed = answers.iter().filter(|v| v["reason"] == "allowed").count();
+    assert_eq!(
+        allowed, 3,
+        "Ada's op by `actor`, by her actor token, and Tina's in the affiliates tenant"
+    );
     let causes: Vec<&str> = events.iter().filter_map(|e| e["cause"].as_str()).collect();
     assert_eq!(
         causes,

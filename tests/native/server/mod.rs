@@ -2,7 +2,8 @@
 //! real PostgreSQL cluster started by the harness, two instances on one
 //! PostgreSQL, a kill -9 during concurrent writes, abuse cases, conformance
 //! parity with the library over every vector file, the OpenAPI document
-//! and the README's curl examples, live change events, and demo mode.
+//! and the README's curl examples, live change events, demo mode, and the
+//! findings of the security review of issue 19, each over HTTP.
 
 /// Runs an async test body on SQLite and on PostgreSQL (a module per
 /// backend, named after the body).
@@ -31,5 +32,6 @@ mod demo;
 mod docs;
 mod instances;
 mod live;
+mod review;
 mod sse;
 mod tenants;

@@ -42,7 +42,7 @@ pub struct Stream {
 pub async fn open(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Stream {
     let mut sock = TcpStream::connect(addr).await.unwrap();
     sock.set_nodelay(true).unwrap();
-    let mut head = format!("GET {path} HTTP/1.1\r\nhost: test\r\naccept: text/event-stream\r\n");
+    let mut head = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\naccept: text/event-stream\r\n");
     for (n, v) in headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
