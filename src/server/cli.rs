@@ -467,7 +467,11 @@ mod tests {
         let r = run(&["keys", "rotate", "--db", &db]).unwrap();
         assert!(r["kid"].is_string());
         let r = run(&["export", "--db", &db]).unwrap();
-        assert_eq!(r["users"].as_array().unwrap().len(), 9);
+        assert!(r.is_null(), "export writes the directory to stdout itself");
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let text = rt.block_on(crate::server::export(&db, "default")).unwrap();
+        let exported: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(exported["users"].as_array().unwrap().len(), 9);
         let e = run(&["export", "--db", "mysql://x"]).unwrap_err();
         assert_eq!(e.code(), "bad_config");
         let _ = std::fs::remove_dir_all(&dir);
