@@ -32,7 +32,10 @@ const UNVERIFIED = Object.freeze({
   reason: "unverified",
   message: "Permissions are not verified (no snapshot, or it was disposed)",
 });
-const BAD_RESOURCE = Object.freeze({ allowed: false, reason: "bad_resource", message: "The resource is not an object" });
+const BAD_RESOURCE = Object.freeze({ allowed: false, reason: "bad_resource", message: "The resource is not an object (a list is not a record)" });
+
+/** Whether `resource` is a record a scoped check reads: an object, not a list (the server refuses a list too). */
+const isRecord = (resource) => typeof resource === "object" && !Array.isArray(resource);
 
 /** Which reason indices allow. */
 const ALLOWS = REASONS.map((c) => c === "owner" || c === "granted");
@@ -46,8 +49,9 @@ export function isLabel(label) {
 
 function normalize(options) {
   if (options === null || typeof options !== "object") throw new TypeError("permsnap: the options are required");
-  const { audience, issuer, manifest, now, clock, leeway = 0, clockSkew = DEFAULT_CLOCK_SKEW } = options;
+  const { audience, issuer, tenant, manifest, now, clock, leeway = 0, clockSkew = DEFAULT_CLOCK_SKEW } = options;
   if (typeof audience !== "string") throw new TypeError("permsnap: `audience` (a string) is required");
+  if (tenant !== undefined && typeof tenant !== "string") throw new TypeError("permsnap: `tenant` is the tenant id `tid` must be (a string)");
   if (typeof manifest !== "string" && typeof manifest !== "function") {
     throw new TypeError("permsnap: `manifest` (the catalog manifest's exact text, or a function returning it) is required");
   }
@@ -61,10 +65,11 @@ function normalize(options) {
     read = () => fixed;
   }
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  if (!Number.isSafeInteger(maxLength) || maxLength < 0) throw new TypeError("permsnap: `maxLength` is a number of characters");
+  if (!Number.isSafeInteger(maxLength) || maxLength < 0) throw new TypeError("permsnap: `maxLength` is a number of bytes (UTF-8)");
   return {
     audience,
     issuer: typeof issuer === "string" ? issuer : undefined,
+    tenant,
     manifest,
     leeway,
     clockSkew,
@@ -187,13 +192,18 @@ export class Permissions {
     return t;
   }
 
-  /** Writes the attributes the conditions read into the slots; `false` when `resource` is not an object. */
+  /**
+   * Writes the attributes the conditions read into the slots; `false` when
+   * `resource` is not a record. Only the resource's own attributes are
+   * read: an inherited one (`Object.prototype.manager = ...`, an
+   * `Object.create({manager})`) is absent, as it is in the record's JSON.
+   */
   #write(resource) {
-    if (typeof resource !== "object") return false;
+    if (!isRecord(resource)) return false;
     const attrs = this.#attrs;
     const slots = buffer(2 * attrs.length);
     for (let i = 0, j = 0; i < attrs.length; i++, j += 2) {
-      const v = resource[attrs[i]];
+      const v = Object.hasOwn(resource, attrs[i]) ? resource[attrs[i]] : undefined;
       switch (typeof v) {
         case "string": {
           const k = this.#intern.get(v);
@@ -225,7 +235,7 @@ export class Permissions {
     if (t === undefined) return false;
     const f = t[p];
     if (resource === undefined || resource === null) return (f & ALLOW) !== 0;
-    if (typeof resource !== "object") return false; // bad_resource, as explain() says
+    if (!isRecord(resource)) return false; // bad_resource, as explain() says
     if ((f & DEPENDS) === 0) return (f & ALLOW) !== 0;
     if (!this.#write(resource)) return false;
     return ALLOWS[check(this.#checker.handle, p, label, this.#clock.now(), true) & 0x7f] === true;

@@ -37,6 +37,7 @@ export const VERIFY_ERRORS = [
   "wrong_issuer",
   "unsupported_version",
   "manifest_mismatch",
+  "wrong_tenant",
 ];
 
 /** Rust `KeyError::CODES`: why a key set (or a key) was refused. */

@@ -86,6 +86,17 @@ function gateOne(el, perms, label) {
   else deny(el, verdict);
 }
 
+// `auxclick`: a middle click opens a link without a `click` event.
+const GUARDED = ["click", "auxclick"];
+
+/** Whether every `[data-permission]` element around `target` (itself included) up to `root` is allowed. */
+function enclosedByAllowedOnly(target, root) {
+  for (let el = target?.closest?.("[data-permission]"); el && root.contains(el); el = el.parentElement?.closest("[data-permission]")) {
+    if (el.getAttribute(DECIDED) !== "allowed") return false;
+  }
+  return true;
+}
+
 /** The `[data-permission]` elements of `node` and under it. */
 function controls(node) {
   const out = node.matches?.("[data-permission]") ? [node] : [];
@@ -119,23 +130,24 @@ export function gate(root, perms, options) {
       }
     }
   });
-  // Keyboard and script activation of a denied or undecided control that is
-  // not a form element (a link, a div with a click handler): stopped before
-  // it reaches the control.
+  // Keyboard, script and middle-button activation of a denied or undecided
+  // control that is not a form element (a link, a div with a click
+  // handler): stopped before it reaches the control. Every enclosing
+  // control must be allowed, not only the innermost: an allowed button
+  // inside a denied link must not open the link.
   const guard = (event) => {
-    const el = event.target?.closest?.("[data-permission]");
-    if (el && el.getAttribute(DECIDED) !== "allowed") {
+    if (!enclosedByAllowedOnly(event.target, root)) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }
   };
   applyAll();
   observer.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: WATCHED });
-  root.addEventListener("click", guard, true);
+  for (const type of GUARDED) root.addEventListener(type, guard, true);
   const unsubscribe = perms ? perms.subscribe(applyAll) : () => {};
   return () => {
     observer.disconnect();
-    root.removeEventListener("click", guard, true);
+    for (const type of GUARDED) root.removeEventListener(type, guard, true);
     unsubscribe();
   };
 }

@@ -40,6 +40,7 @@ export type ErrorCode =
   | "wrong_issuer"
   | "unsupported_version"
   | "manifest_mismatch"
+  | "wrong_tenant"
   | "bad_jwks"
   | "bad_key"
   // JS only
@@ -98,6 +99,12 @@ export interface VerifyOptions {
   /** The issuer `iss` must be, if given. */
   issuer?: string;
   /**
+   * The tenant `tid` must be, if given (`wrong_tenant` when the token names
+   * another or none). Not given, `tid` is not checked (but must be a string
+   * when present).
+   */
+  tenant?: string;
+  /**
    * Seconds by which `exp` may have passed (and `nbf`/`iat` be ahead) at
    * verification; default 0, at most 86,400 (one day). Checks still deny
    * from `exp` on.
@@ -112,7 +119,7 @@ export interface VerifyOptions {
   now?: number | Date;
   /** The clock: milliseconds since the epoch (default `Date.now`). Read once per task. */
   clock?: () => number;
-  /** The longest token accepted, in characters (default 65,536). */
+  /** The longest token accepted, in UTF-8 bytes as `permsnap verify` counts them (default 65,536). */
   maxLength?: number;
 }
 

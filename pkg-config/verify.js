@@ -14,7 +14,7 @@ import { loadManifest, newChecker, readClaim } from "./snapshot.js";
 import { checkClaims, checkHeader, object, parse } from "./token.js";
 import { loaded, ready, release, strictPrechecks } from "./wasm.js";
 
-/** The longest token accepted unless `maxLength` says otherwise (as the Rust verifier). */
+/** The longest token accepted unless `maxLength` says otherwise, in UTF-8 bytes (as the Rust verifier). */
 export const DEFAULT_MAX_LENGTH = 64 * 1024;
 
 /**
@@ -29,7 +29,7 @@ const encoder = new TextEncoder();
 /**
  * Verifies `token` with the keys of `jwks` and the catalog manifest the
  * options give; resolves to `{checker, subject, issuedAt, kid}`. `o` is
- * normalized (see checker.js): `audience`, `issuer`, `leeway`,
+ * normalized (see checker.js): `audience`, `issuer`, `tenant`, `leeway`,
  * `clockSkew`, `maxLength`, `manifest`, `clock`.
  */
 export async function verifyToken(token, jwks, o) {
@@ -50,16 +50,50 @@ export async function verifyToken(token, jwks, o) {
   return { checker, subject: sub, issuedAt: iat ?? -Infinity, kid };
 }
 
+// White space as Rust's `str::trim` takes it (Unicode White_Space): JS's
+// `trim` also strips U+FEFF (a byte order mark), which `permsnap verify`
+// keeps and refuses (`malformed`), and keeps U+0085, which Rust strips.
+const SPACE = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+/** `text` without the White_Space at either end (a loop, not a regex: linear on any input). */
+function trim(text) {
+  let start = 0;
+  let end = text.length;
+  while (start < end && SPACE.test(text[start])) start++;
+  while (end > start && SPACE.test(text[end - 1])) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
 /**
- * Step 1. The size limit comes first, before anything is parsed (an
- * unauthenticated input bounds its own cost); white space around the
- * token (a trailing newline) is trimmed; then exactly three parts, and a
- * header part without white space (`Bearer ...` gets a message that says so).
+ * The length of `text` in UTF-8 bytes, as Rust's `str::len` counts it (a
+ * lone surrogate counts as the 3 bytes of U+FFFD, which it becomes).
+ */
+export function utf8Length(text) {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+/**
+ * Step 1. White space around the token (a trailing newline) is trimmed;
+ * then the size limit, in UTF-8 bytes as natively, before anything is
+ * parsed (an unauthenticated input bounds its own cost: a text longer in
+ * UTF-16 units than the limit is refused without counting its bytes);
+ * then exactly three parts, and a header part without white space
+ * (`Bearer ...` gets a message that says so).
  */
 function split(token, maxLength) {
   if (typeof token !== "string") throw malformed("the token is not a string");
-  if (token.length > maxLength) throw refuse("too_large", { len: token.length, max: maxLength });
-  const text = token.trim();
+  const text = trim(token);
+  if (text.length > maxLength || utf8Length(text) > maxLength) throw refuse("too_large", { len: utf8Length(text), max: maxLength });
   if (text.startsWith("{") || text.startsWith('"')) {
     throw malformed("the token is JSON, not a compact JWS: pass the token itself (e.g. the `token` member of your server's answer)");
   }

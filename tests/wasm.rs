@@ -659,6 +659,20 @@ fn the_js_error_sentences_are_the_display_of_every_verify_error() {
             },
             fields(&[("expected", s("e")), ("found", s("f"))]),
         ),
+        (
+            VerifyError::WrongTenant {
+                expected: "a".into(),
+                found: None,
+            },
+            fields(&[("expected", s("a"))]),
+        ),
+        (
+            VerifyError::WrongTenant {
+                expected: "a".into(),
+                found: Some("b".into()),
+            },
+            fields(&[("expected", s("a")), ("found", s("b"))]),
+        ),
     ];
     let mut seen: Vec<&str> = Vec::new();
     for (e, f) in &cases {

@@ -197,6 +197,25 @@ for (const label of ["4444", "abc", "undefined", "-1", "4444.5"]) {
   });
 }
 
+test("the click guard: an allowed element inside a denied link does not open it, and a middle click on a denied link opens nothing (no stylesheet)", async () => {
+  const page = await open("/pkg-config/test/browser/nested.html", "__result");
+  assert.deepEqual([(await control(page, "outer")).decided, (await control(page, "inner")).decided], ["denied", "allowed"]);
+  // a real mouse click (forced past Playwright's own check, which reads the link's aria-disabled: a person does not)
+  await page.click("#inner", { force: true });
+  assert.equal(await page.evaluate(() => location.hash), "", "the denied link around the allowed element was not followed");
+  const opened = [];
+  page.context().on("page", (p) => opened.push(p));
+  await page.click("#denied", { button: "middle", force: true });
+  await page.click("#allowed", { button: "middle" });
+  await page.waitForTimeout(500);
+  const urls = await Promise.all(opened.map(async (p) => (await p.waitForLoadState().catch(() => {}), p.url())));
+  assert.deepEqual(urls.map((u) => new URL(u).hash), ["#allowed-opened"], "only the allowed link opened a tab");
+  assert.deepEqual(await page.evaluate(() => window.__seen), ["auxclick allowed"], "no click reached the page past a denied control");
+  await Promise.all(opened.map((p) => p.close()));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("every vector file, 10,000 random checks and the Ed25519 cases agree in Chromium", async () => {
   const page = await open("/pkg-config/test/browser/parity.html");
   const r = await page.evaluate(() => window.__results);

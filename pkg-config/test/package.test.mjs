@@ -132,6 +132,32 @@ test("a resource that is not an object is denied as bad_resource, never coerced"
   assert.equal(crmUser.explain("player.view", 4444, "u7").reason, "bad_resource");
 });
 
+test("scoped checks read only the resource's own attributes: an inherited manager grants nothing", async () => {
+  const p = await verifyTap("u7");
+  const inherited = Object.create({ manager: "u7" });
+  assert.equal(p.can("affiliate.view", 4444, inherited), false, "Object.create({manager})");
+  assert.equal(p.explain("affiliate.view", 4444, inherited).reason, "condition_failed");
+  Object.prototype.manager = "u7"; // a polluted prototype (e.g. a merge of untrusted JSON elsewhere on the page)
+  try {
+    assert.equal(p.can("affiliate.view", 4444, {}), false, "Object.prototype.manager");
+    assert.equal(p.explain("affiliate.view", 4444, { status: "approved" }).reason, "condition_failed");
+    assert.equal(p.can("affiliate.view", 4444, { manager: "u7" }), true, "its own manager still grants");
+  } finally {
+    delete Object.prototype.manager;
+  }
+});
+
+test("a list is no resource: bad_resource, even with the attribute the condition reads", async () => {
+  const p = await verifyTap("u7");
+  for (const list of [[], Object.assign([], { manager: "u7" }), [{ manager: "u7" }]]) {
+    assert.equal(p.can("affiliate.view", 4444, list), false, JSON.stringify(list));
+    assert.equal(p.explain("affiliate.view", 4444, list).reason, "bad_resource");
+  }
+  const crmUser = await verify("sue");
+  assert.equal(crmUser.can("player.view", 4444, []), false, "also where no condition is read");
+  assert.equal(crmUser.explain("player.view", 4444, []).reason, "bad_resource");
+});
+
 test("the answers agree with the server's check for every action of several users", async () => {
   for (const user of ["ada", "max", "sue", "sam", "rita"]) {
     const p = await verify(user);
