@@ -13,7 +13,7 @@
 import { ExpiryTimer, TaskClock } from "./cache.js";
 import { REASONS, reasonMessage } from "./codes.js";
 import { PermsnapError } from "./errors.js";
-import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, verifyToken } from "./verify.js";
+import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, keySource, verifyToken } from "./verify.js";
 import { buffer, check, release } from "./wasm.js";
 
 // Table flags, per permission of a label.
@@ -112,13 +112,17 @@ export class Permissions {
   }
 
   /**
-   * Verifies `token` with the keys of `jwks` (an object or its JSON text)
-   * and the catalog manifest of `options.manifest`; rejects with a
-   * `PermsnapError` (with a `code`) when it does not verify.
+   * Verifies `token` with the keys of `jwks` (an object or its JSON text, a
+   * URL to fetch it from, or a function returning it) and the catalog
+   * manifest of `options.manifest`; rejects with a `PermsnapError` (with a
+   * `code`) when it does not verify. A fetched key set is kept for
+   * `update()`, and read again (past the HTTP cache) when a token names a
+   * key it does not have: a key rotation needs no reload.
    */
   static async verify(token, jwks, options) {
     const o = normalize(options);
-    return new Permissions(BUILDING, await verifyToken(token, jwks, o), jwks, o);
+    const keys = keySource(jwks);
+    return new Permissions(BUILDING, await verifyToken(token, keys, o), keys, o);
   }
 
   #swap(v) {

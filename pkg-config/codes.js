@@ -49,6 +49,7 @@ export const JS_ERROR_CODES = Object.freeze([
   "wrong_subject", // update(): the new token is for another user
   "webcrypto_unavailable", // no WebCrypto Ed25519 here (an old engine, or a page that is not a secure context)
   "wasm_unavailable", // the wasm module did not load (CSP without 'wasm-unsafe-eval', a 403 ...)
+  "jwks_unavailable", // the JWKS given as a URL could not be fetched (network, an HTTP error)
 ]);
 
 /** Reason codes only the JS face produces. */

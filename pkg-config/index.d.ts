@@ -47,7 +47,8 @@ export type ErrorCode =
   | "stale_token"
   | "wrong_subject"
   | "webcrypto_unavailable"
-  | "wasm_unavailable";
+  | "wasm_unavailable"
+  | "jwks_unavailable";
 
 /** A refused token, key set or manifest, or a package that cannot run; `code` is stable. */
 export declare class PermsnapError extends Error {
@@ -57,7 +58,7 @@ export declare class PermsnapError extends Error {
 }
 
 /** The error codes only the JS face produces. */
-export declare const JS_ERROR_CODES: readonly ("stale_token" | "wrong_subject" | "webcrypto_unavailable" | "wasm_unavailable")[];
+export declare const JS_ERROR_CODES: readonly ("stale_token" | "wrong_subject" | "webcrypto_unavailable" | "wasm_unavailable" | "jwks_unavailable")[];
 /** The reason codes only the JS face produces. */
 export declare const JS_REASONS: readonly ("unverified" | "bad_resource")[];
 /** Every error code (the Rust lists, and the JS ones). */
@@ -76,6 +77,13 @@ export interface Jwk {
 }
 
 /** A JSON Web Key Set; keys are picked by `kid`, so they can rotate. */
+/**
+ * Where the keys come from: the key set, its JSON text, its URL, or a
+ * function asked for it (`refresh`: read past any cache, the keys at hand
+ * lack a token's `kid`).
+ */
+export type JwksSource = Jwks | string | URL | ((request: { refresh: boolean }) => Jwks | string | Promise<Jwks | string>);
+
 export interface Jwks {
   keys: Jwk[] | object[];
 }
@@ -143,11 +151,16 @@ export interface Explanation {
 export declare class Permissions<A extends string = string> {
   private constructor();
   /**
-   * Verifies `token` with `jwks` (an object or its JSON text) and the
-   * catalog manifest of `options.manifest`; rejects with a `PermsnapError`
-   * when it does not verify. Loads the wasm module on first use.
+   * Verifies `token` with `jwks` and the catalog manifest of
+   * `options.manifest`; rejects with a `PermsnapError` when it does not
+   * verify. Loads the wasm module on first use. `jwks` is the key set (an
+   * object or its JSON text), where to fetch it (a `URL`, or a string
+   * starting with `/`, `./`, `../`, `http:` or `https:`), or a function
+   * returning it; a fetched or returned set is read again once (`refresh`,
+   * past the HTTP cache) when a token names a key it lacks, so `update()`
+   * and `follow()` survive a key rotation.
    */
-  static verify<A extends string = string>(token: string, jwks: Jwks | string, options: VerifyOptions): Promise<Permissions<A>>;
+  static verify<A extends string = string>(token: string, jwks: JwksSource, options: VerifyOptions): Promise<Permissions<A>>;
   /** Whether `action` is allowed in `label` (on `resource`, for scoped permissions). A label is a safe non-negative integer. */
   can(action: A, label: number, resource?: Resource | null): boolean;
   /** The opposite of `can`. */

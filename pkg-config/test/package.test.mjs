@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import init, { Permissions, PermsnapError, gate, errorCodes, reasonCodes } from "../../pkg/node.js";
@@ -254,6 +255,63 @@ test("iat or nbf up to 60 s ahead (the issuer's clock) is accepted by default; e
   const late = await Permissions.verify(at(claims.iat), k.jwks, { ...opts, now: exp + 1000, leeway: 30 });
   assert.equal(late.explain("player.give_bonus", 4444).reason, "expired");
   await assert.rejects(Permissions.verify(at(claims.iat), k.jwks, { ...opts, leeway: "30s" }), TypeError);
+});
+
+/** Two signing keys' JWKS as the issuer publishes them before and after a rotation (old and new key, both public). */
+function rotation() {
+  const old = keys("old");
+  const fresh = keys("new");
+  return { old, fresh, after: { keys: [...old.jwks.keys, ...fresh.jwks.keys] } };
+}
+
+test("key rotation: update() with a token of a key the fetched JWKS lacks reads it again once (refresh) and swaps the snapshot in", async () => {
+  const { old, fresh, after } = rotation();
+  let published = old.jwks;
+  const asked = [];
+  const jwks = ({ refresh }) => (asked.push(refresh), published);
+  const p = await Permissions.verify(issue(old, { user: "sue" }), jwks, opts);
+  assert.deepEqual(asked, [false]);
+  published = after; // the issuer rotated; this page still holds the old set
+  await p.update(issue(fresh, { user: "sue", now: NOW + 500 }));
+  assert.equal(p.kid, "new");
+  assert.deepEqual(asked, [false, true], "read again once, with refresh");
+  await p.update(issue(old, { user: "sue", now: NOW + 600 }));
+  assert.deepEqual(asked, [false, true], "a key it now has: not read again");
+  // a kid the issuer never published: one more read, then unknown_key, and the snapshot stays
+  assert.equal(await code(p.update(issue(keys("other"), { user: "sue", now: NOW + 700 }))), "unknown_key");
+  assert.deepEqual(asked, [false, true, true]);
+  assert.equal(p.kid, "old");
+});
+
+test("key rotation: a JWKS given by URL is fetched once, kept for updates, and fetched again with cache no-cache on an unknown kid", async () => {
+  const { old, fresh, after } = rotation();
+  let published = old.jwks;
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push(req.headers["cache-control"] ?? "");
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "public, max-age=60" });
+    res.end(JSON.stringify(published));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`;
+    const p = await Permissions.verify(issue(old, { user: "sue" }), url, opts);
+    await p.update(issue(old, { user: "sue", now: NOW + 100 }));
+    assert.equal(requests.length, 1, "kept for updates");
+    published = after;
+    await p.update(issue(fresh, { user: "sue", now: NOW + 500 }));
+    assert.equal(p.kid, "new");
+    assert.equal(requests.length, 2);
+    assert.match(requests[1], /no-cache|max-age=0/, "past the HTTP cache (revalidated)");
+    // a second snapshot of the same URL shares the keys read
+    const q = await Permissions.verify(issue(fresh, { user: "ada", now: NOW + 500 }), new URL(url), opts);
+    assert.equal(q.kid, "new");
+    assert.equal(requests.length, 2);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+  const gone = `http://127.0.0.1:${server.address()?.port ?? 9}/jwks.json`;
+  assert.equal(await code(Permissions.verify(issue(old, { user: "sue" }), gone, opts)), "jwks_unavailable");
 });
 
 test("update swaps in a fresh snapshot for the same user and tells subscribers", async () => {

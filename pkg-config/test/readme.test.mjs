@@ -21,6 +21,8 @@ const k = keys("readme");
 const now = Date.now();
 const token = issue(k, { user: "sue", now });
 const tapToken = issue(k, { catalog: "tap-affiliate", directory: TAP, user: "u7", now });
+// the hash the token names: the server's route for its manifest is /v1/manifest/{hash}
+const manifestHash = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).psnap.m;
 
 /** `expr; // value` lines become checks; `from "permsnap"` the built package. */
 function runnable(code) {
@@ -62,8 +64,7 @@ test("the README's quick start page works as written in Chromium, gating with th
     "/": () => ({ status: 200, headers: { "content-type": "text/html" }, body: html }),
     "/api/token": () => ({ token, catalog: "smartico-crm" }),
     "/.well-known/jwks.json": () => k.jwks,
-    "/api/manifest": (url) => ({ status: url.searchParams.get("catalog") === "smartico-crm" ? 200 : 404,
-      headers: { "content-type": "application/json" }, body: manifest("smartico-crm") }),
+    [`/v1/manifest/${manifestHash}`]: () => ({ status: 200, headers: { "content-type": "application/json" }, body: manifest("smartico-crm") }),
     "/node_modules/permsnap/index.js": file("index.js", "text/javascript"),
     "/node_modules/permsnap/permsnap_wasm_bg.wasm": file("permsnap_wasm_bg.wasm", "application/wasm"),
     "/node_modules/permsnap/permsnap.css": file("permsnap.css", "text/css"),

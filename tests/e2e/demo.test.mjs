@@ -407,7 +407,9 @@ test("restarting the server while both pages are open loses nothing: a change ma
   assert.equal(await sue.evaluate(() => window.__sameDocument), true, "no reload");
 });
 
-test("after a key rotation (permsnap keys rotate while the server runs), the pages verify anew with the new keys, without a reload, and keep following", async () => {
+test("after a key rotation (permsnap keys rotate while the server runs), the open pages take the new key's tokens by update (the package reads the JWKS URL again past the HTTP cache), without a reload, and keep following", async () => {
+  const loads = async (page) => page.evaluate(() => document.body.dataset.loads);
+  const before = [await loads(sue), await loads(ada)];
   const { kid } = JSON.parse(execFileSync(bin, ["keys", "rotate", "--db", db], { encoding: "utf8" }));
   const rekeyed = (page) =>
     page.waitForFunction(
@@ -417,6 +419,7 @@ test("after a key rotation (permsnap keys rotate while the server runs), the pag
     );
   await rekeyed(sue);
   await rekeyed(ada);
+  assert.deepEqual([await loads(sue), await loads(ada)], before, "the same snapshots, updated: the page did not verify anew from scratch");
   const r = await editAccess(ada, "sue", 4444, { no_give_mission: false });
   assert.equal(r.outcome, "applied", r.text);
   await until(sue, "player.give_mission", "allowed");
