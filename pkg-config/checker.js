@@ -11,7 +11,7 @@
 // back as reason indices; the messages are made here (codes.js).
 
 import { ExpiryTimer, TaskClock } from "./cache.js";
-import { REASONS, reasonMessage } from "./codes.js";
+import { REASONS, jsDenial, reasonMessage } from "./codes.js";
 import { PermsnapError } from "./errors.js";
 import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, keySource, verifyToken } from "./verify.js";
 import { buffer, check, release } from "./wasm.js";
@@ -27,12 +27,10 @@ const BOOL = 2;
 const STR = 3;
 const OTHER_STR = 4;
 
-const UNVERIFIED = Object.freeze({
-  allowed: false,
-  reason: "unverified",
-  message: "Permissions are not verified (no snapshot, or it was disposed)",
-});
-const BAD_RESOURCE = Object.freeze({ allowed: false, reason: "bad_resource", message: "The resource is not an object (a list is not a record)" });
+const UNVERIFIED = jsDenial("unverified", "no snapshot, or it was disposed");
+const BAD_RESOURCE = jsDenial("bad_resource");
+// Past `exp`: the snapshot, not the account (whose end of access is `expired`, from the token's `d`).
+const SNAPSHOT_EXPIRED = jsDenial("snapshot_expired");
 
 /** Whether `resource` is a record a scoped check reads: an object, not a list (the server refuses a list too). */
 const isRecord = (resource) => typeof resource === "object" && !Array.isArray(resource);
@@ -257,9 +255,11 @@ export class Permissions {
     const p = this.#index[action];
     if (p === undefined) return this.#answer(UNKNOWN_ACTION);
     if (!isLabel(label)) return this.#answer(UNKNOWN_LABEL);
+    const now = this.#now();
+    if (now >= this.#exp) return { ...SNAPSHOT_EXPIRED };
     const scoped = resource !== undefined && resource !== null;
     if (scoped && !this.#write(resource)) return { ...BAD_RESOURCE };
-    return this.#answer(check(c.handle, p, label, this.#now(), scoped));
+    return this.#answer(check(c.handle, p, label, now, scoped));
   }
 
   /** A packed answer (src/wasm/mod.rs, `check`) as `{allowed, reason, by?, message}`. */

@@ -54,9 +54,23 @@ export const JS_ERROR_CODES = Object.freeze([
 
 /** Reason codes only the JS face produces. */
 export const JS_REASONS = Object.freeze([
-  "unverified", // no verified snapshot: none yet, a failed verify, or disposed
-  "bad_resource", // the resource is not an object (or a control's data-resource is not JSON)
+  "unverified", // no verified snapshot: a failed verify, none given, or disposed
+  "bad_resource", // the resource is not an object, or a list (or a control's data-resource is not JSON)
+  "snapshot_expired", // the snapshot is past its exp (the account's end of access is `expired`)
+  "pending", // the snapshot is being verified
 ]);
+
+/** The sentence of each JS-only reason (`JS_REASONS`), a person reads it. */
+export const JS_MESSAGES = Object.freeze({
+  unverified: "Your permissions could not be verified",
+  bad_resource: "The resource is not an object (a list is not a record)",
+  snapshot_expired: "Your permissions on this page are out of date: they are being renewed, or reload the page",
+  pending: "Checking your permissions…",
+});
+
+/** A denial for a JS-only reason, with its sentence (and `detail` after it, when given). */
+export const jsDenial = (reason, detail) =>
+  Object.freeze({ allowed: false, reason, message: detail ? `${JS_MESSAGES[reason]}: ${detail}` : JS_MESSAGES[reason] });
 
 /** Every error code a `PermsnapError` can have. */
 export const errorCodes = () => [...VERIFY_ERRORS, ...KEY_ERRORS, ...JS_ERROR_CODES];

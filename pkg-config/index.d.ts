@@ -18,7 +18,9 @@ export type Reason =
   | "not_granted"
   // JS only
   | "unverified"
-  | "bad_resource";
+  | "bad_resource"
+  | "snapshot_expired"
+  | "pending";
 
 /**
  * Why a token, key set or manifest was refused, or why the package cannot
@@ -60,7 +62,7 @@ export declare class PermsnapError extends Error {
 /** The error codes only the JS face produces. */
 export declare const JS_ERROR_CODES: readonly ("stale_token" | "wrong_subject" | "webcrypto_unavailable" | "wasm_unavailable" | "jwks_unavailable")[];
 /** The reason codes only the JS face produces. */
-export declare const JS_REASONS: readonly ("unverified" | "bad_resource")[];
+export declare const JS_REASONS: readonly ("unverified" | "bad_resource" | "snapshot_expired" | "pending")[];
 /** Every error code (the Rust lists, and the JS ones). */
 export declare function errorCodes(): ErrorCode[];
 /** Every reason code (the Rust list, and the JS ones). */
@@ -209,11 +211,17 @@ export interface GateOptions {
  * page changes (a MutationObserver), and again on update, expiry and
  * dispose: `data-permsnap="allowed"`, or `"denied"` with `disabled`,
  * `aria-disabled` and the reason as tooltip (hidden with
- * `data-gate="hide"`); `data-resource` (JSON) for scoped checks. With no
- * `perms` everything is denied (`unverified`). Returns a function that
- * stops following the page.
+ * `data-gate="hide"`); `data-resource` (JSON) for scoped checks. Given the
+ * promise `Permissions.verify` returns, everything is denied as `pending`
+ * until it settles, then decided (or denied as `unverified`, with the
+ * error's code, if it rejects). With no `perms` everything is denied
+ * (`unverified`). Returns a function that stops following the page.
  */
-export declare function gate(root: ParentNode & Node, perms: Permissions<any> | null | undefined, options: GateOptions): () => void;
+export declare function gate(
+  root: ParentNode & Node,
+  perms: Permissions<any> | Promise<Permissions<any> | null> | null | undefined,
+  options: GateOptions,
+): () => void;
 
 /**
  * Whether `signature` is a strict Ed25519 signature of `message` by

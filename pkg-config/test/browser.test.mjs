@@ -103,7 +103,9 @@ test("gate disables, hides and explains controls in a real browser, and gates ev
   // re-applied at expiry, with the reason, without any call from the page
   assert.equal(r.beforeExpiry.disabled, false);
   await page.waitForFunction(() => document.getElementById("nothing").disabled, null, { timeout: 10_000 });
-  assert.equal((await control(page, "nothing")).reason, "expired");
+  // the snapshot's end, said as such: not the account's `expired` ("Your access has expired")
+  assert.deepEqual([(await control(page, "nothing")).reason, (await control(page, "nothing")).title],
+    ["snapshot_expired", "Your permissions on this page are out of date: they are being renewed, or reload the page"]);
   assert.deepEqual(page.errors, [], "no console errors");
   await page.close();
 });
@@ -170,6 +172,17 @@ test("fail closed: dispose() gates every control, the allowed ones included", as
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+for (const [token, after] of [["good", ["allowed", null, null]], ["tampered", ["denied", "unverified", "Your permissions could not be verified: bad_signature"]]]) {
+  test(`gate() given the promise of a verification (${token} token) denies as pending until it settles, then decides`, async () => {
+    const page = await open(`/pkg-config/test/browser/failclosed.html?case=pending&token=${token}`, "__result");
+    const r = await page.evaluate(() => window.__result);
+    assert.deepEqual([r.during.decided, r.during.reason, r.during.disabled, r.during.title], ["denied", "pending", true, "Checking your permissions…"]);
+    assert.deepEqual([r.after.decided, r.after.reason, r.after.title || null], after);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}
 
 test("fail closed: update() with an older token is refused (stale_token) and the revoked permission stays revoked", async () => {
   const page = await open("/pkg-config/test/browser/failclosed.html?case=stale", "__result");

@@ -253,7 +253,7 @@ test("iat or nbf up to 60 s ahead (the issuer's clock) is accepted by default; e
   assert.equal(await code(Permissions.verify(at(claims.iat), k.jwks, { ...opts, now: exp, clockSkew: 600 })), "expired");
   // leeway extends the verification past exp, but every check still denies from exp on
   const late = await Permissions.verify(at(claims.iat), k.jwks, { ...opts, now: exp + 1000, leeway: 30 });
-  assert.equal(late.explain("player.give_bonus", 4444).reason, "expired");
+  assert.equal(late.explain("player.give_bonus", 4444).reason, "snapshot_expired");
   await assert.rejects(Permissions.verify(at(claims.iat), k.jwks, { ...opts, leeway: "30s" }), TypeError);
 });
 
@@ -350,7 +350,7 @@ test("update refuses a token issued before the current one (stale_token), also w
 
 const nextTask = () => new Promise((r) => setTimeout(r, 0));
 
-test("after exp every check denies with `expired`, whatever the cache held", async () => {
+test("after exp every check denies with `snapshot_expired` (not the account's `expired`), whatever the cache held", async () => {
   let clock = NOW + 1000;
   const p = await Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, { ...opts, now: undefined, clock: () => clock });
   assert.equal(p.can("player.give_bonus", 4444), true);
@@ -358,8 +358,13 @@ test("after exp every check denies with `expired`, whatever the cache held", asy
   clock = NOW + 60_000;
   await nextTask(); // time passes between tasks
   assert.equal(p.can("player.give_bonus", 4444), false);
-  assert.equal(p.explain("player.give_bonus", 4444).reason, "expired");
+  assert.deepEqual(p.explain("player.give_bonus", 4444), { allowed: false, reason: "snapshot_expired",
+    message: "Your permissions on this page are out of date: they are being renewed, or reload the page" });
   assert.equal(p.expired, true);
+  // an account whose access ended keeps the account's reason and sentence
+  const ended = Date.parse("2030-06-01T00:00:00Z");
+  const eve = await Permissions.verify(issue(k, { user: "eve", now: ended }), k.jwks, { ...opts, now: ended + 1000 });
+  assert.deepEqual(eve.explain("player.give_bonus", 4444), { allowed: false, reason: "expired", message: "Your access has expired" });
   assert.deepEqual(p.allowed(4444), []);
 });
 

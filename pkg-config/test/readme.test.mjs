@@ -92,14 +92,33 @@ test("the CSS rule the README prints is the shipped stylesheet's", () => {
   assert.equal(rules(blocks("css")[0]), rules(readFileSync(join(root, "pkg/permsnap.css"), "utf8")));
 });
 
-test("the README's React example renders on the server with no snapshot, fail closed", async () => {
+/** The README's React example, compiled: its exports. */
+async function reactExample() {
   const jsx = blocks("jsx")[0].replace('from "permsnap/react"', `from ${JSON.stringify(join(root, "pkg/react.js"))}`);
-  const out = await esbuild.transform(`${jsx}\nexport { GiveBonus };`, { loader: "jsx", jsx: "automatic", format: "esm" });
+  const out = await esbuild.transform(`${jsx}\nexport { App, Toolbar };`, { loader: "jsx", jsx: "automatic", format: "esm" });
   const file = join(root, "target/readme-react.mjs"); // beside node_modules, for react/jsx-runtime
   writeFileSync(file, out.code);
-  const { GiveBonus } = await import(file);
+  return import(`${file}?${Date.now()}`);
+}
+
+test("the README's React example renders the truth on the server from a verified snapshot, records it, and denies without one", async () => {
+  const { App } = await reactExample();
   const { createElement } = await import("react");
   const { renderToString } = await import("react-dom/server");
-  const html = renderToString(createElement(GiveBonus, { perms: null, label: 4444 }));
-  assert.equal(html, '<button disabled="" title="Permissions are not verified yet">Give bonus</button>');
+  const { Permissions } = await import(join(root, "pkg/node.js"));
+  const perms = await Permissions.verify(token, k.jwks, { audience: "backoffice", manifest: manifest("smartico-crm") });
+  const serverState = {};
+  const html = renderToString(createElement(App, { snapshot: perms, serverState }));
+  assert.equal(html, '<nav data-may-view="true" data-status="ready"><button>Give bonus</button></nav>');
+  assert.deepEqual(Object.keys(serverState.answers).sort(), ["player.complete_mission", "player.give_bonus", "player.view"]);
+  const none = renderToString(createElement(App, { snapshot: null }));
+  assert.equal(none, '<nav data-may-view="false" data-status="none"><button disabled="" aria-disabled="true" title="Your permissions could not be verified" data-reason="unverified">Give bonus</button></nav>');
+  perms.dispose();
+});
+
+test("every reason's message is in the README's reason table, as the package says it", async () => {
+  const { REASONS, JS_REASONS, JS_MESSAGES, reasonMessage } = await import(join(root, "pkg-config/codes.js"));
+  const rows = new Map([...readme.matchAll(/^\| `(\w+)` \| .* \| ([^|]+) \|$/gm)].map((m) => [m[1], m[2].trim()]));
+  for (const [i, r] of REASONS.entries()) assert.equal(rows.get(r), reasonMessage(i), r);
+  for (const r of JS_REASONS) assert.equal(rows.get(r), JS_MESSAGES[r], r);
 });
