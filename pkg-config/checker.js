@@ -40,6 +40,36 @@ const ALLOWS = REASONS.map((c) => c === "owner" || c === "granted");
 const UNKNOWN_ACTION = REASONS.indexOf("unknown_action");
 const UNKNOWN_LABEL = REASONS.indexOf("unknown_label");
 
+// Development warnings: a misspelt action or a label that is no number is
+// denied silently at run time (unknown_action, unknown_label); outside a
+// production build (`process.env.NODE_ENV`, as bundlers set it) the console
+// says so, once per action or label.
+// Written so that a bundler's replacement of `process.env.NODE_ENV` applies;
+// without a bundler `process` is not defined and warnings are on.
+const production = (() => {
+  try {
+    return process.env.NODE_ENV === "production";
+  } catch {
+    return false;
+  }
+})();
+const warned = new Set();
+
+/** Warns once about `what` (outside production builds). */
+function warnOnce(key, text) {
+  if (production || warned.has(key) || warned.size > 100) return;
+  warned.add(key);
+  console.warn(`permsnap: ${text}`);
+}
+
+function warnAction(action) {
+  warnOnce(`a:${action}`, `\`${action}\` is not a permission of this catalog: every check of it denies (unknown_action). A typo?`);
+}
+
+function warnLabel(label) {
+  warnOnce(`l:${typeof label}:${label}`, `the label ${JSON.stringify(label) ?? String(label)} is not a label id (a safe non-negative integer, never a string): every check denies (unknown_label)`);
+}
+
 /** Whether `label` is a label id: a safe non-negative integer (never coerced). */
 export function isLabel(label) {
   return Number.isSafeInteger(label) && label >= 0;
@@ -232,9 +262,12 @@ export class Permissions {
   /** Whether `action` is allowed in `label` (on `resource`, for scoped permissions). */
   can(action, label, resource) {
     const p = this.#index[action];
-    if (p === undefined) return false;
+    if (p === undefined) return this.#unknownAction(action);
     const t = this.#table(label);
-    if (t === undefined) return false;
+    if (t === undefined) {
+      if (!isLabel(label)) warnLabel(label);
+      return false;
+    }
     const f = t[p];
     if (resource === undefined || resource === null) return (f & ALLOW) !== 0;
     if (!isRecord(resource)) return false; // bad_resource, as explain() says
@@ -253,13 +286,25 @@ export class Permissions {
     const c = this.#checker;
     if (c === null) return { ...UNVERIFIED };
     const p = this.#index[action];
-    if (p === undefined) return this.#answer(UNKNOWN_ACTION);
-    if (!isLabel(label)) return this.#answer(UNKNOWN_LABEL);
+    if (p === undefined) {
+      this.#unknownAction(action);
+      return this.#answer(UNKNOWN_ACTION);
+    }
+    if (!isLabel(label)) {
+      warnLabel(label);
+      return this.#answer(UNKNOWN_LABEL);
+    }
     const now = this.#now();
     if (now >= this.#exp) return { ...SNAPSHOT_EXPIRED };
     const scoped = resource !== undefined && resource !== null;
     if (scoped && !this.#write(resource)) return { ...BAD_RESOURCE };
     return this.#answer(check(c.handle, p, label, now, scoped));
+  }
+
+  /** `false`, after a warning when a snapshot is there to know the catalog's actions. */
+  #unknownAction(action) {
+    if (this.#checker !== null) warnAction(action);
+    return false;
   }
 
   /** A packed answer (src/wasm/mod.rs, `check`) as `{allowed, reason, by?, message}`. */

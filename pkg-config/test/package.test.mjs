@@ -133,6 +133,28 @@ test("a resource that is not an object is denied as bad_resource, never coerced"
   assert.equal(crmUser.explain("player.view", 4444, "u7").reason, "bad_resource");
 });
 
+test("outside production a misspelt action or a label that is no number warns once in the console; the checks still deny", async () => {
+  const p = await verify("sue");
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (m) => warnings.push(m);
+  try {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(p.can("player.give_bonsu", 4444), false);
+      assert.equal(p.explain("player.give_bonsu", 4444).reason, "unknown_action");
+      assert.equal(p.can("player.give_bonus", "4445"), false);
+      assert.equal(p.explain("player.give_bonus", "4445").reason, "unknown_label");
+    }
+    assert.equal(p.can("player.give_bonus", 4444), true, "a known action in a label: no warning");
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warnings, [
+    "permsnap: `player.give_bonsu` is not a permission of this catalog: every check of it denies (unknown_action). A typo?",
+    'permsnap: the label "4445" is not a label id (a safe non-negative integer, never a string): every check denies (unknown_label)',
+  ]);
+});
+
 test("scoped checks read only the resource's own attributes: an inherited manager grants nothing", async () => {
   const p = await verifyTap("u7");
   const inherited = Object.create({ manager: "u7" });
