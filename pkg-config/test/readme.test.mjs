@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { NOW, TAP, issue, keys, manifest, root } from "./helpers.mjs";
@@ -16,6 +17,7 @@ const readme = readFileSync(join(root, "pkg/README.md"), "utf8");
 const blocks = (lang) => [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
 const examples = (kind) =>
   [...readme.matchAll(/<!-- example: (\w+) -->\n```js\n([\s\S]*?)```/g)].filter((m) => m[1] === kind).map((m) => m[2]);
+const gzipped = (name) => gzipSync(readFileSync(join(root, "pkg", name)), { level: 9 }).length;
 
 const k = keys("readme");
 const now = Date.now();
@@ -55,13 +57,18 @@ const tapManifest = ${JSON.stringify(manifest("tap-affiliate"))};
   }
 });
 
-test("the README's quick start page works as written in Chromium, gating with the token it fetches", async () => {
+test("the README's quick start page works as written in Chromium under the README's recommended CSP, gating with the token it fetches", async () => {
   const page = blocks("html")[0];
   assert.match(page, /permsnap\.css/);
+  const [app] = examples("quickstart");
+  assert.ok(app, "the README marks its quick start module");
+  const csp = /Content-Security-Policy: (.+)/.exec(readme)?.[1];
+  assert.equal(csp, "script-src 'self' 'wasm-unsafe-eval'");
   const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">${page}</head></html>`;
   const file = (name, type) => () => ({ status: 200, headers: { "content-type": type }, body: readFileSync(join(root, "pkg", name)) });
   const site = await serve({
-    "/": () => ({ status: 200, headers: { "content-type": "text/html" }, body: html }),
+    "/": () => ({ status: 200, headers: { "content-type": "text/html", "content-security-policy": csp }, body: html }),
+    "/app.js": () => ({ status: 200, headers: { "content-type": "text/javascript" }, body: app }),
     "/api/token": () => ({ token, catalog: "smartico-crm" }),
     "/.well-known/jwks.json": () => k.jwks,
     [`/v1/manifest/${manifestHash}`]: () => ({ status: 200, headers: { "content-type": "application/json" }, body: manifest("smartico-crm") }),
@@ -121,4 +128,18 @@ test("every reason's message is in the README's reason table, as the package say
   const rows = new Map([...readme.matchAll(/^\| `(\w+)` \| .* \| ([^|]+) \|$/gm)].map((m) => [m[1], m[2].trim()]));
   for (const [i, r] of REASONS.entries()) assert.equal(rows.get(r), reasonMessage(i), r);
   for (const r of JS_REASONS) assert.equal(rows.get(r), JS_MESSAGES[r], r);
+});
+
+test("the sizes the README quotes are the built package's (gzip -9 of each file alone, Node's zlib)", () => {
+  const n = (text) => Number(text.replace(/,/g, ""));
+  const all = /\*\*([\d,]+) bytes\*\* gzip in\s+all \(wasm ([\d,]+), `index\.js` ([\d,]+), stylesheet ([\d,]+);/.exec(readme);
+  assert.ok(all, "the README states the default download");
+  const [wasm, index, css] = [gzipped("permsnap_wasm_bg.wasm"), gzipped("index.js"), gzipped("permsnap.css")];
+  assert.deepEqual(all.slice(1).map(n), [wasm + index + css, wasm, index, css]);
+  const live = /`live\.js`, ([\d,]+) bytes/.exec(readme);
+  assert.ok(live, "the README states live.js");
+  assert.equal(n(live[1]), gzipped("live.js"));
+  const quoted = /\(([\d,]+) bytes gzip\)\./.exec(readme.slice(readme.indexOf("## Live updates")));
+  assert.ok(quoted, "the live updates section states its size");
+  assert.equal(n(quoted[1]), gzipped("live.js"));
 });
