@@ -336,6 +336,16 @@ test("key rotation: a JWKS given by URL is fetched once, kept for updates, and f
   assert.equal(await code(Permissions.verify(issue(old, { user: "sue" }), gone, opts)), "jwks_unavailable");
 });
 
+test("the tenant option: a token of another tenant is wrong_tenant at verify and at update, which keeps it", async () => {
+  const acme = (user, now) => signRaw(k.privateJwk, { alg: "EdDSA", typ: "permsnap+jwt", kid: "k1" }, { ...payloadOf(issue(k, { user, now })), tid: "acme" });
+  const p = await Permissions.verify(acme("sue", NOW), k.jwks, { ...opts, tenant: "acme" });
+  assert.equal(await code(Permissions.verify(acme("sue", NOW), k.jwks, { ...opts, tenant: "globex" })), "wrong_tenant");
+  assert.equal(await code(p.update(issue(k, { user: "sue", now: NOW + 500 }))), "wrong_tenant", "a token naming no tenant");
+  await p.update(acme("sue", NOW + 600));
+  assert.equal(p.issuedAt.getTime(), Math.floor((NOW + 600) / 1000) * 1000);
+  await assert.rejects(Permissions.verify(acme("sue", NOW), k.jwks, { ...opts, tenant: 7 }), TypeError);
+});
+
 test("update swaps in a fresh snapshot for the same user and tells subscribers", async () => {
   const p = await verify("sue");
   let calls = 0;
