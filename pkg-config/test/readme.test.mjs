@@ -57,8 +57,10 @@ const tapManifest = ${JSON.stringify(manifest("tap-affiliate"))};
   }
 });
 
-test("the README's quick start page works as written in Chromium under the README's recommended CSP, gating with the token it fetches", async () => {
-  const page = blocks("html")[0];
+for (const preloaded of [false, true]) {
+test(`the README's quick start page works as written in Chromium under the README's recommended CSP, gating with the token it fetches${preloaded ? "; with the README's preloads, each file is fetched once (the package reuses every preload)" : ""}`, async () => {
+  const page = blocks("html")[0] + (preloaded ? blocks("html")[1] : "");
+  if (preloaded) assert.match(blocks("html")[1], /rel="preload" href="\/\.well-known\/jwks\.json"/);
   assert.match(page, /permsnap\.css/);
   const [app] = examples("quickstart");
   assert.ok(app, "the README marks its quick start module");
@@ -79,6 +81,10 @@ test("the README's quick start page works as written in Chromium under the READM
   const browser = await launchChromium();
   try {
     const p = await newPage(browser);
+    const requested = [];
+    p.on("request", (r) => requested.push(new URL(r.url()).pathname));
+    const warnings = [];
+    p.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
     await p.goto(`${site.url}/`);
     const bonus = p.locator('[data-permission="player.give_bonus"]');
     const mission = p.locator('[data-permission="player.complete_mission"]');
@@ -88,11 +94,17 @@ test("the README's quick start page works as written in Chromium under the READM
     assert.equal(await mission.getAttribute("data-reason"), "not_granted");
     assert.equal(await mission.isDisabled(), true);
     assert.deepEqual(p.errors, []);
+    if (preloaded) {
+      const once = ["/node_modules/permsnap/index.js", "/node_modules/permsnap/permsnap_wasm_bg.wasm", "/.well-known/jwks.json", "/api/token"];
+      assert.deepEqual(once.map((u) => requested.filter((r) => r === u).length), [1, 1, 1, 1], requested.join(" "));
+      assert.deepEqual(warnings.filter((w) => /preload/i.test(w)), [], "no preload left unused");
+    }
   } finally {
     await browser.close();
     await site.close();
   }
 });
+}
 
 test("the CSS rule the README prints is the shipped stylesheet's", () => {
   const rules = (css) => css.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ").replace(/ ?([{};,]) ?/g, "$1").trim();
