@@ -11,9 +11,9 @@
 // back as reason indices; the messages are made here (codes.js).
 
 import { ExpiryTimer, TaskClock } from "./cache.js";
-import { REASONS, reasonMessage } from "./codes.js";
+import { REASONS, jsDenial, reasonMessage } from "./codes.js";
 import { PermsnapError } from "./errors.js";
-import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, verifyToken } from "./verify.js";
+import { DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LENGTH, keySource, verifyToken } from "./verify.js";
 import { buffer, check, release } from "./wasm.js";
 
 // Table flags, per permission of a label.
@@ -27,17 +27,48 @@ const BOOL = 2;
 const STR = 3;
 const OTHER_STR = 4;
 
-const UNVERIFIED = Object.freeze({
-  allowed: false,
-  reason: "unverified",
-  message: "Permissions are not verified (no snapshot, or it was disposed)",
-});
-const BAD_RESOURCE = Object.freeze({ allowed: false, reason: "bad_resource", message: "The resource is not an object" });
+const UNVERIFIED = jsDenial("unverified", "no snapshot, or it was disposed");
+const BAD_RESOURCE = jsDenial("bad_resource");
+// Past `exp`: the snapshot, not the account (whose end of access is `expired`, from the token's `d`).
+const SNAPSHOT_EXPIRED = jsDenial("snapshot_expired");
+
+/** Whether `resource` is a record a scoped check reads: an object, not a list (the server refuses a list too). */
+const isRecord = (resource) => typeof resource === "object" && !Array.isArray(resource);
 
 /** Which reason indices allow. */
 const ALLOWS = REASONS.map((c) => c === "owner" || c === "granted");
 const UNKNOWN_ACTION = REASONS.indexOf("unknown_action");
 const UNKNOWN_LABEL = REASONS.indexOf("unknown_label");
+
+// Development warnings: a misspelt action or a label that is no number is
+// denied silently at run time (unknown_action, unknown_label); outside a
+// production build (`process.env.NODE_ENV`, as bundlers set it) the console
+// says so, once per action or label.
+// Written so that a bundler's replacement of `process.env.NODE_ENV` applies;
+// without a bundler `process` is not defined and warnings are on.
+const production = (() => {
+  try {
+    return process.env.NODE_ENV === "production";
+  } catch {
+    return false;
+  }
+})();
+const warned = new Set();
+
+/** Warns once about `what` (outside production builds). */
+function warnOnce(key, text) {
+  if (production || warned.has(key) || warned.size > 100) return;
+  warned.add(key);
+  console.warn(`permsnap: ${text}`);
+}
+
+function warnAction(action) {
+  warnOnce(`a:${action}`, `\`${action}\` is not a permission of this catalog: every check of it denies (unknown_action). A typo?`);
+}
+
+function warnLabel(label) {
+  warnOnce(`l:${typeof label}:${label}`, `the label ${JSON.stringify(label) ?? String(label)} is not a label id (a safe non-negative integer, never a string): every check denies (unknown_label)`);
+}
 
 /** Whether `label` is a label id: a safe non-negative integer (never coerced). */
 export function isLabel(label) {
@@ -46,8 +77,9 @@ export function isLabel(label) {
 
 function normalize(options) {
   if (options === null || typeof options !== "object") throw new TypeError("permsnap: the options are required");
-  const { audience, issuer, manifest, now, clock, leeway = 0, clockSkew = DEFAULT_CLOCK_SKEW } = options;
+  const { audience, issuer, tenant, manifest, now, clock, leeway = 0, clockSkew = DEFAULT_CLOCK_SKEW } = options;
   if (typeof audience !== "string") throw new TypeError("permsnap: `audience` (a string) is required");
+  if (tenant !== undefined && typeof tenant !== "string") throw new TypeError("permsnap: `tenant` is the tenant id `tid` must be (a string)");
   if (typeof manifest !== "string" && typeof manifest !== "function") {
     throw new TypeError("permsnap: `manifest` (the catalog manifest's exact text, or a function returning it) is required");
   }
@@ -61,10 +93,11 @@ function normalize(options) {
     read = () => fixed;
   }
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  if (!Number.isSafeInteger(maxLength) || maxLength < 0) throw new TypeError("permsnap: `maxLength` is a number of characters");
+  if (!Number.isSafeInteger(maxLength) || maxLength < 0) throw new TypeError("permsnap: `maxLength` is a number of bytes (UTF-8)");
   return {
     audience,
     issuer: typeof issuer === "string" ? issuer : undefined,
+    tenant,
     manifest,
     leeway,
     clockSkew,
@@ -107,13 +140,17 @@ export class Permissions {
   }
 
   /**
-   * Verifies `token` with the keys of `jwks` (an object or its JSON text)
-   * and the catalog manifest of `options.manifest`; rejects with a
-   * `PermsnapError` (with a `code`) when it does not verify.
+   * Verifies `token` with the keys of `jwks` (an object or its JSON text, a
+   * URL to fetch it from, or a function returning it) and the catalog
+   * manifest of `options.manifest`; rejects with a `PermsnapError` (with a
+   * `code`) when it does not verify. A fetched key set is kept for
+   * `update()`, and read again (past the HTTP cache) when a token names a
+   * key it does not have: a key rotation needs no reload.
    */
   static async verify(token, jwks, options) {
     const o = normalize(options);
-    return new Permissions(BUILDING, await verifyToken(token, jwks, o), jwks, o);
+    const keys = keySource(jwks);
+    return new Permissions(BUILDING, await verifyToken(token, keys, o), keys, o);
   }
 
   #swap(v) {
@@ -187,13 +224,18 @@ export class Permissions {
     return t;
   }
 
-  /** Writes the attributes the conditions read into the slots; `false` when `resource` is not an object. */
+  /**
+   * Writes the attributes the conditions read into the slots; `false` when
+   * `resource` is not a record. Only the resource's own attributes are
+   * read: an inherited one (`Object.prototype.manager = ...`, an
+   * `Object.create({manager})`) is absent, as it is in the record's JSON.
+   */
   #write(resource) {
-    if (typeof resource !== "object") return false;
+    if (!isRecord(resource)) return false;
     const attrs = this.#attrs;
     const slots = buffer(2 * attrs.length);
     for (let i = 0, j = 0; i < attrs.length; i++, j += 2) {
-      const v = resource[attrs[i]];
+      const v = Object.hasOwn(resource, attrs[i]) ? resource[attrs[i]] : undefined;
       switch (typeof v) {
         case "string": {
           const k = this.#intern.get(v);
@@ -220,12 +262,15 @@ export class Permissions {
   /** Whether `action` is allowed in `label` (on `resource`, for scoped permissions). */
   can(action, label, resource) {
     const p = this.#index[action];
-    if (p === undefined) return false;
+    if (p === undefined) return this.#unknownAction(action);
     const t = this.#table(label);
-    if (t === undefined) return false;
+    if (t === undefined) {
+      if (!isLabel(label)) warnLabel(label);
+      return false;
+    }
     const f = t[p];
     if (resource === undefined || resource === null) return (f & ALLOW) !== 0;
-    if (typeof resource !== "object") return false; // bad_resource, as explain() says
+    if (!isRecord(resource)) return false; // bad_resource, as explain() says
     if ((f & DEPENDS) === 0) return (f & ALLOW) !== 0;
     if (!this.#write(resource)) return false;
     return ALLOWS[check(this.#checker.handle, p, label, this.#clock.now(), true) & 0x7f] === true;
@@ -241,11 +286,25 @@ export class Permissions {
     const c = this.#checker;
     if (c === null) return { ...UNVERIFIED };
     const p = this.#index[action];
-    if (p === undefined) return this.#answer(UNKNOWN_ACTION);
-    if (!isLabel(label)) return this.#answer(UNKNOWN_LABEL);
+    if (p === undefined) {
+      this.#unknownAction(action);
+      return this.#answer(UNKNOWN_ACTION);
+    }
+    if (!isLabel(label)) {
+      warnLabel(label);
+      return this.#answer(UNKNOWN_LABEL);
+    }
+    const now = this.#now();
+    if (now >= this.#exp) return { ...SNAPSHOT_EXPIRED };
     const scoped = resource !== undefined && resource !== null;
     if (scoped && !this.#write(resource)) return { ...BAD_RESOURCE };
-    return this.#answer(check(c.handle, p, label, this.#now(), scoped));
+    return this.#answer(check(c.handle, p, label, now, scoped));
+  }
+
+  /** `false`, after a warning when a snapshot is there to know the catalog's actions. */
+  #unknownAction(action) {
+    if (this.#checker !== null) warnAction(action);
+    return false;
   }
 
   /** A packed answer (src/wasm/mod.rs, `check`) as `{allowed, reason, by?, message}`. */

@@ -25,11 +25,28 @@ function read(source) {
 }
 
 /**
+ * React's `data-permission` attribute typed with the union: a misspelt
+ * action in JSX markup no longer compiles (the attribute is otherwise
+ * unchecked, as every `data-*` attribute).
+ */
+const jsxLines = (name) => [
+  `/** In JSX, \`data-permission\` takes only a permission id of this catalog. */`,
+  'declare module "react" {',
+  "  interface HTMLAttributes<T> {",
+  `    "data-permission"?: ${name}Permission;`,
+  "  }",
+  "}",
+  "",
+];
+
+/**
  * The TypeScript source: `export type XPermission = "a.b" | ...` and
  * `export const X_PERMISSIONS: readonly XPermission[]`, named after the
- * catalog id. `source` is the catalog or manifest, as text or parsed.
+ * catalog id. `source` is the catalog or manifest, as text or parsed. With
+ * `{jsx: true}`, also React's `data-permission` attribute typed with the
+ * union (needs `@types/react`).
  */
-export function permissionTypes(source) {
+export function permissionTypes(source, options) {
   const { id, title, permissions } = read(source);
   const name = typeName(id);
   const lit = (s) => JSON.stringify(s);
@@ -47,6 +64,7 @@ export function permissionTypes(source) {
     ...permissions.map((p) => `  ${lit(p.id)},`),
     "];",
     "",
+    ...(options?.jsx ? jsxLines(name) : []),
   ];
   return lines.join("\n");
 }

@@ -37,6 +37,7 @@ export const VERIFY_ERRORS = [
   "wrong_issuer",
   "unsupported_version",
   "manifest_mismatch",
+  "wrong_tenant",
 ];
 
 /** Rust `KeyError::CODES`: why a key set (or a key) was refused. */
@@ -48,13 +49,28 @@ export const JS_ERROR_CODES = Object.freeze([
   "wrong_subject", // update(): the new token is for another user
   "webcrypto_unavailable", // no WebCrypto Ed25519 here (an old engine, or a page that is not a secure context)
   "wasm_unavailable", // the wasm module did not load (CSP without 'wasm-unsafe-eval', a 403 ...)
+  "jwks_unavailable", // the JWKS given as a URL could not be fetched (network, an HTTP error)
 ]);
 
 /** Reason codes only the JS face produces. */
 export const JS_REASONS = Object.freeze([
-  "unverified", // no verified snapshot: none yet, a failed verify, or disposed
-  "bad_resource", // the resource is not an object (or a control's data-resource is not JSON)
+  "unverified", // no verified snapshot: a failed verify, none given, or disposed
+  "bad_resource", // the resource is not an object, or a list (or a control's data-resource is not JSON)
+  "snapshot_expired", // the snapshot is past its exp (the account's end of access is `expired`)
+  "pending", // the snapshot is being verified
 ]);
+
+/** The sentence of each JS-only reason (`JS_REASONS`), a person reads it. */
+export const JS_MESSAGES = Object.freeze({
+  unverified: "Your permissions could not be verified",
+  bad_resource: "The resource is not an object (a list is not a record)",
+  snapshot_expired: "Your permissions on this page are out of date: they are being renewed, or reload the page",
+  pending: "Checking your permissions…",
+});
+
+/** A denial for a JS-only reason, with its sentence (and `detail` after it, when given). */
+export const jsDenial = (reason, detail) =>
+  Object.freeze({ allowed: false, reason, message: detail ? `${JS_MESSAGES[reason]}: ${detail}` : JS_MESSAGES[reason] });
 
 /** Every error code a `PermsnapError` can have. */
 export const errorCodes = () => [...VERIFY_ERRORS, ...KEY_ERRORS, ...JS_ERROR_CODES];

@@ -49,6 +49,8 @@ export function verifyMessage(code, f) {
       return `snapshot version ${f.version} is not supported (this build reads version 2)`;
     case "manifest_mismatch":
       return `the token was compiled against catalog manifest \`${f.found}\`, not the one given (\`${f.expected}\`)`;
+    case "wrong_tenant":
+      return f.found == null ? `the token names no tenant (\`tid\`); expected \`${f.expected}\`` : `\`tid\` is \`${f.found}\`, not \`${f.expected}\``;
     default:
       return or(f.detail);
   }

@@ -10,7 +10,7 @@
 // as tooltip; a control added or changed later is decided as soon as the
 // MutationObserver sees it; a disposed snapshot denies everything.
 
-import { JS_REASONS } from "./codes.js";
+import { jsDenial } from "./codes.js";
 
 const DECIDED = "data-permsnap"; // "allowed" | "denied"
 const REASON = "data-reason";
@@ -20,12 +20,16 @@ const SET_HIDDEN = "data-permsnap-hidden";
 const SET_TITLE = "data-permsnap-title";
 const WATCHED = ["data-permission", "data-resource", "data-gate", DECIDED, "disabled", "hidden", "aria-disabled"];
 
-const NO_SNAPSHOT = { allowed: false, reason: JS_REASONS[0], message: "Permissions could not be verified" };
-const BAD_RESOURCE = { allowed: false, reason: JS_REASONS[1], message: "This control's data-resource is not JSON" };
+const NO_SNAPSHOT = jsDenial("unverified");
+const PENDING = jsDenial("pending");
+const BAD_RESOURCE = { allowed: false, reason: "bad_resource", message: "This control's data-resource is not JSON" };
 
-/** The verdict for one control. */
+/**
+ * The verdict for one control. `perms`: the snapshot, or `{denial}` while
+ * there is none (pending, or a failed verification).
+ */
 function decide(el, perms, label) {
-  if (!perms) return NO_SNAPSHOT;
+  if (perms.denial) return perms.denial;
   const text = el.getAttribute("data-resource");
   let resource;
   if (text !== null) {
@@ -86,24 +90,46 @@ function gateOne(el, perms, label) {
   else deny(el, verdict);
 }
 
+// `auxclick`: a middle click opens a link without a `click` event.
+const GUARDED = ["click", "auxclick"];
+
+/** Whether every `[data-permission]` element around `target` (itself included) up to `root` is allowed. */
+function enclosedByAllowedOnly(target, root) {
+  for (let el = target?.closest?.("[data-permission]"); el && root.contains(el); el = el.parentElement?.closest("[data-permission]")) {
+    if (el.getAttribute(DECIDED) !== "allowed") return false;
+  }
+  return true;
+}
+
 /** The `[data-permission]` elements of `node` and under it. */
 function controls(node) {
   const out = node.matches?.("[data-permission]") ? [node] : [];
   return node.querySelectorAll ? out.concat(Array.from(node.querySelectorAll("[data-permission]"))) : out;
 }
 
+const isThenable = (v) => typeof v?.then === "function";
+
+/** What a failed verification denies with: `unverified`, saying why (the error's code). */
+const failed = (e) => jsDenial("unverified", e?.code ?? e?.message ?? String(e));
+
 /**
  * Gates every `[data-permission]` element under `root` for `label`, now
  * and as the page changes, and again whenever `perms` changes (update,
- * expiry, dispose). With no `perms` (a token or wasm that failed),
- * everything is denied with reason `unverified`. Returns a function that
- * stops following (decided controls stay as they are; new ones stay
- * undecided, hence unusable).
+ * expiry, dispose). `perms` may be the promise `Permissions.verify`
+ * returns: until it settles every control is denied as `pending`
+ * ("Checking your permissions…"); if it rejects, as `unverified` with the
+ * error's code. With no `perms` (a token or wasm that failed), everything
+ * is denied with reason `unverified`. Returns a function that stops
+ * following (decided controls stay as they are; new ones stay undecided,
+ * hence unusable).
  */
 export function gate(root, perms, options) {
   const label = options?.label;
+  let current = isThenable(perms) ? { denial: PENDING } : perms ?? { denial: NO_SNAPSHOT };
+  let unsubscribe = () => {};
+  let stopped = false;
   const applyAll = () => {
-    for (const el of controls(root)) gateOne(el, perms ?? null, label);
+    for (const el of controls(root)) gateOne(el, current, label);
   };
   const observer = new MutationObserver((records) => {
     const seen = new Set();
@@ -113,29 +139,39 @@ export function gate(root, perms, options) {
         for (const el of controls(node)) {
           if (!seen.has(el) && el.isConnected) {
             seen.add(el);
-            gateOne(el, perms ?? null, label);
+            gateOne(el, current, label);
           }
         }
       }
     }
   });
-  // Keyboard and script activation of a denied or undecided control that is
-  // not a form element (a link, a div with a click handler): stopped before
-  // it reaches the control.
+  // Keyboard, script and middle-button activation of a denied or undecided
+  // control that is not a form element (a link, a div with a click
+  // handler): stopped before it reaches the control. Every enclosing
+  // control must be allowed, not only the innermost: an allowed button
+  // inside a denied link must not open the link.
   const guard = (event) => {
-    const el = event.target?.closest?.("[data-permission]");
-    if (el && el.getAttribute(DECIDED) !== "allowed") {
+    if (!enclosedByAllowedOnly(event.target, root)) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }
   };
+  /** Gates with `next` (a snapshot or a denial) from now on. */
+  const use = (next) => {
+    if (stopped) return;
+    current = next;
+    if (!next.denial) unsubscribe = next.subscribe(applyAll);
+    applyAll();
+  };
   applyAll();
   observer.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: WATCHED });
-  root.addEventListener("click", guard, true);
-  const unsubscribe = perms ? perms.subscribe(applyAll) : () => {};
+  for (const type of GUARDED) root.addEventListener(type, guard, true);
+  if (isThenable(perms)) perms.then((p) => use(p ?? { denial: NO_SNAPSHOT }), (e) => use({ denial: failed(e) }));
+  else if (!current.denial) unsubscribe = current.subscribe(applyAll);
   return () => {
+    stopped = true;
     observer.disconnect();
-    root.removeEventListener("click", guard, true);
+    for (const type of GUARDED) root.removeEventListener(type, guard, true);
     unsubscribe();
   };
 }

@@ -18,7 +18,9 @@ export type Reason =
   | "not_granted"
   // JS only
   | "unverified"
-  | "bad_resource";
+  | "bad_resource"
+  | "snapshot_expired"
+  | "pending";
 
 /**
  * Why a token, key set or manifest was refused, or why the package cannot
@@ -40,13 +42,15 @@ export type ErrorCode =
   | "wrong_issuer"
   | "unsupported_version"
   | "manifest_mismatch"
+  | "wrong_tenant"
   | "bad_jwks"
   | "bad_key"
   // JS only
   | "stale_token"
   | "wrong_subject"
   | "webcrypto_unavailable"
-  | "wasm_unavailable";
+  | "wasm_unavailable"
+  | "jwks_unavailable";
 
 /** A refused token, key set or manifest, or a package that cannot run; `code` is stable. */
 export declare class PermsnapError extends Error {
@@ -56,9 +60,9 @@ export declare class PermsnapError extends Error {
 }
 
 /** The error codes only the JS face produces. */
-export declare const JS_ERROR_CODES: readonly ("stale_token" | "wrong_subject" | "webcrypto_unavailable" | "wasm_unavailable")[];
+export declare const JS_ERROR_CODES: readonly ("stale_token" | "wrong_subject" | "webcrypto_unavailable" | "wasm_unavailable" | "jwks_unavailable")[];
 /** The reason codes only the JS face produces. */
-export declare const JS_REASONS: readonly ("unverified" | "bad_resource")[];
+export declare const JS_REASONS: readonly ("unverified" | "bad_resource" | "snapshot_expired" | "pending")[];
 /** Every error code (the Rust lists, and the JS ones). */
 export declare function errorCodes(): ErrorCode[];
 /** Every reason code (the Rust list, and the JS ones). */
@@ -75,6 +79,13 @@ export interface Jwk {
 }
 
 /** A JSON Web Key Set; keys are picked by `kid`, so they can rotate. */
+/**
+ * Where the keys come from: the key set, its JSON text, its URL, or a
+ * function asked for it (`refresh`: read past any cache, the keys at hand
+ * lack a token's `kid`).
+ */
+export type JwksSource = Jwks | string | URL | ((request: { refresh: boolean }) => Jwks | string | Promise<Jwks | string>);
+
 export interface Jwks {
   keys: Jwk[] | object[];
 }
@@ -98,6 +109,12 @@ export interface VerifyOptions {
   /** The issuer `iss` must be, if given. */
   issuer?: string;
   /**
+   * The tenant `tid` must be, if given (`wrong_tenant` when the token names
+   * another or none). Not given, `tid` is not checked (but must be a string
+   * when present).
+   */
+  tenant?: string;
+  /**
    * Seconds by which `exp` may have passed (and `nbf`/`iat` be ahead) at
    * verification; default 0, at most 86,400 (one day). Checks still deny
    * from `exp` on.
@@ -112,7 +129,7 @@ export interface VerifyOptions {
   now?: number | Date;
   /** The clock: milliseconds since the epoch (default `Date.now`). Read once per task. */
   clock?: () => number;
-  /** The longest token accepted, in characters (default 65,536). */
+  /** The longest token accepted, in UTF-8 bytes as `permsnap verify` counts them (default 65,536). */
   maxLength?: number;
 }
 
@@ -136,11 +153,16 @@ export interface Explanation {
 export declare class Permissions<A extends string = string> {
   private constructor();
   /**
-   * Verifies `token` with `jwks` (an object or its JSON text) and the
-   * catalog manifest of `options.manifest`; rejects with a `PermsnapError`
-   * when it does not verify. Loads the wasm module on first use.
+   * Verifies `token` with `jwks` and the catalog manifest of
+   * `options.manifest`; rejects with a `PermsnapError` when it does not
+   * verify. Loads the wasm module on first use. `jwks` is the key set (an
+   * object or its JSON text), where to fetch it (a `URL`, or a string
+   * starting with `/`, `./`, `../`, `http:` or `https:`), or a function
+   * returning it; a fetched or returned set is read again once (`refresh`,
+   * past the HTTP cache) when a token names a key it lacks, so `update()`
+   * and `follow()` survive a key rotation.
    */
-  static verify<A extends string = string>(token: string, jwks: Jwks | string, options: VerifyOptions): Promise<Permissions<A>>;
+  static verify<A extends string = string>(token: string, jwks: JwksSource, options: VerifyOptions): Promise<Permissions<A>>;
   /** Whether `action` is allowed in `label` (on `resource`, for scoped permissions). A label is a safe non-negative integer. */
   can(action: A, label: number, resource?: Resource | null): boolean;
   /** The opposite of `can`. */
@@ -189,11 +211,17 @@ export interface GateOptions {
  * page changes (a MutationObserver), and again on update, expiry and
  * dispose: `data-permsnap="allowed"`, or `"denied"` with `disabled`,
  * `aria-disabled` and the reason as tooltip (hidden with
- * `data-gate="hide"`); `data-resource` (JSON) for scoped checks. With no
- * `perms` everything is denied (`unverified`). Returns a function that
- * stops following the page.
+ * `data-gate="hide"`); `data-resource` (JSON) for scoped checks. Given the
+ * promise `Permissions.verify` returns, everything is denied as `pending`
+ * until it settles, then decided (or denied as `unverified`, with the
+ * error's code, if it rejects). With no `perms` everything is denied
+ * (`unverified`). Returns a function that stops following the page.
  */
-export declare function gate(root: ParentNode & Node, perms: Permissions<any> | null | undefined, options: GateOptions): () => void;
+export declare function gate(
+  root: ParentNode & Node,
+  perms: Permissions<any> | Promise<Permissions<any> | null> | null | undefined,
+  options: GateOptions,
+): () => void;
 
 /**
  * Whether `signature` is a strict Ed25519 signature of `message` by

@@ -8,7 +8,10 @@
 
 import { malformed, refuse } from "./errors.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// `ignoreBOM`: a part whose bytes start with a UTF-8 byte order mark keeps it
+// as U+FEFF, which JSON.parse refuses (`malformed`), as the native reader does;
+// without it the decoder would drop the mark and accept the part.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const MAX_DEPTH = 64; // the native reader's nesting limit (src/native/load.rs)
 const DAY = 86_400;
 
@@ -111,10 +114,11 @@ const ms = (secs) => Math.min(Math.max(Math.trunc(secs), 0), DAY) * 1000;
 
 /**
  * The claim rules (`Claims::check`) on a parsed payload, after its shapes:
- * `iss` when `r.issuer` is given, `aud` names `r.audience`, before `exp`
- * (plus `r.leeway`), not before `nbf`/`iat` (less the leeway or
- * `r.clockSkew`), the snapshot version. `now` in milliseconds, the leeway
- * and skew in seconds. Returns `{sub, iat, exp}` (milliseconds).
+ * `iss` when `r.issuer` is given, `tid` when `r.tenant` is given, `aud`
+ * names `r.audience`, before `exp` (plus `r.leeway`), not before
+ * `nbf`/`iat` (less the leeway or `r.clockSkew`), the snapshot version. `now` in
+ * milliseconds, the leeway and skew in seconds. Returns `{sub, iat, exp}`
+ * (milliseconds).
  */
 export function checkClaims(c, r, now) {
   const what = "the payload";
@@ -123,10 +127,12 @@ export function checkClaims(c, r, now) {
   const aud = audiences(c.aud);
   const [iat, exp, nbf] = [date(c, "iat"), date(c, "exp", true), date(c, "nbf")];
   optString(c, "jti", what);
+  const tid = optString(c, "tid", what);
   const p = c.psnap;
   if (!isObject(p) || !isU64(p.v)) throw malformed("the payload: `psnap` is not an object with a version `v`");
   now = Math.trunc(now);
   if (r.issuer !== undefined && iss !== r.issuer) throw refuse("wrong_issuer", { expected: r.issuer, found: iss });
+  if (r.tenant !== undefined && tid !== r.tenant) throw refuse("wrong_tenant", { expected: r.tenant, found: tid });
   if (!aud?.includes(r.audience)) throw refuse("wrong_audience", { expected: r.audience });
   const leeway = ms(r.leeway);
   if (now >= exp + leeway) throw refuse("expired", { exp: Math.floor(exp / 1000) });

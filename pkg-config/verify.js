@@ -14,7 +14,7 @@ import { loadManifest, newChecker, readClaim } from "./snapshot.js";
 import { checkClaims, checkHeader, object, parse } from "./token.js";
 import { loaded, ready, release, strictPrechecks } from "./wasm.js";
 
-/** The longest token accepted unless `maxLength` says otherwise (as the Rust verifier). */
+/** The longest token accepted unless `maxLength` says otherwise, in UTF-8 bytes (as the Rust verifier). */
 export const DEFAULT_MAX_LENGTH = 64 * 1024;
 
 /**
@@ -29,15 +29,18 @@ const encoder = new TextEncoder();
 /**
  * Verifies `token` with the keys of `jwks` and the catalog manifest the
  * options give; resolves to `{checker, subject, issuedAt, kid}`. `o` is
- * normalized (see checker.js): `audience`, `issuer`, `leeway`,
+ * normalized (see checker.js): `audience`, `issuer`, `tenant`, `leeway`,
  * `clockSkew`, `maxLength`, `manifest`, `clock`.
  */
 export async function verifyToken(token, jwks, o) {
   const parts = split(token, o.maxLength);
   if (!loaded()) await ready();
   const kid = checkHeader(object(part(parts[0], "header"), "the header"));
-  const keys = keysFor(jwks);
-  const key = (keys instanceof Map ? keys : await keys).get(kid);
+  const source = keySource(jwks);
+  let key = await keyFor(source.get(false), kid);
+  // A kid the keys do not know: the issuer may have rotated its key since
+  // they were read. A fetched key set is read again once, past the HTTP cache.
+  if (key === undefined && source.refreshable) key = await keyFor(source.get(true), kid);
   if (key === undefined) throw refuse("unknown_key", { kid });
   const signature = part(parts[2], "signature");
   if (!(await strictVerify(key, encoder.encode(`${parts[0]}.${parts[1]}`), signature))) throw refuse("bad_signature", { kid });
@@ -50,16 +53,50 @@ export async function verifyToken(token, jwks, o) {
   return { checker, subject: sub, issuedAt: iat ?? -Infinity, kid };
 }
 
+// White space as Rust's `str::trim` takes it (Unicode White_Space): JS's
+// `trim` also strips U+FEFF (a byte order mark), which `permsnap verify`
+// keeps and refuses (`malformed`), and keeps U+0085, which Rust strips.
+const SPACE = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+/** `text` without the White_Space at either end (a loop, not a regex: linear on any input). */
+function trim(text) {
+  let start = 0;
+  let end = text.length;
+  while (start < end && SPACE.test(text[start])) start++;
+  while (end > start && SPACE.test(text[end - 1])) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
 /**
- * Step 1. The size limit comes first, before anything is parsed (an
- * unauthenticated input bounds its own cost); white space around the
- * token (a trailing newline) is trimmed; then exactly three parts, and a
- * header part without white space (`Bearer ...` gets a message that says so).
+ * The length of `text` in UTF-8 bytes, as Rust's `str::len` counts it (a
+ * lone surrogate counts as the 3 bytes of U+FFFD, which it becomes).
+ */
+export function utf8Length(text) {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+/**
+ * Step 1. White space around the token (a trailing newline) is trimmed;
+ * then the size limit, in UTF-8 bytes as natively, before anything is
+ * parsed (an unauthenticated input bounds its own cost: a text longer in
+ * UTF-16 units than the limit is refused without counting its bytes);
+ * then exactly three parts, and a header part without white space
+ * (`Bearer ...` gets a message that says so).
  */
 function split(token, maxLength) {
   if (typeof token !== "string") throw malformed("the token is not a string");
-  if (token.length > maxLength) throw refuse("too_large", { len: token.length, max: maxLength });
-  const text = token.trim();
+  const text = trim(token);
+  if (text.length > maxLength || utf8Length(text) > maxLength) throw refuse("too_large", { len: utf8Length(text), max: maxLength });
   if (text.startsWith("{") || text.startsWith('"')) {
     throw malformed("the token is JSON, not a compact JWS: pass the token itself (e.g. the `token` member of your server's answer)");
   }
@@ -136,6 +173,91 @@ async function importEd25519(bytes, kid) {
 }
 
 // ---------------------------------------------------------------- keys
+
+/** Whether a string names where the JWKS is (rather than being its JSON text). */
+const isLocation = (text) => /^(?:https?:|\/|\.\.?\/)/i.test(text);
+
+/**
+ * Where a verifier's keys come from: given (a JWKS object or its JSON
+ * text), at a URL (a `URL`, or a string starting with `/`, `./`, `../`,
+ * `http:` or `https:`, relative to the page), or from a function
+ * `({refresh}) => jwks` (or a promise of it). A fetched set is read once
+ * and kept; `get(true)` reads it again past the HTTP cache (`cache:
+ * "no-cache"`: revalidated with the server, which a key rotation changed),
+ * one such read at a time.
+ */
+export class KeySource {
+  #load = null;
+  #latest;
+  #refreshing = null;
+
+  constructor(jwks) {
+    if (typeof jwks === "function") this.#load = (refresh) => jwks({ refresh });
+    else if (jwks instanceof URL || (typeof jwks === "string" && isLocation(jwks))) this.#load = fetcher(jwks);
+    else this.#latest = jwks;
+  }
+
+  /** Whether the keys can be read again (a URL or a function). */
+  get refreshable() {
+    return this.#load !== null;
+  }
+
+  /** The key set (a value, or a promise of it); read again when `refresh`. */
+  get(refresh) {
+    if (this.#load === null) return this.#latest;
+    if (refresh) {
+      this.#refreshing ??= this.#read(true).finally(() => {
+        this.#refreshing = null;
+      });
+      return this.#refreshing;
+    }
+    if (this.#latest === undefined) this.#latest = this.#read(false);
+    return this.#latest;
+  }
+
+  #read(refresh) {
+    const read = Promise.resolve(this.#load(refresh));
+    // kept once read; a failed read is not kept (the next verification reads again)
+    return read.then((jwks) => (this.#latest = jwks), (e) => {
+      if (!refresh) this.#latest = undefined;
+      throw e;
+    });
+  }
+}
+
+// Key sources by URL: the snapshots of a page that name one URL share the
+// keys read from it (and a rotation one of them learnt of).
+const locations = new BoundedCache(4);
+
+/** The key source of `jwks` (kept by URL when it is one). */
+export function keySource(jwks) {
+  if (jwks instanceof KeySource) return jwks;
+  if (!(jwks instanceof URL || (typeof jwks === "string" && isLocation(jwks)))) return new KeySource(jwks);
+  const href = String(jwks);
+  return locations.get(href) ?? locations.set(href, new KeySource(jwks));
+}
+
+/** Reads the JWKS at `url` (relative to the page): its text; `jwks_unavailable` when it cannot be read. */
+function fetcher(url) {
+  const href = String(url);
+  return async (refresh) => {
+    const where = new URL(href, globalThis.location?.href);
+    let response;
+    try {
+      response = await fetch(where, { cache: refresh ? "no-cache" : "default", credentials: "same-origin" });
+    } catch (e) {
+      throw new PermsnapError("jwks_unavailable", `the JWKS at ${where} could not be fetched: ${e?.message ?? e}`, { cause: e });
+    }
+    if (!response.ok) throw new PermsnapError("jwks_unavailable", `the JWKS at ${where} answered HTTP ${response.status}`);
+    return response.text();
+  };
+}
+
+/** The imported key for `kid` from a key set (or a promise of one), or `undefined`. */
+async function keyFor(jwks, kid) {
+  const keys = keysFor(jwks instanceof Promise ? await jwks : jwks);
+  return (keys instanceof Map ? keys : await keys).get(kid);
+}
 
 // Imported keys by JWKS text: a page verifies a fresh token every few
 // minutes against the same keys. Keyed by text, not by object, so a JWKS

@@ -6,7 +6,10 @@
 #   * JS (node bench/js.mjs): permsnap's can() against @casl/ability in one
 #     process, download sizes against CASL + jose (esbuild) and the wasm of
 #     @cedar-policy/cedar-wasm, oso and @biscuit-auth/biscuit-wasm, verify +
-#     load against jose, and cold starts in fresh processes;
+#     load against jose, and cold starts in fresh processes; and
+#     (node bench/first-decision.mjs) the time to the first verified
+#     decision in Chromium under a strict CSP, before and after the
+#     README's one-round-trip recipe;
 #   * the server (cargo bench --features server --bench server): snapshots/s,
 #     checks/s and admin writes/s over HTTP on loopback with p50/p99, on
 #     SQLite and on PostgreSQL with one and two instances (a throwaway
@@ -100,6 +103,12 @@ fi
 
 step "JS: node bench/js.mjs"
 BENCH_TARGETS_FILE="$out/targets.md" node bench/js.mjs >"$out/js.md"
+step "JS: node bench/first-decision.mjs (Chromium)"
+if [ "$quick" = 1 ]; then
+  RUNS=3 node bench/first-decision.mjs 0 100 >"$out/first.md"
+else
+  node bench/first-decision.mjs 0 50 100 >"$out/first.md"
+fi
 busy1=$(busy_ticks)
 own1=$(own_ticks)
 t_end=$(date +%s.%N)
@@ -136,6 +145,10 @@ fi
   echo "## 1–4. In JS (Node, \`node bench/js.mjs\`)"
   echo
   cat "$out/js.md"
+  echo
+  echo "### 7. Time to the first verified decision in Chromium (\`node bench/first-decision.mjs\`)"
+  echo
+  cat "$out/first.md"
   echo
   echo "## 5. Native (Rust, \`cargo bench --bench native\`)"
   echo

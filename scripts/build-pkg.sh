@@ -13,6 +13,9 @@
 # subpaths a page loads only if it imports them. The JS is minified with its names kept (`--keep-names`:
 # errors print as `PermsnapError`) and ships with source maps that hold the
 # sources (a page loads a map only when its developer tools are open).
+# `process.env.NODE_ENV` is left as written (esbuild would fold it to
+# "production" when minifying): the app's bundler decides whether the
+# development warnings stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features wasm
@@ -32,7 +35,8 @@ js() { # ENTRY OUTPUT [esbuild options...]
   local entry=$1 output=$2
   shift 2
   "$esbuild" "$entry" --minify --keep-names --format=esm --target=es2022 --log-level=warning \
-    --sourcemap --sources-content=true --outfile="$output" "$@"
+    --sourcemap --sources-content=true --outfile="$output" \
+    --define:process.env.NODE_ENV=process.env.NODE_ENV "$@"
 }
 # The glue is bundled from where wasm-bindgen wrote it.
 cp "$out/permsnap_wasm.js" pkg-config/permsnap_wasm.js

@@ -542,7 +542,10 @@ fn the_js_code_lists_are_the_rust_lists_in_order_then_the_js_ones() {
     let reasons = strings(js_reason_codes());
     let rust: Vec<&str> = Reason::ALL.iter().map(|r| r.code()).collect();
     assert_eq!(reasons[..rust.len()], rust[..]);
-    assert_eq!(reasons[rust.len()..], ["unverified", "bad_resource"]);
+    assert_eq!(
+        reasons[rust.len()..],
+        ["unverified", "bad_resource", "snapshot_expired", "pending"]
+    );
     let errors = strings(js_error_codes());
     let rust: Vec<&str> = VerifyError::CODES
         .iter()
@@ -550,7 +553,7 @@ fn the_js_code_lists_are_the_rust_lists_in_order_then_the_js_ones() {
         .copied()
         .collect();
     assert_eq!(errors[..rust.len()], rust[..]);
-    assert_eq!(errors.len(), rust.len() + 4);
+    assert_eq!(errors.len(), rust.len() + 5);
 }
 
 #[wasm_bindgen_test]
@@ -658,6 +661,20 @@ fn the_js_error_sentences_are_the_display_of_every_verify_error() {
                 found: "f".into(),
             },
             fields(&[("expected", s("e")), ("found", s("f"))]),
+        ),
+        (
+            VerifyError::WrongTenant {
+                expected: "a".into(),
+                found: None,
+            },
+            fields(&[("expected", s("a"))]),
+        ),
+        (
+            VerifyError::WrongTenant {
+                expected: "a".into(),
+                found: Some("b".into()),
+            },
+            fields(&[("expected", s("a")), ("found", s("b"))]),
         ),
     ];
     let mut seen: Vec<&str> = Vec::new();

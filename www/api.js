@@ -24,10 +24,11 @@ export const directory = () => get("/demo/users");
 export const catalog = () => get("/demo/catalog");
 
 /**
- * The issuer's public keys. The server lets caches keep them 60 s; after a
- * key rotation (`fresh`) the page asks past its HTTP cache.
+ * Where the issuer's public keys are. The server lets caches keep them 60 s;
+ * the package reads them again past the cache when a token names a key it
+ * does not have (a key rotation).
  */
-export const jwks = ({ fresh = false } = {}) => get("/.well-known/jwks.json", fresh ? { cache: "no-cache" } : undefined);
+export const JWKS_URL = "/.well-known/jwks.json";
 
 /** The catalog manifest's exact text (the token names it by hash). */
 export const manifest = () => fetch("/v1/manifest").then((r) => r.text());

@@ -103,7 +103,9 @@ test("gate disables, hides and explains controls in a real browser, and gates ev
   // re-applied at expiry, with the reason, without any call from the page
   assert.equal(r.beforeExpiry.disabled, false);
   await page.waitForFunction(() => document.getElementById("nothing").disabled, null, { timeout: 10_000 });
-  assert.equal((await control(page, "nothing")).reason, "expired");
+  // the snapshot's end, said as such: not the account's `expired` ("Your access has expired")
+  assert.deepEqual([(await control(page, "nothing")).reason, (await control(page, "nothing")).title],
+    ["snapshot_expired", "Your permissions on this page are out of date: they are being renewed, or reload the page"]);
   assert.deepEqual(page.errors, [], "no console errors");
   await page.close();
 });
@@ -171,6 +173,17 @@ test("fail closed: dispose() gates every control, the allowed ones included", as
   await page.close();
 });
 
+for (const [token, after] of [["good", ["allowed", null, null]], ["tampered", ["denied", "unverified", "Your permissions could not be verified: bad_signature"]]]) {
+  test(`gate() given the promise of a verification (${token} token) denies as pending until it settles, then decides`, async () => {
+    const page = await open(`/pkg-config/test/browser/failclosed.html?case=pending&token=${token}`, "__result");
+    const r = await page.evaluate(() => window.__result);
+    assert.deepEqual([r.during.decided, r.during.reason, r.during.disabled, r.during.title], ["denied", "pending", true, "Checking your permissions…"]);
+    assert.deepEqual([r.after.decided, r.after.reason, r.after.title || null], after);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}
+
 test("fail closed: update() with an older token is refused (stale_token) and the revoked permission stays revoked", async () => {
   const page = await open("/pkg-config/test/browser/failclosed.html?case=stale", "__result");
   const r = await page.evaluate(() => window.__result);
@@ -196,6 +209,25 @@ for (const label of ["4444", "abc", "undefined", "-1", "4444.5"]) {
     await page.close();
   });
 }
+
+test("the click guard: an allowed element inside a denied link does not open it, and a middle click on a denied link opens nothing (no stylesheet)", async () => {
+  const page = await open("/pkg-config/test/browser/nested.html", "__result");
+  assert.deepEqual([(await control(page, "outer")).decided, (await control(page, "inner")).decided], ["denied", "allowed"]);
+  // a real mouse click (forced past Playwright's own check, which reads the link's aria-disabled: a person does not)
+  await page.click("#inner", { force: true });
+  assert.equal(await page.evaluate(() => location.hash), "", "the denied link around the allowed element was not followed");
+  const opened = [];
+  page.context().on("page", (p) => opened.push(p));
+  await page.click("#denied", { button: "middle", force: true });
+  await page.click("#allowed", { button: "middle" });
+  await page.waitForTimeout(500);
+  const urls = await Promise.all(opened.map(async (p) => (await p.waitForLoadState().catch(() => {}), p.url())));
+  assert.deepEqual(urls.map((u) => new URL(u).hash), ["#allowed-opened"], "only the allowed link opened a tab");
+  assert.deepEqual(await page.evaluate(() => window.__seen), ["auxclick allowed"], "no click reached the page past a denied control");
+  await Promise.all(opened.map((p) => p.close()));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
 
 test("every vector file, 10,000 random checks and the Ed25519 cases agree in Chromium", async () => {
   const page = await open("/pkg-config/test/browser/parity.html");

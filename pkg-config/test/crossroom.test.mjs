@@ -54,7 +54,7 @@ const jwkOf = (extra) => ({ ...k.jwks.keys[0], ...extra });
 const jwks = (...keys) => ({ keys });
 const IDENTITY = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]).toString("base64url");
 
-/** `[name, token, expected code, options]`: options `now`, `leeway`, `clockSkew`, `audience`, `issuer`, `jwks`. */
+/** `[name, token, expected code, options]`: options `now`, `leeway`, `clockSkew`, `audience`, `issuer`, `tenant`, `jwks`. */
 const CASES = [
   ["a token the issuer signed", good, "ok"],
   // split
@@ -67,10 +67,20 @@ const CASES = [
   ["white space inside the payload part: the signature is over the exact text", good.replace(".", ". "), "bad_signature"],
   ["white space inside the signature part", good.replace(/\.([^.]*)$/, ". $1"), "malformed"],
   ["a signature that is not base64url", `${good.slice(0, -2)}+/`, "malformed"],
+  // a byte order mark is no white space to Rust's trim (String.prototype.trim strips it)
+  ["a token with a leading U+FEFF", `\ufeff${good}`, "malformed"],
+  ["a token with a trailing U+FEFF", `${good}\ufeff`, "malformed"],
+  ["a token with a trailing newline", `${good}\n`, "ok"],
+  ["a token with a leading U+0085 (White_Space to Rust)", `\u0085${good}`, "ok"],
+  // the limit counts UTF-8 bytes in both rooms (not UTF-16 units)
+  ["40,000 × é: 80,000 bytes in 40,000 units", "é".repeat(40_000), "too_large"],
+  ["21,846 × a 3-byte character: over 64 KiB in bytes", "\u20ac".repeat(21_846), "too_large"],
+  ["16,384 × an emoji: exactly 64 KiB in bytes, not too large", "\u{1f600}".repeat(16_384), "malformed"],
   // header
   ["a header that is not JSON", sign("hello", claims), "malformed"],
   ["a header that is not UTF-8", sign(Buffer.from([0xff, 0xfe]), claims), "malformed"],
   ["a header that is a list", sign(["EdDSA", "permsnap+jwt", "k1"], claims), "malformed"],
+  ["a header whose bytes start with a UTF-8 BOM", sign(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(head))]), claims), "malformed"],
   ["alg none", sign({ ...head, alg: "none" }, claims), "alg_not_allowed"],
   ["alg none, unsigned", `${b64u({ ...head, alg: "none" })}.${b64u(claims)}.`, "alg_not_allowed"],
   ["alg HS256", sign({ ...head, alg: "HS256" }, claims), "alg_not_allowed"],
@@ -99,6 +109,7 @@ const CASES = [
   ["a payload that is not JSON", sign(head, "not json"), "malformed"],
   ["a payload that is not UTF-8", sign(head, Buffer.from([0xc3, 0x28])), "malformed"],
   ["a payload that is a list", sign(head, [claims]), "malformed"],
+  ["a payload whose bytes start with a UTF-8 BOM", sign(head, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(claims))])), "malformed"],
   ["sub missing", sign(head, without(claims, "sub")), "malformed"],
   ["sub a number", withClaims({ sub: 7 }), "malformed"],
   ["exp missing", sign(head, without(claims, "exp")), "malformed"],
@@ -126,6 +137,14 @@ const CASES = [
   ["aud missing", sign(head, without(claims, "aud")), "wrong_audience"],
   ["another issuer", good, "wrong_issuer", { issuer: "https://someone-else" }],
   ["iss missing with an issuer expected", sign(head, without(claims, "iss")), "wrong_issuer", { issuer: claims.iss }],
+  // the tenant (`tid`): checked only when one is expected, a string whenever present
+  ["the tenant expected", withClaims({ tid: "acme" }), "ok", { tenant: "acme" }],
+  ["another tenant", withClaims({ tid: "globex" }), "wrong_tenant", { tenant: "acme" }],
+  ["no tid with a tenant expected", good, "wrong_tenant", { tenant: "acme" }],
+  ["a tid null with a tenant expected", withClaims({ tid: null }), "wrong_tenant", { tenant: "acme" }],
+  ["a tid and no tenant expected", withClaims({ tid: "globex" }), "ok"],
+  ["a tid that is a number, no tenant expected", withClaims({ tid: 7 }), "malformed"],
+  ["a tid that is a list, a tenant expected", withClaims({ tid: ["acme"] }), "malformed", { tenant: "acme" }],
   ["snapshot version 3", withSnapshot({ v: 3 }), "unsupported_version"],
   ["snapshot version 3 with members version 2 does not have", withSnapshot({ v: 3, future: true }), "unsupported_version"],
   // the snapshot claim, and against the manifest
@@ -168,6 +187,7 @@ async function viaPackage(token, o = {}) {
       leeway: o.leeway ?? 0,
       clockSkew: o.clockSkew ?? 0,
       issuer: o.issuer,
+      tenant: o.tenant,
     });
     return { code: "ok" };
   } catch (e) {
@@ -187,6 +207,7 @@ function viaNative(token, o = {}) {
     "--audience", o.audience ?? AUDIENCE, "--now", new Date(o.now ?? NOW).toISOString(),
     "--leeway", String(o.leeway ?? 0), "--clock-skew", String(o.clockSkew ?? 0)];
   if (o.issuer) args.push("--issuer", o.issuer);
+  if (o.tenant) args.push("--tenant", o.tenant);
   const r = spawnSync(bin, args, { encoding: "utf8" });
   const out = JSON.parse(r.stdout);
   assert.equal(r.status === 0, out.error === undefined, r.stdout);
@@ -203,7 +224,7 @@ test("every crafted token gets the same code from the package and from permsnap 
   assert.deepEqual(differ.map((a) => `${a.name}: package ${a.pkg.code}, native ${a.native.code}, expected ${a.want}`), []);
   const codes = new Set(answers.map((a) => a.want));
   for (const c of ["malformed", "too_large", "bad_signature", "unknown_key", "alg_not_allowed", "typ_mismatch", "crit_unsupported",
-    "key_in_header", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer", "unsupported_version", "manifest_mismatch", "bad_jwks", "ok"]) {
+    "key_in_header", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer", "wrong_tenant", "unsupported_version", "manifest_mismatch", "bad_jwks", "ok"]) {
     assert.ok(codes.has(c), `a case answers ${c}`);
   }
 });

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import init, { Permissions, PermsnapError, gate, errorCodes, reasonCodes } from "../../pkg/node.js";
@@ -132,6 +133,54 @@ test("a resource that is not an object is denied as bad_resource, never coerced"
   assert.equal(crmUser.explain("player.view", 4444, "u7").reason, "bad_resource");
 });
 
+test("outside production a misspelt action or a label that is no number warns once in the console; the checks still deny", async () => {
+  const p = await verify("sue");
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (m) => warnings.push(m);
+  try {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(p.can("player.give_bonsu", 4444), false);
+      assert.equal(p.explain("player.give_bonsu", 4444).reason, "unknown_action");
+      assert.equal(p.can("player.give_bonus", "4445"), false);
+      assert.equal(p.explain("player.give_bonus", "4445").reason, "unknown_label");
+    }
+    assert.equal(p.can("player.give_bonus", 4444), true, "a known action in a label: no warning");
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warnings, [
+    "permsnap: `player.give_bonsu` is not a permission of this catalog: every check of it denies (unknown_action). A typo?",
+    'permsnap: the label "4445" is not a label id (a safe non-negative integer, never a string): every check denies (unknown_label)',
+  ]);
+});
+
+test("scoped checks read only the resource's own attributes: an inherited manager grants nothing", async () => {
+  const p = await verifyTap("u7");
+  const inherited = Object.create({ manager: "u7" });
+  assert.equal(p.can("affiliate.view", 4444, inherited), false, "Object.create({manager})");
+  assert.equal(p.explain("affiliate.view", 4444, inherited).reason, "condition_failed");
+  Object.prototype.manager = "u7"; // a polluted prototype (e.g. a merge of untrusted JSON elsewhere on the page)
+  try {
+    assert.equal(p.can("affiliate.view", 4444, {}), false, "Object.prototype.manager");
+    assert.equal(p.explain("affiliate.view", 4444, { status: "approved" }).reason, "condition_failed");
+    assert.equal(p.can("affiliate.view", 4444, { manager: "u7" }), true, "its own manager still grants");
+  } finally {
+    delete Object.prototype.manager;
+  }
+});
+
+test("a list is no resource: bad_resource, even with the attribute the condition reads", async () => {
+  const p = await verifyTap("u7");
+  for (const list of [[], Object.assign([], { manager: "u7" }), [{ manager: "u7" }]]) {
+    assert.equal(p.can("affiliate.view", 4444, list), false, JSON.stringify(list));
+    assert.equal(p.explain("affiliate.view", 4444, list).reason, "bad_resource");
+  }
+  const crmUser = await verify("sue");
+  assert.equal(crmUser.can("player.view", 4444, []), false, "also where no condition is read");
+  assert.equal(crmUser.explain("player.view", 4444, []).reason, "bad_resource");
+});
+
 test("the answers agree with the server's check for every action of several users", async () => {
   for (const user of ["ada", "max", "sue", "sam", "rita"]) {
     const p = await verify(user);
@@ -226,8 +275,75 @@ test("iat or nbf up to 60 s ahead (the issuer's clock) is accepted by default; e
   assert.equal(await code(Permissions.verify(at(claims.iat), k.jwks, { ...opts, now: exp, clockSkew: 600 })), "expired");
   // leeway extends the verification past exp, but every check still denies from exp on
   const late = await Permissions.verify(at(claims.iat), k.jwks, { ...opts, now: exp + 1000, leeway: 30 });
-  assert.equal(late.explain("player.give_bonus", 4444).reason, "expired");
+  assert.equal(late.explain("player.give_bonus", 4444).reason, "snapshot_expired");
   await assert.rejects(Permissions.verify(at(claims.iat), k.jwks, { ...opts, leeway: "30s" }), TypeError);
+});
+
+/** Two signing keys' JWKS as the issuer publishes them before and after a rotation (old and new key, both public). */
+function rotation() {
+  const old = keys("old");
+  const fresh = keys("new");
+  return { old, fresh, after: { keys: [...old.jwks.keys, ...fresh.jwks.keys] } };
+}
+
+test("key rotation: update() with a token of a key the fetched JWKS lacks reads it again once (refresh) and swaps the snapshot in", async () => {
+  const { old, fresh, after } = rotation();
+  let published = old.jwks;
+  const asked = [];
+  const jwks = ({ refresh }) => (asked.push(refresh), published);
+  const p = await Permissions.verify(issue(old, { user: "sue" }), jwks, opts);
+  assert.deepEqual(asked, [false]);
+  published = after; // the issuer rotated; this page still holds the old set
+  await p.update(issue(fresh, { user: "sue", now: NOW + 500 }));
+  assert.equal(p.kid, "new");
+  assert.deepEqual(asked, [false, true], "read again once, with refresh");
+  await p.update(issue(old, { user: "sue", now: NOW + 600 }));
+  assert.deepEqual(asked, [false, true], "a key it now has: not read again");
+  // a kid the issuer never published: one more read, then unknown_key, and the snapshot stays
+  assert.equal(await code(p.update(issue(keys("other"), { user: "sue", now: NOW + 700 }))), "unknown_key");
+  assert.deepEqual(asked, [false, true, true]);
+  assert.equal(p.kid, "old");
+});
+
+test("key rotation: a JWKS given by URL is fetched once, kept for updates, and fetched again with cache no-cache on an unknown kid", async () => {
+  const { old, fresh, after } = rotation();
+  let published = old.jwks;
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push(req.headers["cache-control"] ?? "");
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "public, max-age=60" });
+    res.end(JSON.stringify(published));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`;
+    const p = await Permissions.verify(issue(old, { user: "sue" }), url, opts);
+    await p.update(issue(old, { user: "sue", now: NOW + 100 }));
+    assert.equal(requests.length, 1, "kept for updates");
+    published = after;
+    await p.update(issue(fresh, { user: "sue", now: NOW + 500 }));
+    assert.equal(p.kid, "new");
+    assert.equal(requests.length, 2);
+    assert.match(requests[1], /no-cache|max-age=0/, "past the HTTP cache (revalidated)");
+    // a second snapshot of the same URL shares the keys read
+    const q = await Permissions.verify(issue(fresh, { user: "ada", now: NOW + 500 }), new URL(url), opts);
+    assert.equal(q.kid, "new");
+    assert.equal(requests.length, 2);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+  const gone = `http://127.0.0.1:${server.address()?.port ?? 9}/jwks.json`;
+  assert.equal(await code(Permissions.verify(issue(old, { user: "sue" }), gone, opts)), "jwks_unavailable");
+});
+
+test("the tenant option: a token of another tenant is wrong_tenant at verify and at update, which keeps it", async () => {
+  const acme = (user, now) => signRaw(k.privateJwk, { alg: "EdDSA", typ: "permsnap+jwt", kid: "k1" }, { ...payloadOf(issue(k, { user, now })), tid: "acme" });
+  const p = await Permissions.verify(acme("sue", NOW), k.jwks, { ...opts, tenant: "acme" });
+  assert.equal(await code(Permissions.verify(acme("sue", NOW), k.jwks, { ...opts, tenant: "globex" })), "wrong_tenant");
+  assert.equal(await code(p.update(issue(k, { user: "sue", now: NOW + 500 }))), "wrong_tenant", "a token naming no tenant");
+  await p.update(acme("sue", NOW + 600));
+  assert.equal(p.issuedAt.getTime(), Math.floor((NOW + 600) / 1000) * 1000);
+  await assert.rejects(Permissions.verify(acme("sue", NOW), k.jwks, { ...opts, tenant: 7 }), TypeError);
 });
 
 test("update swaps in a fresh snapshot for the same user and tells subscribers", async () => {
@@ -266,7 +382,7 @@ test("update refuses a token issued before the current one (stale_token), also w
 
 const nextTask = () => new Promise((r) => setTimeout(r, 0));
 
-test("after exp every check denies with `expired`, whatever the cache held", async () => {
+test("after exp every check denies with `snapshot_expired` (not the account's `expired`), whatever the cache held", async () => {
   let clock = NOW + 1000;
   const p = await Permissions.verify(issue(k, { user: "sue", ttl: 60 }), k.jwks, { ...opts, now: undefined, clock: () => clock });
   assert.equal(p.can("player.give_bonus", 4444), true);
@@ -274,8 +390,13 @@ test("after exp every check denies with `expired`, whatever the cache held", asy
   clock = NOW + 60_000;
   await nextTask(); // time passes between tasks
   assert.equal(p.can("player.give_bonus", 4444), false);
-  assert.equal(p.explain("player.give_bonus", 4444).reason, "expired");
+  assert.deepEqual(p.explain("player.give_bonus", 4444), { allowed: false, reason: "snapshot_expired",
+    message: "Your permissions on this page are out of date: they are being renewed, or reload the page" });
   assert.equal(p.expired, true);
+  // an account whose access ended keeps the account's reason and sentence
+  const ended = Date.parse("2030-06-01T00:00:00Z");
+  const eve = await Permissions.verify(issue(k, { user: "eve", now: ended }), k.jwks, { ...opts, now: ended + 1000 });
+  assert.deepEqual(eve.explain("player.give_bonus", 4444), { allowed: false, reason: "expired", message: "Your access has expired" });
   assert.deepEqual(p.allowed(4444), []);
 });
 

@@ -101,3 +101,30 @@ test("the type test can fail: a misspelled action without its @ts-expect-error d
   assert.ok(unused[0].includes(`usage.${id}.ts(${lines.length - 2},`), unused[0]);
   assert.equal(found.length, 2, `only those two errors:\n${found.join("\n")}`);
 });
+
+test("permsnap-types --jsx types React's data-permission: the markup compiles, and a misspelt action in it does not", (t) => {
+  const jsx = join(types, "jsx");
+  mkdirSync(join(jsx, "generated"), { recursive: true });
+  const ts = execFileSync(process.execPath, [typesBin, "--jsx", catalogFile("smartico-crm")], { encoding: "utf8" });
+  assert.ok(ts.startsWith(execFileSync(process.execPath, [typesBin, catalogFile("smartico-crm")], { encoding: "utf8" })), "the same file, and then the JSX part");
+  writeFileSync(join(jsx, "generated/smartico-crm.ts"), ts);
+  const ok = run(["-p", "pkg-config/test/types/jsx"]);
+  assert.deepEqual(errors(ok), []);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  // without its @ts-expect-error, the typo is an error on its line
+  const id = `tmp-${process.pid}`;
+  const bad = join(jsx, `markup.${id}.tsx`);
+  const config = join(jsx, `tsconfig.${id}.json`);
+  t.after(() => {
+    rmSync(bad, { force: true });
+    rmSync(config, { force: true });
+  });
+  const lines = readFileSync(join(jsx, "markup.tsx"), "utf8").split("\n").filter((l) => !l.includes("@ts-expect-error"));
+  writeFileSync(bad, lines.join("\n"));
+  writeFileSync(config, JSON.stringify({ extends: "./tsconfig.json", files: [`markup.${id}.tsx`, "generated/smartico-crm.ts"], include: [] }));
+  const r = run(["-p", config]);
+  const found = errors(r);
+  const at = lines.findIndex((l) => l.includes('"player.giv_bonus"')) + 1;
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.ok(found[0].includes(`markup.${id}.tsx(${at},`) && found[0].includes("error TS2322"), found[0]);
+});

@@ -180,6 +180,13 @@ pub enum VerifyError {
         /// the hash the token names
         found: String,
     },
+    /// a tenant is expected and `tid` is absent or another
+    WrongTenant {
+        /// the tenant expected
+        expected: String,
+        /// the token's `tid`, if any
+        found: Option<String>,
+    },
 }
 
 impl VerifyError {
@@ -199,6 +206,7 @@ impl VerifyError {
         "wrong_issuer",
         "unsupported_version",
         "manifest_mismatch",
+        "wrong_tenant",
     ];
 
     /// A `malformed` error.
@@ -231,6 +239,7 @@ impl VerifyError {
             VerifyError::WrongIssuer { .. } => 11,
             VerifyError::UnsupportedVersion { .. } => 12,
             VerifyError::ManifestMismatch { .. } => 13,
+            VerifyError::WrongTenant { .. } => 14,
         }
     }
 }
@@ -288,6 +297,14 @@ impl fmt::Display for VerifyError {
                 f,
                 "the token was compiled against catalog manifest `{found}`, not the one given (`{expected}`)"
             ),
+            VerifyError::WrongTenant {
+                expected,
+                found: None,
+            } => write!(f, "the token names no tenant (`tid`); expected `{expected}`"),
+            VerifyError::WrongTenant {
+                expected,
+                found: Some(found),
+            } => write!(f, "`tid` is `{found}`, not `{expected}`"),
         }
     }
 }

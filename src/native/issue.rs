@@ -19,6 +19,8 @@ pub struct IssueOptions {
     pub issuer: String,
     /// `aud`
     pub audience: String,
+    /// `tid`, written when set: the tenant the token is issued in
+    pub tenant: Option<String>,
     /// lifetime in seconds (at least 1; capped by the user's `expires_at`)
     pub ttl_secs: i64,
     /// the header's `alg`
@@ -30,6 +32,7 @@ impl Default for IssueOptions {
         IssueOptions {
             issuer: "permsnap".into(),
             audience: "backoffice".into(),
+            tenant: None,
             ttl_secs: 900,
             alg: Alg::EdDsa,
         }
@@ -162,6 +165,8 @@ struct ClaimsOut<'a> {
     iat: i64,
     exp: i64,
     jti: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tid: Option<&'a str>,
     #[serde(rename = "psnap")]
     snapshot: &'a SnapshotClaim,
 }
@@ -206,6 +211,7 @@ pub fn sign(
         iat,
         exp,
         jti: b64::encode(&digest[..12]),
+        tid: opts.tenant.as_deref(),
         snapshot: &compiled.claim,
     };
     let header = HeaderOut {

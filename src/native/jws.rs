@@ -303,6 +303,9 @@ pub struct VerifyOptions {
     pub audience: String,
     /// the issuer `iss` must be, if set
     pub issuer: Option<String>,
+    /// the tenant `tid` must be, if set (`wrong_tenant` otherwise); unset,
+    /// `tid` is not checked
+    pub tenant: Option<String>,
     /// seconds by which `exp` may be passed and `nbf`/`iat` be ahead
     pub leeway_secs: i64,
     /// seconds by which only `nbf`/`iat` may be ahead (the issuer's clock
@@ -321,6 +324,7 @@ impl VerifyOptions {
         VerifyOptions {
             audience: audience.to_string(),
             issuer: None,
+            tenant: None,
             leeway_secs: 0,
             max_clock_skew_secs: 0,
             now,
@@ -332,6 +336,7 @@ impl VerifyOptions {
         ClaimRules {
             audience: self.audience.clone(),
             issuer: self.issuer.clone(),
+            tenant: self.tenant.clone(),
             now: self.now,
             leeway_secs: self.leeway_secs,
             max_clock_skew_secs: self.max_clock_skew_secs,

@@ -407,7 +407,9 @@ test("restarting the server while both pages are open loses nothing: a change ma
   assert.equal(await sue.evaluate(() => window.__sameDocument), true, "no reload");
 });
 
-test("after a key rotation (permsnap keys rotate while the server runs), the pages verify anew with the new keys, without a reload, and keep following", async () => {
+test("after a key rotation (permsnap keys rotate while the server runs), the open pages take the new key's tokens by update (the package reads the JWKS URL again past the HTTP cache), without a reload, and keep following", async () => {
+  const loads = async (page) => page.evaluate(() => document.body.dataset.loads);
+  const before = [await loads(sue), await loads(ada)];
   const { kid } = JSON.parse(execFileSync(bin, ["keys", "rotate", "--db", db], { encoding: "utf8" }));
   const rekeyed = (page) =>
     page.waitForFunction(
@@ -417,6 +419,7 @@ test("after a key rotation (permsnap keys rotate while the server runs), the pag
     );
   await rekeyed(sue);
   await rekeyed(ada);
+  assert.deepEqual([await loads(sue), await loads(ada)], before, "the same snapshots, updated: the page did not verify anew from scratch");
   const r = await editAccess(ada, "sue", 4444, { no_give_mission: false });
   assert.equal(r.outcome, "applied", r.text);
   await until(sue, "player.give_mission", "allowed");
@@ -477,7 +480,8 @@ test("while the server is down the snapshot is kept until its exp, then everythi
   assert.equal(await control(page, "player.send_message").isEnabled(), true);
   await stopServer();
   await until(page, "player.send_message", "denied");
-  assert.equal(await control(page, "player.send_message").getAttribute("data-reason"), "expired");
+  // the snapshot's end (snapshot_expired), not the account's (expired, as the admin's expiry above)
+  assert.equal(await control(page, "player.send_message").getAttribute("data-reason"), "snapshot_expired");
   assert.match(await page.locator("#countdown").textContent(), /snapshot expired: everything is gated/);
   await startServer();
   await until(page, "player.send_message", "allowed");

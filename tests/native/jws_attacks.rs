@@ -576,6 +576,52 @@ fn header_members_of_the_wrong_json_type_are_malformed() {
 // claims
 
 #[test]
+fn a_token_of_another_tenant_or_naming_none_is_refused_when_a_tenant_is_expected() {
+    let acme = IssueOptions {
+        tenant: Some("acme".into()),
+        ..IssueOptions::default()
+    };
+    let token = issue_with(ALICE, &acme, &key());
+    let mut expect = opts();
+    expect.tenant = Some("acme".into());
+    let v = verify(&token, &jwks(), &expect).expect("the tenant it was issued in");
+    assert_eq!(v.claims.tid.as_deref(), Some("acme"));
+    expect.tenant = Some("globex".into());
+    assert_eq!(
+        refusal_error(&token, &jwks(), &expect),
+        VerifyError::WrongTenant {
+            expected: "globex".into(),
+            found: Some("acme".into())
+        }
+    );
+    // a token without `tid` (issued before tenants) is refused where one is expected
+    let untenanted = issue_with(ALICE, &IssueOptions::default(), &key());
+    let e = refusal_error(&untenanted, &jwks(), &expect);
+    assert_eq!(
+        (e.code(), e.to_string()),
+        (
+            "wrong_tenant",
+            "the token names no tenant (`tid`); expected `globex`".to_string()
+        )
+    );
+    // and nothing checks `tid` when no tenant is expected
+    assert!(verify(&token, &jwks(), &opts()).is_ok());
+    assert!(verify(&untenanted, &jwks(), &opts()).is_ok());
+}
+
+#[test]
+fn a_tid_that_is_not_a_string_is_malformed_even_when_no_tenant_is_expected() {
+    for tid in [json!(7), json!(["acme"]), json!({"id": "acme"})] {
+        let token = with_claims(|c| c["tid"] = tid.clone());
+        assert_eq!(
+            refusal_error(&token, &jwks(), &opts()).code(),
+            "malformed",
+            "{tid}"
+        );
+    }
+}
+
+#[test]
 fn a_token_for_another_audience_is_refused() {
     let opts = IssueOptions {
         audience: "reports".into(),

@@ -67,6 +67,20 @@ const cases = {
     }
     return { before, error };
   },
+  // gate() given the promise of a verification: pending until it settles, then decided, or unverified saying why
+  pending: async () => {
+    await init();
+    let release;
+    const held = new Promise((r) => { release = r; });
+    const verified = held.then(() => Permissions.verify(params.get("token") === "tampered" ? `${f.ada.slice(0, -3)}AAA` : f.ada, f.jwks, opts));
+    gate(root, verified, { label: 4444 });
+    const el = document.getElementById("bonus");
+    const during = { ...state(el), title: el.title };
+    release();
+    await verified.catch(() => {});
+    await new Promise((r) => setTimeout(r, 0));
+    return { during, after: { ...state(el), title: el.title } };
+  },
   // labels that are not safe non-negative integers: denied, never coerced
   "bad-label": async () => {
     const perms = await Permissions.verify(f.ada, f.jwks, opts);

@@ -241,6 +241,9 @@ struct IssueArgs {
     /// `iss`
     #[arg(long, default_value = "permsnap")]
     issuer: String,
+    /// `tid`: the tenant the token is issued in (not written when absent)
+    #[arg(long, value_name = "ID")]
+    tenant: Option<String>,
     /// the header's `alg` (default: what the key's JWK says, else EdDSA)
     #[arg(long, value_parser = ["EdDSA", "Ed25519"])]
     alg: Option<String>,
@@ -260,6 +263,9 @@ struct VerifyArgs {
     /// the issuer `iss` must be
     #[arg(long)]
     issuer: Option<String>,
+    /// the tenant `tid` must be (`wrong_tenant` otherwise; unchecked when absent)
+    #[arg(long, value_name = "ID")]
+    tenant: Option<String>,
     /// the time to verify at (RFC 3339; default: now)
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     now: Option<Millis>,
@@ -470,6 +476,7 @@ fn issue(a: &IssueArgs) -> Out {
     let opts = permsnap::IssueOptions {
         issuer: a.issuer.clone(),
         audience: a.audience.clone(),
+        tenant: a.tenant.clone(),
         ttl_secs: a.ttl,
         alg: a.alg.as_deref().map_or(key.alg(), alg_named),
     };
@@ -518,6 +525,7 @@ fn verify(a: &VerifyArgs) -> Out {
     let jwks = permsnap::Jwks::from_json_text(&read(&a.jwks)?)?;
     let mut opts = permsnap::VerifyOptions::new(&a.audience, a.now.unwrap_or_else(system_now));
     opts.issuer = a.issuer.clone();
+    opts.tenant = a.tenant.clone();
     opts.leeway_secs = a.leeway;
     opts.max_clock_skew_secs = a.clock_skew;
     let v = permsnap::verify(&token, &jwks, &opts)?;
@@ -531,7 +539,7 @@ fn verify(a: &VerifyArgs) -> Out {
         "claims": {
             "iss": c.iss, "sub": c.sub, "aud": c.aud.as_ref().map(|a| a.to_vec()),
             "iat": c.iat.map(|t| t.secs()), "exp": c.exp.secs(),
-            "nbf": c.nbf.map(|t| t.secs()), "jti": c.jti,
+            "nbf": c.nbf.map(|t| t.secs()), "jti": c.jti, "tid": c.tid,
         },
         "snapshot": v.claim,
     }))

@@ -245,6 +245,9 @@ pub struct Claims {
     /// `jti`
     #[serde(default)]
     pub jti: Option<String>,
+    /// `tid`: the tenant the token was issued in (a server with tenants writes it)
+    #[serde(default)]
+    pub tid: Option<String>,
     /// the snapshot claim's version (the claim itself is read after the checks)
     pub psnap: VersionProbe,
 }
@@ -256,6 +259,8 @@ pub struct ClaimRules {
     pub audience: String,
     /// the issuer `iss` must be, if set
     pub issuer: Option<String>,
+    /// the tenant `tid` must be, if set
+    pub tenant: Option<String>,
     /// the verifier's time, milliseconds since the epoch
     pub now: i64,
     /// seconds by which `exp` may be passed and `nbf`/`iat` be ahead
@@ -275,17 +280,28 @@ impl Claims {
     ///
     /// 1. `iss` when an issuer is expected (RFC 8725 section 3.8: a key may
     ///    serve several issuers);
-    /// 2. `aud` names the audience (RFC 8725 section 3.9: a token for
+    /// 2. `tid` when a tenant is expected: one issuer (one key) signs for
+    ///    every tenant of a server, so a token of another tenant must not be
+    ///    taken here;
+    /// 3. `aud` names the audience (RFC 8725 section 3.9: a token for
     ///    another service must not be replayed here);
-    /// 3. before `exp` (plus the leeway);
-    /// 4. not before `nbf` or `iat` (less the leeway and the clock skew);
-    /// 5. a snapshot version this build reads.
+    /// 4. before `exp` (plus the leeway);
+    /// 5. not before `nbf` or `iat` (less the leeway and the clock skew);
+    /// 6. a snapshot version this build reads.
     pub fn check(&self, rules: &ClaimRules) -> Result<(), VerifyError> {
         if let Some(expected) = &rules.issuer {
             if self.iss.as_deref() != Some(expected.as_str()) {
                 return Err(VerifyError::WrongIssuer {
                     expected: expected.clone(),
                     found: self.iss.clone(),
+                });
+            }
+        }
+        if let Some(expected) = &rules.tenant {
+            if self.tid.as_deref() != Some(expected.as_str()) {
+                return Err(VerifyError::WrongTenant {
+                    expected: expected.clone(),
+                    found: self.tid.clone(),
                 });
             }
         }
@@ -373,6 +389,7 @@ mod tests {
             exp: NumericDate(exp_secs * 1000),
             nbf: None,
             jti: None,
+            tid: Some("acme".into()),
             psnap: VersionProbe {
                 v: super::super::VERSION,
             },
@@ -383,6 +400,7 @@ mod tests {
         ClaimRules {
             audience: "backoffice".into(),
             issuer: Some("permsnap".into()),
+            tenant: None,
             now,
             leeway_secs: 0,
             max_clock_skew_secs: 0,
@@ -415,6 +433,18 @@ mod tests {
         let mut skew = rules(2_000_000);
         skew.max_clock_skew_secs = 60;
         assert_eq!(c.check(&skew).unwrap_err().code(), "expired");
+        let mut tenant = rules(1_000_000);
+        tenant.tenant = Some("acme".into());
+        assert!(c.check(&tenant).is_ok());
+        tenant.tenant = Some("globex".into());
+        assert_eq!(c.check(&tenant).unwrap_err().code(), "wrong_tenant");
+        let mut no_tid = claims(2_000);
+        no_tid.tid = None;
+        assert!(
+            no_tid.check(&rules(1_000_000)).is_ok(),
+            "unchecked when no tenant is expected"
+        );
+        assert_eq!(no_tid.check(&tenant).unwrap_err().code(), "wrong_tenant");
         let mut v1 = claims(2_000);
         v1.psnap.v = 1;
         assert_eq!(
