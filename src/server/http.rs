@@ -459,7 +459,7 @@ pub(super) async fn issue_snapshot(
     let now = ctx.app.now();
     let t = model::issue(
         &u.model,
-        &req.user,
+        (tenant, &req.user),
         now,
         req.audience.as_deref(),
         req.ttl,
@@ -571,7 +571,12 @@ fn take_version(obj: &mut Map<String, Value>) -> Result<Option<i64>> {
 /// server's keys for the default audience and without leeway, or `actor`
 /// when the key does not require a token. A token and an `actor` that name
 /// different users are refused.
-async fn resolve_actor(ctx: &Ctx, claim: ActorClaim, require_token: bool) -> Result<String> {
+async fn resolve_actor(
+    ctx: &Ctx,
+    tenant: &str,
+    claim: ActorClaim,
+    require_token: bool,
+) -> Result<String> {
     let Some(token) = claim.token else {
         if require_token {
             return Err(ServerError::TokenRefused {
@@ -590,11 +595,18 @@ async fn resolve_actor(ctx: &Ctx, claim: ActorClaim, require_token: bool) -> Res
         });
     };
     let ring = ctx.app.keys().await?;
-    let subject = model::verify_token(&ring.verifier, &token, DEFAULT_AUDIENCE, ctx.app.now(), 0)
-        .map_err(|r| ServerError::TokenRefused {
-        code: r.code,
-        message: format!("`actor_token` is refused: {}", r.message),
-    })?;
+    let expect = model::TokenExpect {
+        audience: DEFAULT_AUDIENCE,
+        tenant,
+        grace_secs: 0,
+    };
+    let subject =
+        model::verify_token(&ring.verifier, &token, &expect, ctx.app.now()).map_err(|r| {
+            ServerError::TokenRefused {
+                code: r.code,
+                message: format!("`actor_token` is refused: {}", r.message),
+            }
+        })?;
     match claim.actor {
         Some(a) if a != subject.user => Err(ServerError::bad(
             "conflicting_credentials",
@@ -629,7 +641,7 @@ pub(super) async fn apply_admin(
 ) -> Result<Response> {
     let (claim, raw) = split_actor(bytes)?;
     let expect = claim.expect_version;
-    let actor = resolve_actor(ctx, claim, require_token).await?;
+    let actor = resolve_actor(ctx, tenant, claim, require_token).await?;
     let op: OpRequest = parse_value(&raw)?;
     let done = ops::admin(&ctx.app, tenant, &actor, &op, &raw, expect).await?;
     let body = json!({
@@ -838,7 +850,7 @@ async fn events(
     query: std::result::Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
     let Query(q) = query.map_err(|e| ServerError::bad("bad_query", e.body_text(), None))?;
-    let subject = stream_subject(&ctx, &headers, &q).await?;
+    let subject = stream_subject(&ctx, &tenant, &headers, &q).await?;
     let start = match last_event_id(&headers)?.or(q.since) {
         Some(n) if n >= 0 => Start::After(n),
         Some(_) => {
@@ -859,6 +871,7 @@ async fn events(
 /// (`conflicting_credentials`): which one would win is nobody's guess.
 async fn stream_subject(
     ctx: &Ctx,
+    tenant: &str,
     headers: &HeaderMap,
     q: &EventsQuery,
 ) -> Result<model::TokenSubject> {
@@ -880,8 +893,12 @@ async fn stream_subject(
         })?;
     let ring = ctx.app.keys().await?;
     let grace = ctx.app.events.options.token_grace.as_secs() as i64;
-    let audience = q.audience.as_deref().unwrap_or(DEFAULT_AUDIENCE);
-    model::verify_token(&ring.verifier, token, audience, ctx.app.now(), grace).map_err(|r| {
+    let expect = model::TokenExpect {
+        audience: q.audience.as_deref().unwrap_or(DEFAULT_AUDIENCE),
+        tenant,
+        grace_secs: grace,
+    };
+    model::verify_token(&ring.verifier, token, &expect, ctx.app.now()).map_err(|r| {
         ServerError::TokenRefused {
             code: r.code,
             message: r.message,

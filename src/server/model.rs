@@ -192,16 +192,30 @@ pub struct Issued {
     pub expires_at_ms: i64,
 }
 
-/// Issues the signed snapshot of `user` at `now`.
+/// What a token the server reads must say: its audience and tenant (a
+/// token of another tenant is `wrong_tenant`), and how long past `exp` it
+/// may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenExpect<'a> {
+    /// `aud`
+    pub audience: &'a str,
+    /// `tid`
+    pub tenant: &'a str,
+    /// leeway past `exp`, in seconds
+    pub grace_secs: i64,
+}
+
+/// Issues the signed snapshot of `user` at `now`, naming `tenant` (`tid`).
 pub fn issue(
     m: &Model,
-    user: &str,
+    (tenant, user): (&str, &str),
     now: i64,
     audience: Option<&str>,
     ttl_secs: Option<i64>,
     key: &SigningKey,
 ) -> Result<Issued> {
     let mut opts = crate::IssueOptions::default();
+    opts.tenant = Some(tenant.to_string());
     if let Some(a) = audience {
         opts.audience = a.to_string();
     }
@@ -294,12 +308,12 @@ pub struct TokenRefusal {
 pub fn verify_token(
     keys: &Verifier,
     token: &str,
-    audience: &str,
+    expect: &TokenExpect<'_>,
     now: i64,
-    grace_secs: i64,
 ) -> std::result::Result<TokenSubject, TokenRefusal> {
-    let mut opts = crate::VerifyOptions::new(audience, now);
-    opts.leeway_secs = grace_secs;
+    let mut opts = crate::VerifyOptions::new(expect.audience, now);
+    opts.leeway_secs = expect.grace_secs;
+    opts.tenant = Some(expect.tenant.to_string());
     let v = crate::verify(token, keys, &opts).map_err(|e| TokenRefusal {
         code: e.code(),
         message: e.to_string(),

@@ -374,3 +374,89 @@ async fn a_streamed_import_checks_every_chunk_and_across_chunks_and_fails_whole(
     assert!(e.path().unwrap().starts_with("line 1 column"), "{e}");
     assert_eq!(server::export(&db, "big").await.unwrap(), before);
 }
+
+both!(a_token_of_one_tenant_opens_its_own_event_stream_and_no_other);
+async fn a_token_of_one_tenant_opens_its_own_event_stream_and_no_other(backend: Backend) {
+    use crate::server::sse::open;
+    use std::time::Duration;
+    // `max` is a user of both tenants: only the tenant tells them apart.
+    let env = Env::new(backend, "smartico-crm", CRM).await;
+    let mut tap: Value = serde_json::from_str(TAP).unwrap();
+    tap["users"].as_array_mut().unwrap().push(json!({"id": "max", "username": "max@mycasino",
+        "email": "max@mycompany.com", "home_label": 4444, "access": {"4444": {"roles": ["affiliate_manager"]}}}));
+    let record = CatalogRecord::Preset("tap-affiliate".into());
+    server::import_tenant_text(&env.db, "tap", record, &tap.to_string(), None)
+        .await
+        .unwrap();
+    let tap_key = server::apikey_create(&env.db, "snapshots,admin", Some("tap"))
+        .await
+        .unwrap();
+    let r = post(
+        &env,
+        &tap_key,
+        "/v1/tenants/tap/snapshots",
+        &json!({"user": "max"}),
+    )
+    .await;
+    let tap_token = r.json()["token"].as_str().unwrap().to_string();
+    let crm_token = env
+        .post("/v1/snapshots", &json!({"user": "max"}))
+        .await
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (path, token) in [
+        ("/v1/events", &tap_token),
+        ("/v1/tenants/default/events", &tap_token),
+        ("/v1/tenants/tap/events", &crm_token),
+    ] {
+        let r = request(
+            env.addr(),
+            "GET",
+            &format!("{path}?token={token}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (401, "wrong_tenant"),
+            "{path} with another tenant's token"
+        );
+    }
+    let mut s = open(
+        env.addr(),
+        &format!("/v1/tenants/tap/events?token={tap_token}"),
+        &[],
+    )
+    .await;
+    assert_eq!(s.status, 200, "tap's stream with tap's token");
+    // An op on default's max does not reach tap's max; an op on tap's max does.
+    let op = json!({"actor": "ada", "op": "edit_access", "target": "max", "label": 4445, "access": {"roles": ["crm_manager"]}});
+    assert_eq!(env.post("/v1/admin", &op).await.status, 200);
+    let op = json!({"actor": "tina", "op": "disable", "target": "max"});
+    assert_eq!(
+        post(&env, &tap_key, "/v1/tenants/tap/admin", &op)
+            .await
+            .status,
+        200
+    );
+    let mut causes = Vec::new();
+    while let Some(b) = s.next_block(Duration::from_millis(1500)).await {
+        if b.name == "change" {
+            causes.push(b.json()["cause"].as_str().unwrap_or("").to_string());
+        }
+        if causes.last().is_some_and(|c| c == "disable") {
+            break;
+        }
+    }
+    assert!(
+        causes.iter().any(|c| c == "disable"),
+        "tap's op reaches tap's max: {causes:?}"
+    );
+    assert!(
+        !causes.iter().any(|c| c == "edit_access"),
+        "default's op does not: {causes:?}"
+    );
+}
