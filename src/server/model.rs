@@ -214,8 +214,10 @@ pub fn issue(
     ttl_secs: Option<i64>,
     key: &SigningKey,
 ) -> Result<Issued> {
-    let mut opts = crate::IssueOptions::default();
-    opts.tenant = Some(tenant.to_string());
+    let mut opts = crate::IssueOptions {
+        tenant: Some(tenant.to_string()),
+        ..Default::default()
+    };
     if let Some(a) = audience {
         opts.audience = a.to_string();
     }
