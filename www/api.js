@@ -3,6 +3,16 @@
 // server's public API the page reads (JWKS, manifest). Shapes: README,
 // "Demo mode".
 
+// The tenant this page is (`?tenant=`): the demo's server holds both
+// products, the CRM as tenant `default` and the affiliate platform as
+// tenant `affiliates`; each tenant's routes are under its own prefix.
+const TENANT = new URLSearchParams(location.search).get("tenant");
+const DEMO = TENANT ? `/demo/tenants/${encodeURIComponent(TENANT)}` : "/demo";
+const V1 = TENANT ? `/v1/tenants/${encodeURIComponent(TENANT)}` : "/v1";
+
+/** This tenant's change events (`follow()` opens them). */
+export const EVENTS = `${V1}/events`;
+
 async function json(response) {
   const body = await response.json().catch(() => null);
   return { ok: response.ok, status: response.status, body };
@@ -18,10 +28,10 @@ async function get(path, init) {
 }
 
 /** `{labels, users}` as stored. */
-export const directory = () => get("/demo/users");
+export const directory = () => get(`${DEMO}/users`);
 
 /** The catalog's permissions and role rows (titles, what each grants or denies). */
-export const catalog = () => get("/demo/catalog");
+export const catalog = () => get(`${DEMO}/catalog`);
 
 /**
  * Where the issuer's public keys are. The server lets caches keep them 60 s;
@@ -31,20 +41,20 @@ export const catalog = () => get("/demo/catalog");
 export const JWKS_URL = "/.well-known/jwks.json";
 
 /** The catalog manifest's exact text (the token names it by hash). */
-export const manifest = () => fetch("/v1/manifest").then((r) => r.text());
+export const manifest = () => fetch(`${V1}/manifest`).then((r) => r.text());
 
 /** The latest audit records, oldest first. */
-export const audit = (limit) => get(`/demo/audit?limit=${limit}`);
+export const audit = (limit) => get(`${DEMO}/audit?limit=${limit}`);
 
 /** A signed snapshot for `user` (`ttl` seconds, or the server's default): the token, or an Error. */
 export async function token(user, ttl) {
-  const r = await post("/demo/token", ttl ? { user, ttl } : { user });
+  const r = await post(`${DEMO}/token`, ttl ? { user, ttl } : { user });
   if (!r.ok) throw new Error(`no token for ${user}: ${r.body?.error?.code ?? r.status}`);
   return r.body.token;
 }
 
 /** An admin op as `actor`: `{ok: true, body: {version, ...}}` or `{ok: false, body: {error: {code, message}}}`. */
-export const admin = (actor, op) => post("/demo/admin", { actor, ...op });
+export const admin = (actor, op) => post(`${DEMO}/admin`, { actor, ...op });
 
 /** An SSO login with the store's config (an email stands for a verified Google login). */
-export const sso = (email) => post("/demo/sso", { email });
+export const sso = (email) => post(`${DEMO}/sso`, { email });

@@ -185,7 +185,7 @@ async function load({ tampered = false, token = null } = {}) {
       render();
     });
     state.stopFollow = follow(perms, {
-      events: "/v1/events",
+      events: api.EVENTS,
       initialToken: first,
       token: () => api.token(user, ttl),
       onStatus: (s) => setLive(s),

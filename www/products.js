@@ -1,13 +1,13 @@
-// The demo's two products, each on its own `permsnap server --demo` with
-// its own store (a store holds one catalog): the CRM (`smartico-crm`) on
-// scripts/demo.sh's port and the affiliate platform (`tap-affiliate`) on
-// the next one. The page shows the sections of the catalog its server
-// holds (elements with `data-catalog`), and links to the other product.
+// The demo's two products, two tenants of one `permsnap server --demo`:
+// the CRM (`smartico-crm`) is tenant `default` (the page at `/`), the
+// affiliate platform (`tap-affiliate`) tenant `affiliates` (the page at
+// `/?tenant=affiliates`). The page shows the sections of its tenant's
+// catalog (elements with `data-catalog`), and links to the other product.
 import { $, h } from "./dom.js";
 
 const PRODUCTS = {
-  "smartico-crm": { name: "CRM", other: "tap-affiliate", port: +1 },
-  "tap-affiliate": { name: "affiliate platform", other: "smartico-crm", port: -1 },
+  "smartico-crm": { name: "CRM", other: "tap-affiliate", href: "/" },
+  "tap-affiliate": { name: "affiliate platform", other: "smartico-crm", href: "/?tenant=affiliates" },
 };
 
 /** The affiliates of the TAP page: each row is checked against its own resource. */
@@ -29,9 +29,9 @@ export function showProduct(catalog) {
   document.body.dataset.catalog = id;
   $("product").textContent = catalog.title;
   const product = PRODUCTS[id];
-  if (product && location.port) {
+  if (product) {
     const link = $("other-product");
-    link.href = `${location.protocol}//${location.hostname}:${Number(location.port) + product.port}/`;
+    link.href = PRODUCTS[product.other].href;
     link.textContent = `→ the ${PRODUCTS[product.other].name} (${product.other})`;
     link.hidden = false;
   }

@@ -1,6 +1,7 @@
 // End to end: the demo's second product, the affiliate platform
-// (`tap-affiliate`), on its own `permsnap server --demo` and store (as
-// scripts/demo.sh runs it) in Debian's Chromium. Scoped checks in the page:
+// (`tap-affiliate`), as tenant `affiliates` of the one `permsnap server
+// --demo` that also serves the CRM as tenant `default` (as scripts/demo.sh
+// runs it), in Debian's Chromium. Scoped checks in the page:
 // each affiliate row and its buttons carry `data-resource`, and an
 // Affiliate Manager sees only the affiliates assigned to them; an admin's
 // role change re-gates the rows of the manager's open page live.
@@ -10,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, TAP } from "../../pkg-config/test/helpers.mjs";
+import { bin, CRM, TAP } from "../../pkg-config/test/helpers.mjs";
 import { launchChromium } from "../../pkg-config/test/serve.mjs";
 import { BACKSTOP, editAccess, openDemo, startDemoServer, stopDemoServer } from "./demo-server.mjs";
 
@@ -19,8 +20,9 @@ let server;
 let browser;
 
 before(async () => {
-  const db = `sqlite:${join(work, "tap.db")}`;
-  execFileSync(bin, ["import", "--db", db, "--catalog", "tap-affiliate", "--directory", TAP]);
+  const db = `sqlite:${join(work, "demo.db")}`;
+  execFileSync(bin, ["import", "--db", db, "--catalog", "smartico-crm", "--directory", CRM]);
+  execFileSync(bin, ["import", "--db", db, "--tenant", "affiliates", "--catalog", "tap-affiliate", "--directory", TAP]);
   server = await startDemoServer({ db, log: join(work, "server.log") });
   browser = await launchChromium();
 });
@@ -31,7 +33,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const open = (user) => openDemo(browser, server.base, user);
+const open = (user) => openDemo(browser, server.base, user, "tenant=affiliates&label=4444");
 
 /** Per affiliate row: whether it shows, and whether its Edit, Deals and Review buttons are usable. */
 function rows(page) {
@@ -61,8 +63,7 @@ test("an Affiliate Manager (Umar, u7) sees and edits only the affiliates assigne
   assert.equal(await hidden.getAttribute("data-reason"), "condition_failed");
   assert.equal(await page.locator("#profile, #campaigns, #messages, #sso").count(), 0, "the CRM's sections are removed");
   assert.equal(await page.locator("#product").textContent(), "TAP affiliate platform back office");
-  const other = new URL(await page.locator("#other-product").getAttribute("href"));
-  assert.equal(Number(other.port), server.port - 1, "the CRM runs on the port before (scripts/demo.sh)");
+  assert.equal(await page.locator("#other-product").getAttribute("href"), "/", "the CRM is tenant default of the same server");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -84,5 +85,21 @@ test("Tina (Affiliate Admin) sees every affiliate; making Umar an Affiliate Admi
   assert.deepEqual(tina.errors, []);
   assert.deepEqual(umar.errors, []);
   await tina.close();
+  await umar.close();
+});
+
+test("both products are two tenants of one server on one port: the CRM at /, the affiliate platform at ?tenant=affiliates, each its own catalog and directory", async () => {
+  const crm = await openDemo(browser, server.base, "sue");
+  assert.equal(await crm.locator("#product").textContent(), "Smartico CRM back office");
+  assert.equal(await crm.locator("#affiliate-rows").count(), 0, "the affiliate table is not on the CRM page");
+  assert.equal(await crm.locator("#other-product").getAttribute("href"), "/?tenant=affiliates");
+  const umar = await open("u7");
+  assert.equal(await umar.locator("#product").textContent(), "TAP affiliate platform back office");
+  const users = await umar.evaluate(async () => (await (await fetch("/demo/tenants/affiliates/users")).json()).users.map((u) => u.id));
+  assert.ok(users.includes("u7") && !users.includes("sue"), `the affiliates tenant's own users: ${users}`);
+  assert.equal(new URL(crm.url()).port, new URL(umar.url()).port, "one port");
+  assert.deepEqual(crm.errors, []);
+  assert.deepEqual(umar.errors, []);
+  await crm.close();
   await umar.close();
 });
