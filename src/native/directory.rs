@@ -9,6 +9,7 @@ use crate::native::load::{self, Entries, LoadError, LoadErrorKind as K};
 use crate::native::time::{parse_rfc3339, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A label (brand).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,11 +329,12 @@ pub struct DirectoryDoc {
 /// A loaded directory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Directory {
-    /// labels in file order
-    pub labels: Vec<Label>,
+    /// labels in file order (shared by the directories
+    /// [`with_users`](Directory::with_users) makes)
+    pub labels: Arc<[Label]>,
     /// users in file order
     pub users: Vec<User>,
-    label_index: HashMap<u64, usize>,
+    label_index: Arc<HashMap<u64, usize>>,
     user_index: HashMap<String, usize>,
 }
 
@@ -384,9 +386,24 @@ impl Directory {
             .collect::<Result<Vec<_>, _>>()?;
         let user_index = check_users(&users, &label_index)?;
         Ok(Directory {
-            labels: doc.labels,
+            labels: doc.labels.into(),
             users,
-            label_index,
+            label_index: Arc::new(label_index),
+            user_index,
+        })
+    }
+
+    /// A directory of the same labels with these users instead, checked as
+    /// [`from_doc`](Directory::from_doc) checks a directory's users. The
+    /// labels are shared, not copied: a server that decides on a few users
+    /// at a time (an admin op's actor and target, one user's snapshot)
+    /// loads its labels once.
+    pub fn with_users(&self, users: Vec<User>) -> Result<Directory, LoadError> {
+        let user_index = check_users(&users, &self.label_index)?;
+        Ok(Directory {
+            labels: self.labels.clone(),
+            users,
+            label_index: self.label_index.clone(),
             user_index,
         })
     }

@@ -101,7 +101,7 @@ pub fn compile(model: &Model, user: &str, now: Millis, ttl_secs: i64) -> Option<
         owner: u.owner,
         denial,
     };
-    for l in &model.directory.labels {
+    for l in model.directory.labels.iter() {
         let access = match u.access_in(l.id) {
             Some(a) if denial.is_none() && !u.owner && !l.closed => {
                 Some(label_sources(model, a, &mut claim.direct))

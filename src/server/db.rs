@@ -41,8 +41,14 @@ pub struct WriteTx<'a> {
     pub version: i64,
     /// the keys version when the lock was taken
     pub keys_version: i64,
-    /// the last change event id when the lock was taken
+    /// the last change event id given (moved by [`super::hub::record`];
+    /// written to the version row at commit)
     pub event_id: i64,
+    /// the directory version and event id as the version row holds them,
+    /// to write at commit what moved
+    stored: (i64, i64),
+    /// the directory version to write at commit, when it moves
+    next_version: Option<i64>,
     /// the backend (PostgreSQL also gets a NOTIFY with each event)
     pub backend: Backend,
     _gate: tokio::sync::MutexGuard<'a, ()>,
@@ -246,20 +252,25 @@ impl Db {
         // connections that reads need.
         let gate = self.gate.lock().await;
         let mut tx = self.pool.begin().await?;
+        // The first statement takes the version row and reads it: on SQLite
+        // it writes, so SQLite's write lock is taken now (waiting on the
+        // busy timeout), before any read.
         let lock = match self.backend {
-            // The first statement writes: SQLite takes its write lock now
-            // (waiting on the busy timeout), before any read.
-            Backend::Sqlite => "UPDATE meta SET version = version WHERE id = 1",
-            Backend::Postgres => "SELECT version FROM meta WHERE id = 1 FOR UPDATE",
+            Backend::Sqlite => {
+                "UPDATE meta SET version = version WHERE id = 1 RETURNING version, keys_version, event_id"
+            }
+            Backend::Postgres => {
+                "SELECT version, keys_version, event_id FROM meta WHERE id = 1 FOR UPDATE"
+            }
         };
-        sqlx::query(lock).execute(&mut *tx).await?;
-        let row = sqlx::query("SELECT version, keys_version, event_id FROM meta WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
+        let (version, event_id) = (row.try_get(0)?, row.try_get(2)?);
         Ok(WriteTx {
-            version: row.try_get(0)?,
+            version,
             keys_version: row.try_get(1)?,
-            event_id: row.try_get(2)?,
+            event_id,
+            stored: (version, event_id),
+            next_version: None,
             backend: self.backend,
             tx,
             _gate: gate,
@@ -276,12 +287,10 @@ impl Db {
 }
 
 impl WriteTx<'_> {
-    /// Sets the directory version (the caller passes the next one).
+    /// Sets the directory version (the caller passes the next one); it is
+    /// written at commit, with the last event id, in one statement.
     pub async fn set_version(&mut self, version: i64) -> Result<()> {
-        sqlx::query("UPDATE meta SET version = $1 WHERE id = 1")
-            .bind(version)
-            .execute(&mut *self.tx)
-            .await?;
+        self.next_version = Some(version);
         Ok(())
     }
 
@@ -295,8 +304,23 @@ impl WriteTx<'_> {
         Ok(next)
     }
 
-    /// Commits.
-    pub async fn commit(self) -> Result<()> {
+    /// The change events this transaction wrote: ids after the first, up to
+    /// the second.
+    pub fn events_written(&self) -> (i64, i64) {
+        (self.stored.1, self.event_id)
+    }
+
+    /// Writes what moved of the version row (directory version, last event
+    /// id) and commits.
+    pub async fn commit(mut self) -> Result<()> {
+        let version = self.next_version.unwrap_or(self.stored.0);
+        if (version, self.event_id) != self.stored {
+            sqlx::query("UPDATE meta SET version = $1, event_id = $2 WHERE id = 1")
+                .bind(version)
+                .bind(self.event_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

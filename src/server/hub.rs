@@ -10,6 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch, Notify, Semaphore};
 
+/// Events are pruned when the event id passes a multiple of this.
+const PRUNE_EVERY: i64 = 64;
+
 /// The PostgreSQL channel every instance listens on.
 pub const CHANNEL: &str = "permsnap_events";
 
@@ -116,8 +119,12 @@ pub async fn record(w: &mut WriteTx<'_>, version: i64, changes: &[Change], now: 
         };
         store::insert_event(&mut w.tx, &row).await?;
     }
-    store::set_event_id(&mut w.tx, w.event_id).await?;
-    store::prune_events(&mut w.tx, now - RETENTION_MS).await?;
+    // Old events go now and then (every write would cost a statement for
+    // what a day's retention does not need); the version row takes the
+    // last event id at commit.
+    if w.event_id / PRUNE_EVERY > (w.event_id - changes.len() as i64) / PRUNE_EVERY {
+        store::prune_events(&mut w.tx, now - RETENTION_MS).await?;
+    }
     if w.backend == Backend::Postgres {
         sqlx::query(&format!("NOTIFY {CHANNEL}"))
             .execute(&mut *w.tx)

@@ -15,6 +15,8 @@ pub use crate::PrivateKey as SigningKey;
 pub type LoadedCatalog = Catalog;
 /// The library's catalog + directory.
 pub type LoadedModel = Model;
+/// A user as the library loaded it.
+pub type LoadedUser = crate::native::directory::User;
 
 /// A load error as a 400, its JSON path under `prefix` (e.g. `user`).
 pub fn bad_input(e: LoadError, prefix: Option<&str>) -> ServerError {
@@ -77,6 +79,28 @@ pub fn model_with_manifest(
     Ok(Model::with_manifest(
         catalog.clone(),
         manifest.clone(),
+        directory,
+    ))
+}
+
+/// A stored user (the directory file's user object) loaded by the library
+/// against `catalog`; `path` names it in errors.
+pub fn user_of(catalog: &Catalog, user: &serde_json::Value, path: &str) -> Result<LoadedUser> {
+    crate::native::load::from_value::<crate::native::directory::UserDoc>(user)
+        .and_then(|doc| LoadedUser::from_doc(doc, catalog, path))
+        .map_err(|e| bad_input(e, None))
+}
+
+/// A model of these loaded users over `base`'s catalog, manifest and labels
+/// (shared, not copied), the users checked against the labels.
+pub fn model_of_users(base: &Model, users: Vec<LoadedUser>) -> Result<Model> {
+    let directory = base
+        .directory
+        .with_users(users)
+        .map_err(|e| bad_input(e, None))?;
+    Ok(Model::with_manifest(
+        base.catalog.clone(),
+        base.manifest().clone(),
         directory,
     ))
 }

@@ -9,9 +9,10 @@ use super::error::{Result, ServerError};
 use super::hub::{self, Change};
 use super::keys::{self, Scope};
 use super::model::{self, SsoAnswer};
-use super::state::{catalog_of, App, TenantView, DEFAULT_TENANT};
+use super::state::{catalog_of, App, TenantView, UserView, DEFAULT_TENANT};
 use super::store::{self, AuditRecord, CatalogRecord};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// An applied admin op.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,14 +88,14 @@ fn library_op_text(op: &OpRequest, raw: &Value) -> String {
 
 /// These users of a tenant (those that exist), in the given order, from
 /// the caches (current: the caller holds the write lock and synced them).
-async fn cached_users(app: &App, t: &TenantView, ids: &[String]) -> Result<Vec<UserDoc>> {
-    let mut users: Vec<UserDoc> = Vec::new();
+async fn cached_users(app: &App, t: &TenantView, ids: &[String]) -> Result<Vec<Arc<UserView>>> {
+    let mut users: Vec<Arc<UserView>> = Vec::new();
     for id in ids {
-        if users.iter().any(|u| &u.id == id) {
+        if users.iter().any(|u| &u.doc.id == id) {
             continue;
         }
         if let Some(u) = app.user(t, id).await? {
-            users.push(u.doc.clone());
+            users.push(u);
         }
     }
     Ok(users)
@@ -126,7 +127,7 @@ async fn involved(
     t: &TenantView,
     actor: &str,
     op: &OpRequest,
-) -> Result<Vec<UserDoc>> {
+) -> Result<Vec<Arc<UserView>>> {
     let tenant = t.id();
     let mut ids = vec![actor.to_string(), op.target().to_string()];
     let clash = match op {
@@ -163,9 +164,12 @@ pub async fn admin(
     let mut w = app.db.begin_write().await?;
     let now = app.now(); // read under the lock: no decision on a stale clock either
     let t = app.locked_tenant(w.event_id, tenant).await?;
-    let users = involved(app, &mut w.tx, &t, actor, op).await?;
+    let views = involved(app, &mut w.tx, &t, actor, op).await?;
     let target = op.target();
-    let stored = users.iter().find(|u| u.id == target).map(|u| u.version);
+    let stored = views
+        .iter()
+        .find(|u| u.doc.id == target)
+        .map(|u| u.doc.version);
     if let Some(expected) = expect_version.filter(|e| *e != stored.unwrap_or(0)) {
         let error = ServerError::VersionConflict {
             user: target.to_string(),
@@ -174,7 +178,10 @@ pub async fn admin(
         };
         return Err(refuse(w, tenant, actor, op, raw.clone(), error, now).await?);
     }
-    let model = t.model_of(users.clone())?;
+    // The users as the library loaded them when they were cached: no
+    // parsing again for the decision.
+    let model = t.model_with(views.iter().map(|v| v.loaded()).collect::<Result<_>>()?)?;
+    let users: Vec<UserDoc> = views.iter().map(|v| v.doc.clone()).collect();
     let lib_op = model::admin_op(&library_op_text(op, raw), &t.catalog.catalog)?;
     let answer = model::admin(&model, actor, &lib_op, now);
     if !answer.allowed {
@@ -208,7 +215,8 @@ pub async fn admin(
         u.seq = seq.unwrap_or(u.seq);
         u.clone()
     });
-    t.model_of(next.users)?; // the library validates the result
+    // The library validates the result: the one user the change wrote.
+    t.model_of(written.iter().cloned().collect())?;
     store::write_user(&mut w.tx, tenant, target, written.as_ref()).await?;
     // An op changes what its target holds, and no one else's snapshot.
     hub::record(
@@ -220,7 +228,6 @@ pub async fn admin(
     .await?;
     let audit = record(tenant, actor, op.name(), Some(target), version, raw.clone());
     let audit_id = commit_change(app, w, version, audit, now).await?;
-    app.forget(Some(tenant), Some(target));
     Ok(Applied {
         reason: answer.reason,
         message: answer.message,
@@ -229,7 +236,9 @@ pub async fn admin(
     })
 }
 
-/// Bumps the version, audits, commits, and wakes the events pump.
+/// Bumps the version, audits, commits, drops this instance's cached view of
+/// the user the change concerns (the audit record's target), and wakes the
+/// events pump.
 async fn commit_change(
     app: &App,
     mut w: WriteTx<'_>,
@@ -239,7 +248,10 @@ async fn commit_change(
 ) -> Result<i64> {
     w.set_version(version).await?;
     let audit_id = store::insert_audit(&mut w.tx, &audit, now).await?;
+    let events = w.events_written();
     w.commit().await?;
+    app.applied_own(events);
+    app.forget(Some(&audit.tenant), audit.target.as_deref());
     app.events.wake();
     Ok(audit_id)
 }
@@ -405,13 +417,13 @@ async fn apply_sso(
         u.version = version;
         u.clone()
     });
-    t.model_of(next.users)?; // the library validates the result
+    // The library validates the result: the one user the change wrote.
+    t.model_of(written.iter().cloned().collect())?;
     store::write_user(&mut w.tx, tenant, &user, written.as_ref()).await?;
     hub::record(&mut w, version, &[Change::of(tenant, &user, action)], now).await?;
     let detail = json!({"provider": login.provider, "iss": login.iss, "sub": login.sub});
     let audit = record(tenant, "sso", action, Some(&user), version, detail);
     commit_change(app, w, version, audit, now).await?;
-    app.forget(Some(tenant), Some(&user));
     Ok(SsoResult {
         answer,
         user: Some(user),

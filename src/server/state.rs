@@ -24,7 +24,7 @@ use super::doc::{DirectoryDoc, LabelDoc, UserDoc};
 use super::error::{Result, ServerError};
 use super::hub::Hub;
 use super::keys::{KeyGrant, KeyRing, Scopes};
-use super::model::{self, LoadedCatalog, LoadedModel, ManifestFile};
+use super::model::{self, LoadedCatalog, LoadedModel, LoadedUser, ManifestFile};
 use super::store::{self, CatalogRecord, TenantRecord};
 use lru::LruCache;
 use std::collections::HashMap;
@@ -83,8 +83,13 @@ impl TenantView {
         if let Some(m) = self.empty.get() {
             return Ok(m.clone());
         }
-        let m = Arc::new(self.model_of(Vec::new())?);
-        Ok(self.empty.get_or_init(|| m).clone())
+        let doc = DirectoryDoc {
+            labels: self.labels.clone(),
+            users: Vec::new(),
+        };
+        let c = &self.catalog;
+        let m = model::model_with_manifest(&c.catalog, &c.manifest, &doc.to_value()?)?;
+        Ok(self.empty.get_or_init(|| Arc::new(m)).clone())
     }
 
     /// The tenant's id.
@@ -94,13 +99,36 @@ impl TenantView {
 
     /// A library model of these users over the tenant's labels (the users
     /// a decision needs: the rules read no one else).
+    ///
+    /// The labels are loaded once per tenant view and shared; each user is
+    /// loaded by the library against the catalog and checked against them.
     pub fn model_of(&self, users: Vec<UserDoc>) -> Result<LoadedModel> {
-        let doc = DirectoryDoc {
-            labels: self.labels.clone(),
-            users,
-        };
-        let c = &self.catalog;
-        model::model_with_manifest(&c.catalog, &c.manifest, &doc.to_value()?)
+        let loaded = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let v = serde_json::to_value(u).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+                model::user_of(&self.catalog.catalog, &v, &format!("users[{i}]"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.model_with(loaded)
+    }
+
+    /// A library model of these loaded users over the tenant's labels.
+    pub fn model_with(&self, users: Vec<LoadedUser>) -> Result<LoadedModel> {
+        model::model_of_users(&*self.without_users()?, users)
+    }
+}
+
+impl UserView {
+    /// The user as the library loaded them (from the view's model).
+    pub fn loaded(&self) -> Result<LoadedUser> {
+        self.model
+            .directory
+            .users
+            .first()
+            .cloned()
+            .ok_or_else(|| ServerError::Corrupt(format!("no user in `{}`'s view", self.doc.id)))
     }
 }
 
@@ -242,6 +270,17 @@ impl App {
         }
         self.applied.store(last, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// A write of this instance committed the change events `(from, to]`
+    /// and drops the views they concern itself, right after this: when the
+    /// caches were up to `from`, they are up to `to` then, with no event to
+    /// read (a view read meanwhile is not kept: [`App::user`] sees `applied`
+    /// move).
+    pub fn applied_own(&self, (from, to): (i64, i64)) {
+        let _ = self
+            .applied
+            .compare_exchange(from, to, Ordering::SeqCst, Ordering::SeqCst);
     }
 
     /// Drops the cached views a change concerns.

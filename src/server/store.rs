@@ -203,20 +203,67 @@ fn user_row(r: &sqlx::any::AnyRow) -> Result<UserDoc> {
     })
 }
 
-/// One user of a tenant with their identities and access entries: three
-/// indexed reads, whatever the store holds.
+/// One user of a tenant with their identities and access entries, in one
+/// statement (one round trip): the user's row, then their identities, then
+/// their access entries, each an indexed lookup, whatever the store holds.
 pub async fn user(c: &mut AnyConnection, tenant: &str, id: &str) -> Result<Option<UserDoc>> {
-    let row = sqlx::query(&format!("{USER_COLUMNS} WHERE tenant = $1 AND id = $2"))
+    const NULLS: &str = "CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), \
+                         CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)";
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT), seq, username, email, name, home_label, status, expires_at, owner, version \
+         FROM users WHERE tenant = $1 AND id = $2 \
+         UNION ALL SELECT CAST(1 AS BIGINT), seq, iss, sub, {NULLS} \
+         FROM identities WHERE tenant = $1 AND user_id = $2 \
+         UNION ALL SELECT CAST(2 AS BIGINT), label, entry, CAST(NULL AS TEXT), {NULLS} \
+         FROM access WHERE tenant = $1 AND user_id = $2 \
+         ORDER BY 1, 2"
+    );
+    let rows = sqlx::query(&sql)
         .bind(tenant)
         .bind(id)
-        .fetch_optional(&mut *c)
+        .fetch_all(&mut *c)
         .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let mut u = user_row(&row)?;
-    fill_user(c, tenant, &mut u).await?;
-    Ok(Some(u))
+    let mut user: Option<UserDoc> = None;
+    for r in &rows {
+        match (r.try_get::<i64, _>(0)?, user.as_mut()) {
+            (0, _) => user = Some(user_parts(id, r)?),
+            (1, Some(u)) => u.identities.push(IdentityDoc {
+                iss: r.try_get(2)?,
+                sub: r.try_get(3)?,
+            }),
+            (2, Some(u)) => {
+                let label: i64 = r.try_get(1)?;
+                let entry: String = r.try_get(2)?;
+                let entry = serde_json::from_str(&entry).map_err(|e| corrupt("access entry", e))?;
+                u.access.insert(label.to_string(), entry);
+            }
+            _ => return Err(corrupt("user", format!("rows of `{id}` without the user"))),
+        }
+    }
+    Ok(user)
+}
+
+/// The user row of [`user`]'s statement (columns 1 to 9).
+fn user_parts(id: &str, r: &sqlx::any::AnyRow) -> Result<UserDoc> {
+    let status: String = r.try_get(6)?;
+    Ok(UserDoc {
+        id: id.to_string(),
+        seq: r.try_get(1)?,
+        username: r.try_get(2)?,
+        email: r.try_get(3)?,
+        name: r.try_get(4)?,
+        home_label: r.try_get::<i64, _>(5)? as u64,
+        status: if status == "disabled" {
+            Status::Disabled
+        } else {
+            Status::Active
+        },
+        expires_at: r.try_get(7)?,
+        owner: r.try_get::<i64, _>(8)? != 0,
+        identities: Vec::new(),
+        access: Default::default(),
+        version: r.try_get(9)?,
+    })
 }
 
 async fn fill_user(c: &mut AnyConnection, tenant: &str, u: &mut UserDoc) -> Result<()> {
@@ -413,52 +460,10 @@ pub async fn replace_directory(
     Ok(())
 }
 
-/// Adds one user (all its rows) to a tenant's directory.
+/// Adds one user (all its rows) to a tenant's directory, keeping its
+/// ordering key and version.
 pub async fn insert_user(c: &mut AnyConnection, tenant: &str, u: &UserDoc) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO users (tenant, id, seq, version, username, username_lc, email, email_lc, name, home_label, status, expires_at, owner) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(tenant)
-    .bind(&u.id)
-    .bind(u.seq)
-    .bind(u.version)
-    .bind(&u.username)
-    .bind(u.username.to_ascii_lowercase())
-    .bind(&u.email)
-    .bind(u.email.to_ascii_lowercase())
-    .bind(&u.name)
-    .bind(u.home_label as i64)
-    .bind(u.status.as_str())
-    .bind(u.expires_at.as_deref())
-    .bind(i64::from(u.owner))
-    .execute(&mut *c)
-    .await?;
-    for (i, id) in u.identities.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO identities (tenant, user_id, seq, iss, sub) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(tenant)
-        .bind(&u.id)
-        .bind(i as i64)
-        .bind(&id.iss)
-        .bind(&id.sub)
-        .execute(&mut *c)
-        .await?;
-    }
-    for (label, entry) in &u.access {
-        let label: i64 = label
-            .parse()
-            .map_err(|_| ServerError::bad("wrong_type", "a label id is a number", None))?;
-        sqlx::query("INSERT INTO access (tenant, user_id, label, entry) VALUES ($1, $2, $3, $4)")
-            .bind(tenant)
-            .bind(&u.id)
-            .bind(label)
-            .bind(entry.to_string())
-            .execute(&mut *c)
-            .await?;
-    }
-    Ok(())
+    insert_users(c, tenant, std::slice::from_ref(u), u.seq, u.version).await
 }
 
 /// Which of these user ids and (ASCII-lowercased) usernames a tenant's
@@ -943,15 +948,6 @@ pub async fn insert_event(c: &mut AnyConnection, e: &EventRow) -> Result<()> {
         .bind(&e.cause)
         .bind(e.at)
         .bind(e.tenant.as_deref())
-        .execute(&mut *c)
-        .await?;
-    Ok(())
-}
-
-/// Records the last event id given (inside a write transaction).
-pub async fn set_event_id(c: &mut AnyConnection, id: i64) -> Result<()> {
-    sqlx::query("UPDATE meta SET event_id = $1 WHERE id = 1")
-        .bind(id)
         .execute(&mut *c)
         .await?;
     Ok(())

@@ -423,7 +423,7 @@ proptest! {
         arr(field(field(&mut doc, "catalog"), "roles")).push(json!({"id": "adm", "title": "Admin", "grants": grants}));
         for u in users(&mut doc).iter_mut() {
             if r.chance(50) {
-                for l in &base.model.directory.labels {
+                for l in base.model.directory.labels.iter() {
                     let entry = field(field(u, "access"), &l.id.to_string());
                     if entry.is_null() { *entry = json!({}); }
                     let roles = arr(field(entry, "roles"));
