@@ -217,7 +217,8 @@ pub async fn admin(
     });
     // The library validates the result: the one user the change wrote.
     t.model_of(written.iter().cloned().collect())?;
-    store::write_user(&mut w.tx, tenant, target, written.as_ref()).await?;
+    let before = views.iter().map(|v| &v.doc).find(|u| u.id == target);
+    store::write_user(&mut w.tx, tenant, target, before, written.as_ref()).await?;
     // An op changes what its target holds, and no one else's snapshot.
     hub::record(
         &mut w,
@@ -419,7 +420,7 @@ async fn apply_sso(
     });
     // The library validates the result: the one user the change wrote.
     t.model_of(written.iter().cloned().collect())?;
-    store::write_user(&mut w.tx, tenant, &user, written.as_ref()).await?;
+    store::write_user(&mut w.tx, tenant, &user, None, written.as_ref()).await?;
     hub::record(&mut w, version, &[Change::of(tenant, &user, action)], now).await?;
     let detail = json!({"provider": login.provider, "iss": login.iss, "sub": login.sub});
     let audit = record(tenant, "sso", action, Some(&user), version, detail);

@@ -580,6 +580,11 @@ pub async fn insert_users(
         }
         q.execute(&mut *c).await?;
     }
+    insert_access(c, tenant, users).await
+}
+
+/// The access rows of these users, in multi-row statements.
+async fn insert_access(c: &mut AnyConnection, tenant: &str, users: &[UserDoc]) -> Result<()> {
     let mut access: Vec<(&str, i64, String)> = Vec::new();
     for u in users {
         for (label, entry) in &u.access {
@@ -600,9 +605,63 @@ pub async fn insert_users(
     Ok(())
 }
 
-/// Writes one user of a tenant as `u` says (all its rows), or deletes it
-/// when `u` is `None`.
+/// Writes one user of a tenant as `u` says, or deletes it when `u` is
+/// `None`. `before` is the user as stored (`None`: a new user): only the
+/// parts that moved are written (an access edit rewrites the access rows
+/// and the user's version, not the identities).
 pub async fn write_user(
+    c: &mut AnyConnection,
+    tenant: &str,
+    id: &str,
+    before: Option<&UserDoc>,
+    u: Option<&UserDoc>,
+) -> Result<()> {
+    let (Some(old), Some(new)) = (before, u) else {
+        return replace_user(c, tenant, id, u).await;
+    };
+    let same_row = |a: &UserDoc, b: &UserDoc| {
+        (
+            &a.username,
+            &a.email,
+            &a.name,
+            a.home_label,
+            a.status,
+            &a.expires_at,
+            a.owner,
+            a.seq,
+        ) == (
+            &b.username,
+            &b.email,
+            &b.name,
+            b.home_label,
+            b.status,
+            &b.expires_at,
+            b.owner,
+            b.seq,
+        )
+    };
+    if !same_row(old, new) || old.identities != new.identities {
+        return replace_user(c, tenant, id, u).await;
+    }
+    sqlx::query("UPDATE users SET version = $3 WHERE tenant = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(new.version)
+        .execute(&mut *c)
+        .await?;
+    if old.access != new.access {
+        sqlx::query("DELETE FROM access WHERE tenant = $1 AND user_id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        insert_access(c, tenant, std::slice::from_ref(new)).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a user's rows and, when `u` is given, writes them anew.
+async fn replace_user(
     c: &mut AnyConnection,
     tenant: &str,
     id: &str,
@@ -655,15 +714,12 @@ pub struct AuditRecord {
 
 /// Appends an audit record (inside a write transaction); returns its id.
 pub async fn insert_audit(c: &mut AnyConnection, r: &AuditRecord, at_ms: i64) -> Result<i64> {
-    let next: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM audit")
-        .fetch_one(&mut *c)
-        .await?
-        .try_get(0)?;
-    sqlx::query(
+    // The next id and the insert in one statement (writers hold the
+    // version row, so no other takes the same id).
+    let row = sqlx::query(
         "INSERT INTO audit (id, at, actor, action, target, allowed, reason, version, detail, tenant) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM audit RETURNING id",
     )
-    .bind(next)
     .bind(at_ms)
     .bind(&r.actor)
     .bind(&r.action)
@@ -673,9 +729,9 @@ pub async fn insert_audit(c: &mut AnyConnection, r: &AuditRecord, at_ms: i64) ->
     .bind(r.version)
     .bind(r.detail.to_string())
     .bind(&r.tenant)
-    .execute(&mut *c)
+    .fetch_one(&mut *c)
     .await?;
-    Ok(next)
+    Ok(row.try_get(0)?)
 }
 
 /// Which audit records to read.
