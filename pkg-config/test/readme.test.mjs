@@ -61,10 +61,15 @@ function section(text, heading) {
   return [start, end > 0 ? end : Infinity];
 }
 
-// The READMEs whose every block a test must run: the package's, and the browser section of the top-level one.
+// The READMEs whose every block a test must run: the package's, and of the top-level one its
+// browser section and any browser code elsewhere.
+const BROWSER_CODE = new Set(["js", "ts", "jsx", "tsx", "html", "css"]);
+const TOP = "README.md (browser section, browser code)";
 const DOCS = {
   "pkg-config/README.md": fenced(readme),
-  "README.md (In the browser)": fenced(topReadme, ...section(topReadme, "## In the browser")),
+  [TOP]: (([from, to]) => fenced(topReadme).filter((b) => (b.line > from && b.line < to) || BROWSER_CODE.has(b.lang)))(
+    section(topReadme, "## In the browser"),
+  ),
 };
 const consumed = new Set();
 
@@ -327,7 +332,7 @@ const manifest = ${JSON.stringify(manifest("smartico-crm"))};
 const managerPerms = await Permissions.verify(${JSON.stringify(tapToken)}, jwks, { audience: "backoffice", manifest: ${JSON.stringify(manifest("tap-affiliate"))} });
 const fetchToken = () => fetch("/api/token").then((r) => r.json()).then((t) => t.token);
 `;
-  const code = checked(example("browser", "README.md (In the browser)"));
+  const code = checked(example("browser", TOP));
   assert.equal(code.split("assert.deepStrictEqual").length - 1, 2, "its two answers are checked");
   await inChromium({
     body: '<button data-permission="player.give_bonus">Give bonus</button><button data-permission="player.complete_mission">Complete mission</button>',
@@ -340,6 +345,25 @@ const fetchToken = () => fetch("/api/token").then((r) => r.json()).then((t) => t
       assert.equal(await page.locator('[data-permission="player.complete_mission"]').getAttribute("data-reason"), "not_granted");
       await until(() => calls(requests, "/v1/events").length > 0);
       assert.equal(calls(requests, "/v1/events")[0].searchParams.get("token"), token, "follow opened the stream with the page's token");
+    },
+  });
+});
+
+test("the top-level README's EventSource snippet, as written in Chromium: the stream opens with the page's token and the server's named `change` event calls refreshSnapshot (onmessage does not see it)", async () => {
+  const prelude = `const token = ${JSON.stringify(token)};
+window.__refreshed = 0;
+const refreshSnapshot = () => { window.__refreshed += 1; };
+`;
+  const snippet = example("events", TOP);
+  await inChromium({
+    body: "",
+    app: `${prelude}${snippet}window.__messages = 0;\nevents.onmessage = () => { window.__messages += 1; };\n`,
+    tokens: [token],
+    events: `${CHANGE}event: ready\nid: 7\ndata: {}\n\n`,
+    ready: () => window.__refreshed === 1,
+    async check(page, requests) {
+      assert.equal(calls(requests, "/v1/events")[0].searchParams.get("token"), token);
+      assert.equal(await page.evaluate(() => window.__messages), 0, "a named event is not a message");
     },
   });
 });
@@ -471,13 +495,13 @@ test("the README's install, typed-ids command and typed snippet, as written in a
 
 // ---------------------------------------------------------------- every block has its test
 
-test("every code block of the package README and of the top-level README's browser section carries a marker a test here ran (so a new example without a test fails)", () => {
+test("every code block of the package README, and of the top-level README's browser section and its browser code elsewhere, carries a marker a test here ran (so a new example without a test fails)", () => {
   const untested = [];
   for (const [doc, found] of Object.entries(DOCS)) {
     for (const b of found) {
       if (b.marker === null || !consumed.has(`${doc}:${b.marker}`)) untested.push(`${doc}:${b.line} (${b.lang || "no language"}, marker ${b.marker})`);
     }
   }
-  assert.ok(DOCS["pkg-config/README.md"].length >= 14 && DOCS["README.md (In the browser)"].length >= 1, "the blocks are found");
+  assert.ok(DOCS["pkg-config/README.md"].length >= 14 && DOCS[TOP].length >= 2, "the blocks are found");
   assert.deepEqual(untested, []);
 });
