@@ -5,11 +5,10 @@
 // a view of its memory that `buffer(n)` keeps valid; answers and refusals
 // come back as numbers.
 
-import glueInit, { initSync as glueInitSync, io, smallOrder as small, strictPrechecks as prechecks } from "./permsnap_wasm.js";
 import { PermsnapError } from "./errors.js";
 
 let loading = null;
-let memory = null; // the module's memory, once loaded
+let wasm = null; // the module's exports, once instantiated
 let view = new Float64Array(0);
 
 function unavailable(cause) {
@@ -22,32 +21,69 @@ function unavailable(cause) {
 }
 
 /**
+ * What the module imports: wasm-bindgen's start function sets up its
+ * reference table (unused here: only numbers cross) through this one
+ * function, word for word wasm-bindgen's. scripts/build-pkg.sh fails the
+ * build when the module imports anything else or the glue's version of it
+ * changes, so this loader stands in for wasm-bindgen's glue (1 KB gzip).
+ */
+const imports = () => ({
+  "./permsnap_wasm_bg.js": {
+    __wbindgen_init_externref_table() {
+      const table = wasm.__wbindgen_externrefs;
+      table.set(0, undefined);
+      table.set(1024, undefined);
+      table.set(1025, null);
+      table.set(1026, true);
+      table.set(1027, false);
+    },
+  },
+});
+
+function start(instance) {
+  wasm = instance.exports;
+  wasm.__wbindgen_start();
+}
+
+/** An instance from a URL, Request, Response, bytes or compiled module (or a promise of one). */
+async function instantiate(input = new URL("permsnap_wasm_bg.wasm", import.meta.url)) {
+  let source = input;
+  if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+    source = fetch(source);
+  }
+  source = await source;
+  if (typeof Response === "function" && source instanceof Response) {
+    if (!source.ok) throw new Error(`failed to fetch Wasm: ${source.status} ${source.statusText} fetching '${source.url}'`);
+    // compiled while it downloads, unless the server sends another type (which streaming refuses)
+    if (source.headers.get("content-type") === "application/wasm") {
+      return (await WebAssembly.instantiateStreaming(source, imports())).instance;
+    }
+    source = await source.arrayBuffer();
+  }
+  const out = await WebAssembly.instantiate(source, imports());
+  return out.instance ?? out;
+}
+
+/**
  * Loads the wasm module once. `input` is where to load it from (a URL,
  * Request, Response, bytes or a compiled module); by default the
  * `permsnap_wasm_bg.wasm` beside this file. Rejects with a `PermsnapError`
  * `wasm_unavailable` when it cannot load; a later call tries again.
  */
 export function init(input) {
-  if (loading === null) {
-    const options = input === undefined ? undefined : { module_or_path: input };
-    loading = glueInit(options).then(
-      (exports) => {
-        memory = exports.memory;
-      },
-      (e) => {
-        loading = null;
-        throw unavailable(e);
-      },
-    );
-  }
+  if (wasm) return Promise.resolve();
+  loading ??= instantiate(input).then(start, (e) => {
+    loading = null;
+    throw unavailable(e);
+  });
   return loading;
 }
 
 /** Instantiates the module from its bytes, synchronously (the Node entry). */
 export function initSync(bytes) {
-  if (memory) return;
+  if (wasm) return;
   try {
-    memory = glueInitSync({ module: bytes }).memory;
+    start(new WebAssembly.Instance(new WebAssembly.Module(bytes), imports()));
   } catch (e) {
     throw unavailable(e);
   }
@@ -55,10 +91,10 @@ export function initSync(bytes) {
 }
 
 /** Whether the module is loaded. */
-export const loaded = () => memory !== null;
+export const loaded = () => wasm !== null;
 
 /** Resolves once the module is loaded, loading it from the default place if nobody did. */
-export const ready = () => (memory ? Promise.resolve() : init());
+export const ready = () => (wasm ? Promise.resolve() : init());
 
 /**
  * The exchange buffer as a `Float64Array` of at least `n` numbers. The
@@ -67,8 +103,8 @@ export const ready = () => (memory ? Promise.resolve() : init());
  */
 export function buffer(n) {
   if (view.length < n) {
-    const at = io(n); // may grow the memory: its buffer is read after
-    view = new Float64Array(memory.buffer, at, n);
+    const at = wasm.io(n) >>> 0; // may grow the memory: its buffer is read after
+    view = new Float64Array(wasm.memory.buffer, at, n);
   }
   return view;
 }
@@ -78,13 +114,18 @@ export function strictPrechecks(key, signature) {
   const v = buffer(96);
   v.set(key);
   v.set(signature, 32);
-  return prechecks();
+  return wasm.strictPrechecks() !== 0;
 }
 
 /** Whether `key` (32 bytes) is a point of small order. */
 export function smallOrder(key) {
   buffer(32).set(key);
-  return small();
+  return wasm.smallOrder() !== 0;
 }
 
-export { check, checker, detail, manifest, release } from "./permsnap_wasm.js";
+// The module's functions (src/wasm/mod.rs documents them); unsigned answers read as such.
+export const check = (checker, permission, label, now, scoped) => wasm.check(checker, permission, label, now, scoped) >>> 0;
+export const checker = (manifest, len) => wasm.checker(manifest, len);
+export const detail = () => wasm.detail() >>> 0;
+export const manifest = (len) => wasm.manifest(len);
+export const release = (handle) => wasm.release(handle);

@@ -6,13 +6,17 @@
 # scripts/setup.sh installs them.
 #
 # What ships: the wasm (wasm-opt -Oz); `index.js`, the browser entry:
-# pkg-config/index.js and the modules it imports (one concept per file)
-# with the wasm-bindgen glue, bundled into one ES module so that a page
-# loads three files (index.js, the wasm, permsnap.css); `node.js`, the Node
-# entry, with the wasm's bytes in it; `live.js`, `react.js` and `codegen.js`,
-# subpaths a page loads only if it imports them. The JS is minified with its names kept (`--keep-names`:
-# errors print as `PermsnapError`) and ships with source maps that hold the
-# sources (a page loads a map only when its developer tools are open).
+# pkg-config/index.js and the modules it imports (one concept per file),
+# bundled into one ES module so that a page loads three files (index.js,
+# the wasm, permsnap.css); `node.js`, the Node entry, with the wasm's bytes
+# in it; `live.js`, `react.js` and `codegen.js`, subpaths a page loads only
+# if it imports them. wasm-bindgen's JS glue is not shipped: only numbers
+# cross, and pkg-config/wasm.js loads the module itself (the build stops
+# here when the module's imports or the glue's one import function change,
+# so that loader never drifts from wasm-bindgen). The JS is minified
+# (errors set their own `name`, `PermsnapError`) and ships with source maps
+# that hold the sources (a page loads a map only when its developer tools
+# are open).
 # `process.env.NODE_ENV` is left as written (esbuild would fold it to
 # "production" when minifying): the app's bundler decides whether the
 # development warnings stay.
@@ -26,6 +30,7 @@ wasm-bindgen --target web --out-dir "$out" --out-name permsnap_wasm --no-typescr
   target/wasm32-unknown-unknown/release/permsnap.wasm
 node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
   "$out/permsnap_wasm_bg.wasm" -o pkg/permsnap_wasm_bg.wasm
+node scripts/check-wasm-imports.mjs pkg/permsnap_wasm_bg.wasm "$out/permsnap_wasm.js" pkg-config/wasm.js
 cp pkg-config/package.json pkg-config/README.md pkg-config/*.d.ts pkg-config/permsnap.css pkg/
 cp pkg-config/bin/permsnap-types.js pkg/bin/
 chmod +x pkg/bin/permsnap-types.js
@@ -34,13 +39,10 @@ esbuild=node_modules/.bin/esbuild
 js() { # ENTRY OUTPUT [esbuild options...]
   local entry=$1 output=$2
   shift 2
-  "$esbuild" "$entry" --minify --keep-names --format=esm --target=es2022 --log-level=warning \
+  "$esbuild" "$entry" --minify --format=esm --target=es2022 --log-level=warning \
     --sourcemap --sources-content=true --outfile="$output" \
     --define:process.env.NODE_ENV=process.env.NODE_ENV "$@"
 }
-# The glue is bundled from where wasm-bindgen wrote it.
-cp "$out/permsnap_wasm.js" pkg-config/permsnap_wasm.js
-trap 'rm -f pkg-config/permsnap_wasm.js' EXIT
 js pkg-config/index.js pkg/index.js --bundle
 js pkg-config/live.js pkg/live.js
 js pkg-config/react.js pkg/react.js --bundle --external:react

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CRM, NOW, TAP, issue, keys, manifest, samples } from "./helpers.mjs";
+import { CRM, NOW, TAP, issue, keys, manifest, root, samples } from "./helpers.mjs";
 import { launchChromium, newPage, serve } from "./serve.mjs";
 
 const k = keys("gate");
@@ -43,6 +43,9 @@ before(async () => {
   site = await serve({
     "/__fixtures.json": () => fixtures,
     "/forbidden/permsnap_wasm_bg.wasm": () => ({ status: 403, body: "forbidden" }),
+    // a server that does not know the type: no streaming compilation, the bytes still load
+    "/octet/permsnap_wasm_bg.wasm": () => ({ status: 200, headers: { "content-type": "application/octet-stream" }, body: readFileSync(join(root, "pkg/permsnap_wasm_bg.wasm")) }),
+    "/__blank.html": () => ({ status: 200, headers: { "content-type": "text/html" }, body: '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">' }),
   }, undefined, csp);
   browser = await launchChromium();
 });
@@ -136,6 +139,34 @@ for (const [name, query, expected] of [
     await page.close();
   });
 }
+
+test("init() loads the module from every input it documents (by default beside index.js, a URL, a Request, a Response of another content type, bytes, a compiled module); each snapshot then decides", async () => {
+  const page = await open("/__blank.html", null);
+  const answers = await page.evaluate(async (f) => {
+    const wasmUrl = "/pkg/permsnap_wasm_bg.wasm";
+    const inputs = {
+      default: () => undefined,
+      url: () => new URL(wasmUrl, location.href),
+      string: () => wasmUrl,
+      request: () => new Request(wasmUrl),
+      octetResponse: () => fetch("/octet/permsnap_wasm_bg.wasm"),
+      bytes: () => fetch(wasmUrl).then((r) => r.arrayBuffer()),
+      module: () => fetch(wasmUrl).then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)),
+    };
+    const out = {};
+    for (const [name, input] of Object.entries(inputs)) {
+      const pkg = await import(`/pkg/index.js?${name}`); // a fresh module instance, with no module loaded
+      await pkg.default(await input()); // init
+      const perms = await pkg.Permissions.verify(f.sue, f.jwks, { audience: "backoffice", manifest: f.crm, now: f.now });
+      out[name] = [perms.can("player.give_bonus", 4444), perms.explain("player.complete_mission", 4444).reason];
+    }
+    return out;
+  }, fixtures);
+  for (const [name, answer] of Object.entries(answers)) assert.deepEqual(answer, [true, "not_granted"], name);
+  assert.equal(Object.keys(answers).length, 7);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
 
 test("fail closed: a control added after gate(), or whose action changes, is unusable before and after it is decided", async () => {
   const page = await open("/pkg-config/test/browser/failclosed.html?case=added-later", "__result");

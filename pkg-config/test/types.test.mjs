@@ -27,13 +27,16 @@ test.before(() => {
   writeFileSync(join(types, "generated/smartico-crm.ts"), ts);
 });
 
-test("permsnap-types writes, without Rust, the same file as the CLI's codegen, from a catalog or from its manifest", () => {
+test("permsnap-types writes, without Rust, the same file as the CLI's codegen, from a catalog or from its manifest, with and without --jsx, for every preset", () => {
   for (const id of ["smartico-crm", "tap-affiliate", "smrtphone", "loymax"]) {
-    const cliTs = execFileSync(bin, ["codegen", "--ts", id], { encoding: "utf8" });
-    assert.equal(execFileSync(process.execPath, [typesBin, catalogFile(id)], { encoding: "utf8" }), cliTs, `${id} from the catalog`);
     const m = join(types, `generated/${id}.manifest.json`);
     writeFileSync(m, manifest(id));
-    assert.equal(execFileSync(process.execPath, [typesBin, m], { encoding: "utf8" }), cliTs, `${id} from the manifest`);
+    for (const jsx of [[], ["--jsx"]]) {
+      const cliTs = execFileSync(bin, ["codegen", "--ts", id, ...jsx], { encoding: "utf8" });
+      assert.equal(execFileSync(process.execPath, [typesBin, ...jsx, catalogFile(id)], { encoding: "utf8" }), cliTs, `${id} ${jsx} from the catalog`);
+      assert.equal(execFileSync(process.execPath, [typesBin, ...jsx, m], { encoding: "utf8" }), cliTs, `${id} ${jsx} from the manifest`);
+    }
+    assert.match(execFileSync(bin, ["codegen", "--ts", id, "--jsx"], { encoding: "utf8" }), /declare module "react"/);
   }
   const r = spawnSync(process.execPath, [typesBin, join(root, "package.json")], { encoding: "utf8" });
   assert.equal(r.status, 1);
@@ -102,10 +105,14 @@ test("the type test can fail: a misspelled action without its @ts-expect-error d
   assert.equal(found.length, 2, `only those two errors:\n${found.join("\n")}`);
 });
 
-test("permsnap-types --jsx types React's data-permission: the markup compiles, and a misspelt action in it does not", (t) => {
+for (const [generator, generate] of [
+  ["permsnap-types --jsx", () => execFileSync(process.execPath, [typesBin, "--jsx", catalogFile("smartico-crm")], { encoding: "utf8" })],
+  ["permsnap codegen --ts --jsx", () => execFileSync(bin, ["codegen", "--ts", "smartico-crm", "--jsx"], { encoding: "utf8" })],
+])
+test(`${generator} types React's data-permission: the markup compiles, and a misspelt action in it does not`, (t) => {
   const jsx = join(types, "jsx");
   mkdirSync(join(jsx, "generated"), { recursive: true });
-  const ts = execFileSync(process.execPath, [typesBin, "--jsx", catalogFile("smartico-crm")], { encoding: "utf8" });
+  const ts = generate();
   assert.ok(ts.startsWith(execFileSync(process.execPath, [typesBin, catalogFile("smartico-crm")], { encoding: "utf8" })), "the same file, and then the JSX part");
   writeFileSync(join(jsx, "generated/smartico-crm.ts"), ts);
   const ok = run(["-p", "pkg-config/test/types/jsx"]);

@@ -224,6 +224,20 @@ fn codegen_writes_a_typescript_union_of_the_catalog_permissions() {
     assert_eq!(ts.matches("\n  | ").count(), n);
 }
 
+#[test]
+fn codegen_jsx_adds_reacts_data_permission_typed_with_the_union_after_the_same_types() {
+    let plain = run(&["codegen", "--ts", "smartico-crm"]);
+    let out = run(&["codegen", "--ts", "smartico-crm", "--jsx"]);
+    assert_eq!(out.status.code(), Some(0));
+    let (plain, ts) = (
+        String::from_utf8_lossy(&plain.stdout),
+        String::from_utf8_lossy(&out.stdout),
+    );
+    assert!(!plain.contains("declare module"));
+    let jsx = ts.strip_prefix(plain.as_ref()).unwrap();
+    assert!(jsx.contains("declare module \"react\" {\n  interface HTMLAttributes<T> {\n    \"data-permission\"?: SmarticoCrmPermission;\n  }\n}\n"), "{jsx}");
+}
+
 const COMMANDS: &[&str] = &[
     "check",
     "admin",

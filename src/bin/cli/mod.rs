@@ -136,11 +136,16 @@ enum Command {
         hash: bool,
     },
     /// Print TypeScript types of a catalog's permission ids
-    #[command(after_help = "Example:\n  permsnap codegen --ts smartico-crm > permissions.ts")]
+    #[command(
+        after_help = "Examples:\n  permsnap codegen --ts smartico-crm > permissions.ts\n  permsnap codegen --ts smartico-crm --jsx > permissions.ts   # also types React's data-permission"
+    )]
     Codegen {
         /// the catalog (a preset id or a file)
         #[arg(long, value_name = "CATALOG")]
         ts: String,
+        /// also type React's `data-permission` attribute with the union (needs @types/react)
+        #[arg(long)]
+        jsx: bool,
     },
     /// Write parity samples (tokens and the server's answers) for the package's tests
     #[command(subcommand)]
@@ -304,7 +309,7 @@ pub fn main(args: Vec<String>) -> i32 {
     let result = match cli.command {
         Command::Conformance { paths } => return conformance(&paths),
         Command::Differential(a) => return differential(&a),
-        Command::Codegen { ts } => return codegen(&ts),
+        Command::Codegen { ts, jsx } => return codegen(&ts, jsx),
         Command::Manifest { catalog, hash } => return manifest(&catalog, hash),
         Command::Samples(c) => samples::run(c),
         Command::Check(a) => check(&a),
@@ -558,19 +563,21 @@ fn manifest(catalog: &str, hash: bool) -> i32 {
     }
 }
 
-/// `codegen --ts CATALOG`: prints TypeScript, not JSON (it is meant for a `.ts` file).
-fn codegen(catalog: &str) -> i32 {
+/// `codegen --ts CATALOG [--jsx]`: prints TypeScript, not JSON (it is meant for a `.ts` file).
+fn codegen(catalog: &str, jsx: bool) -> i32 {
     match load_catalog(catalog) {
         Ok(c) => {
-            print!("{}", typescript(&c));
+            print!("{}", typescript(&c, jsx));
             0
         }
         Err(e) => print_result(Err(e)),
     }
 }
 
-/// The permission ids of `c` as a TypeScript union type named after the catalog.
-pub fn typescript(c: &Catalog) -> String {
+/// The permission ids of `c` as a TypeScript union type named after the catalog;
+/// with `jsx`, also React's `data-permission` attribute typed with the union
+/// (the same file as the npm package's `permsnap-types [--jsx]`).
+pub fn typescript(c: &Catalog, jsx: bool) -> String {
     let name: String =
         c.id.split(['-', '_'])
             .map(|w| {
@@ -601,7 +608,18 @@ pub fn typescript(c: &Catalog) -> String {
         out.push_str(&format!("  {},\n", lit(&p.id)));
     }
     out.push_str("];\n");
+    if jsx {
+        out.push_str(&jsx_attribute(&name));
+    }
     out
+}
+
+/// A module augmentation of `react`: in JSX, `data-permission` takes only a
+/// permission id of the catalog (otherwise every `data-*` attribute is unchecked).
+fn jsx_attribute(name: &str) -> String {
+    format!(
+        "\n/** In JSX, `data-permission` takes only a permission id of this catalog. */\ndeclare module \"react\" {{\n  interface HTMLAttributes<T> {{\n    \"data-permission\"?: {name}Permission;\n  }}\n}}\n"
+    )
 }
 
 /// Every `*.json` under the given files and folders, sorted.
