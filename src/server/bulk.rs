@@ -241,9 +241,9 @@ fn check_chunk(
             serde_json::from_str::<Value>(r.get()).map_err(|e| ServerError::Io(e.to_string()))?,
         );
     }
-    let doc = json!({"labels": labels, "users": values});
+    let mut doc = json!({"labels": labels, "users": values});
     crate::Directory::from_value(&doc, catalog).map_err(|e| in_file(shift(e, offset), file))?;
-    let Value::Array(values) = doc["users"].clone() else {
+    let Value::Array(values) = doc["users"].take() else {
         return Err(ServerError::Io("import: users are not a list".into()));
     };
     values

@@ -60,13 +60,6 @@ pub fn model(catalog: &Catalog, directory_text: &str) -> Result<Model> {
     Ok(Model::new(catalog.clone(), directory))
 }
 
-/// A model from a catalog and a directory already in memory as a JSON
-/// value (the store's documents: no text to write and read again).
-pub fn model_of_value(catalog: &Catalog, directory: &serde_json::Value) -> Result<Model> {
-    let directory = Directory::from_value(directory, catalog).map_err(|e| bad_input(e, None))?;
-    Ok(Model::new(catalog.clone(), directory))
-}
-
 /// A model over a shared catalog and its manifest, from a directory in
 /// memory as a JSON value (a tenant's labels and the users a decision
 /// needs): no catalog copied, no manifest computed again.

@@ -47,18 +47,15 @@ pub async fn meta(c: &mut AnyConnection) -> Result<Meta> {
 }
 
 /// A tenant: one customer account, on one catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantRecord {
     /// its id
     pub id: String,
     /// the catalog it runs on
-    #[serde(skip)]
     pub catalog: CatalogRecord,
     /// its default SSO config text
-    #[serde(skip)]
     pub sso_config: Option<String>,
     /// when it was made (ms)
-    #[serde(skip)]
     pub created_at: i64,
 }
 
@@ -182,25 +179,7 @@ const USER_COLUMNS: &str =
     "SELECT id, seq, username, email, name, home_label, status, expires_at, owner, version FROM users";
 
 fn user_row(r: &sqlx::any::AnyRow) -> Result<UserDoc> {
-    let status: String = r.try_get(6)?;
-    Ok(UserDoc {
-        id: r.try_get(0)?,
-        seq: r.try_get(1)?,
-        username: r.try_get(2)?,
-        email: r.try_get(3)?,
-        name: r.try_get(4)?,
-        home_label: r.try_get::<i64, _>(5)? as u64,
-        status: if status == "disabled" {
-            Status::Disabled
-        } else {
-            Status::Active
-        },
-        expires_at: r.try_get(7)?,
-        owner: r.try_get::<i64, _>(8)? != 0,
-        identities: Vec::new(),
-        access: Default::default(),
-        version: r.try_get(9)?,
-    })
+    user_parts(&r.try_get::<String, _>(0)?, r)
 }
 
 /// One user of a tenant with their identities and access entries, in one
@@ -243,7 +222,8 @@ pub async fn user(c: &mut AnyConnection, tenant: &str, id: &str) -> Result<Optio
     Ok(user)
 }
 
-/// The user row of [`user`]'s statement (columns 1 to 9).
+/// A user row whose columns 1 to 9 are `seq` to `version` (as
+/// [`USER_COLUMNS`] and [`user`]'s statement write them).
 fn user_parts(id: &str, r: &sqlx::any::AnyRow) -> Result<UserDoc> {
     let status: String = r.try_get(6)?;
     Ok(UserDoc {
@@ -437,26 +417,6 @@ pub async fn insert_label(
     .bind(i64::from(l.closed))
     .execute(&mut *c)
     .await?;
-    Ok(())
-}
-
-/// Replaces a tenant's whole directory.
-pub async fn replace_directory(
-    c: &mut AnyConnection,
-    tenant: &str,
-    d: &DirectoryDoc,
-    version: i64,
-) -> Result<()> {
-    clear_directory(c, tenant).await?;
-    for (i, l) in d.labels.iter().enumerate() {
-        insert_label(c, tenant, i as i64, l).await?;
-    }
-    for (i, u) in d.users.iter().enumerate() {
-        let mut u = u.clone();
-        u.seq = i as i64 + 1;
-        u.version = version;
-        insert_user(c, tenant, &u).await?;
-    }
     Ok(())
 }
 
