@@ -423,11 +423,14 @@ test("the clock is read once per synchronous task: a burst of checks shares one 
 });
 
 test("the expiry timer tells subscribers when the snapshot lapses in real time", async () => {
+  // `exp` is whole seconds rounded down: with a 1 s lifetime a token issued
+  // late in a second may lapse before the CLI that signs it has returned.
+  // Two seconds leave at least one to verify in.
   const now = Date.now();
-  const p = await Permissions.verify(issue(k, { user: "sue", now, ttl: 1 }), k.jwks, { ...opts, now: undefined });
+  const p = await Permissions.verify(issue(k, { user: "sue", now, ttl: 2 }), k.jwks, { ...opts, now: undefined });
   assert.equal(p.can("player.give_bonus", 4444), true);
   await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("no expiry notification within 3 s")), 3000);
+    const t = setTimeout(() => reject(new Error("no expiry notification within 4 s")), 4000);
     p.subscribe(() => {
       clearTimeout(t);
       resolve();
